@@ -1,0 +1,148 @@
+"""Make the committed sample recordings in this folder.
+
+Needs numpy, scipy, soundfile and the ``espeak-ng`` program (Debian: ``apt-get install espeak-ng``).
+The outputs are committed, so neither the tests nor a user need espeak-ng; rerun this only to
+change the samples. Output is deterministic for a given espeak-ng version.
+
+``unmixed-call/`` is one unmixed recording of two chunks, laid out as SDK samples save them
+(``<documentId>.json`` beside ``<documentId>.wav``) with the Event Grid event beside them:
+
+- chunk 0: 7.000 s on the wall clock, paused from 3.000 s for 1.500 s (so 5.500 s of media);
+  the agent is on channel 0 and the customer on channel 1;
+- chunk 1: starts where chunk 0 ends, 5.000 s; the channels have moved: the customer is on
+  channel 0, the agent on 1, and a supervisor who joined is on 2.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import soundfile
+from scipy.signal import resample_poly
+
+RATE = 16_000
+HERE = Path(__file__).resolve().parent
+RESOURCE = "6c3f3e0a-8f2e-4a65-9c1d-3b1a2d9e7f10"
+CALL_ID = "b5a3e2c1-7d44-4f0e-9a8b-2c6d1e0f9a37"
+RECORDING_ID = "eyJQbGF0Zm9ybUVuZHBvaW50SWQiOiJzYW1wbGUtcmVjb3JkaW5nIn0"
+AGENT = f"8:acs:{RESOURCE}_0000001a-2b3c-4d5e-6f70-8192a3b4c5d6"
+CUSTOMER = "4:+14255550123"
+SUPERVISOR = "8:orgid:3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c"
+T0 = datetime(2026, 3, 2, 14, 5, 9, 123456, tzinfo=timezone.utc)
+DOCS = ["0-weu-d3-5f0c7a1e9b2d4c6e8a0b1c2d3e4f5a6b", "0-weu-d3-7a9b1c3d5e7f9a1b3c5d7e9f1a3b5c7d"]
+
+# (media seconds, text, espeak voice) per channel; media time excludes the pause.
+CHUNK0 = {
+    0: [(0.30, "Thank you for calling, how can I help?", "en-us+m3"),
+        (3.70, "Let me check that for you.", "en-us+m3")],
+    1: [(2.10, "Hi, my order has not arrived.", "en-gb+f3"),
+        (4.60, "Sure.", "en-gb+f3")],
+}
+CHUNK1 = {
+    0: [(0.20, "Is it on its way?", "en-gb+f3")],
+    1: [(1.10, "Yes, it ships tomorrow morning.", "en-us+m3")],
+    2: [(2.90, "I can confirm that, it is on the list.", "en+m5")],
+}
+
+
+def speak(text: str, voice: str) -> np.ndarray:
+    if shutil.which("espeak-ng") is None:
+        raise SystemExit("make_samples.py needs espeak-ng: apt-get install espeak-ng")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "say.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "165", "-w", str(out), text], check=True)
+        audio, rate = soundfile.read(out, dtype="float64")
+    return resample_poly(audio, RATE, rate)
+
+
+def render(lines: dict[int, list[tuple[float, str, str]]], seconds: float, seed: int) -> np.ndarray:
+    frames = round(seconds * RATE)
+    rng = np.random.default_rng(seed)
+    out = rng.normal(0.0, 10 ** (-62 / 20), size=(frames, max(lines) + 1))  # room noise
+    for channel, items in lines.items():
+        for at, text, voice in items:
+            speech = speak(text, voice)
+            speech *= 10 ** (-9 / 20) / np.max(np.abs(speech))
+            start = round(at * RATE)
+            stop = min(frames, start + len(speech))
+            out[start:stop, channel] += speech[: stop - start]
+    return np.round(np.clip(out, -1, 1 - 2**-15) * 32768).astype(np.int16)
+
+
+def stamp(t: datetime) -> str:
+    # Real files carry 7 fractional digits.
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+def metadata(index: int, start: datetime, duration_ms: int, pauses: list[tuple[datetime, int]],
+             participants: list[tuple[str, int]], channels: int) -> dict[str, object]:
+    return {
+        "resourceId": RESOURCE,
+        "callId": CALL_ID,
+        "chunkDocumentId": DOCS[index],
+        "chunkIndex": index,
+        "chunkStartTime": stamp(start),
+        "chunkDuration": duration_ms,
+        "pauseResumeIntervals": [{"startTime": stamp(t), "duration": d} for t, d in pauses],
+        "recordingInfo": {
+            "contentType": "audio",
+            "channelType": "unmixed",
+            "format": "wav",
+            "audioConfiguration": {"sampleRate": RATE, "bitRate": 256000 * channels, "channels": channels},
+        },
+        "participants": [{"participantId": p, "channel": c} for p, c in participants],
+    }
+
+
+def event(folder: Path) -> dict[str, object]:
+    base = "https://storage.asm.skype.com/v1/objects"
+    return {
+        "id": "1f0a9b7e-3c5d-4e6f-8a9b-0c1d2e3f4a5b",
+        "topic": f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/calls/providers/Microsoft.Communication/communicationServices/{RESOURCE}",
+        "subject": f"/recording/call/{CALL_ID}/serverCallId/aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29t/recordingId/{RECORDING_ID}",
+        "data": {
+            "recordingStorageInfo": {"recordingChunks": [
+                {"documentId": doc, "index": i,
+                 "endReason": "ChunkMaximumTimeExceeded" if i == 0 else "SessionEnded",
+                 "contentLocation": f"{base}/{doc}/content/audio",
+                 "metadataLocation": f"{base}/{doc}/content/acsmetadata",
+                 "deleteLocation": f"{base}/{doc}"}
+                for i, doc in enumerate(DOCS)
+            ]},
+            "recordingStartTime": stamp(T0),
+            "recordingDurationMs": 12000,
+            "sessionEndReason": "CallEnded",
+            "recordingContentType": "Audio",
+            "recordingChannelType": "Unmixed",
+            "recordingFormatType": "Wav",
+        },
+        "eventType": "Microsoft.Communication.RecordingFileStatusUpdated",
+        "dataVersion": "1.0",
+        "metadataVersion": "1",
+        "eventTime": stamp(T0 + timedelta(seconds=95)),
+    }
+
+
+def make_unmixed(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    chunks = [
+        (T0, 7000, [(T0 + timedelta(seconds=3), 1500)], [(AGENT, 0), (CUSTOMER, 1)], CHUNK0, 5.5),
+        (T0 + timedelta(seconds=7), 5000, [], [(CUSTOMER, 0), (AGENT, 1), (SUPERVISOR, 2)], CHUNK1, 5.0),
+    ]
+    for index, (start, duration, pauses, people, lines, media_s) in enumerate(chunks):
+        audio = render(lines, media_s, seed=index)
+        soundfile.write(folder / f"{DOCS[index]}.wav", audio, RATE, subtype="PCM_16")
+        meta = metadata(index, start, duration, pauses, people, audio.shape[1])
+        (folder / f"{DOCS[index]}.json").write_text(json.dumps(meta, indent=2) + "\n")
+    (folder / "recording-file-status-updated.json").write_text(json.dumps([event(folder)], indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    make_unmixed(HERE / "unmixed-call")
+    print(f"wrote samples under {HERE}")

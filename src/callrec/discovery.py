@@ -1,0 +1,304 @@
+"""Find the recordings in a downloaded folder: pair metadata with media, group chunks.
+
+Layouts recognised (DOMAIN.md §5), in the order pairs are tried for each metadata file:
+
+1. a media file in the same folder whose name contains the metadata's ``chunkDocumentId``
+   (``<documentId>.wav`` and bring-your-own-storage ``<chunkId>-audiowav.<documentId>.wav``);
+2. such a file anywhere else in the tree;
+3. a media file in the same folder with the same stem (``call.json`` ↔ ``call.wav``).
+
+Where a tier offers several files, the one whose extension matches ``recordingInfo.format`` wins;
+if that still leaves several, the pair is ambiguous and reported. Chunks are grouped by
+``callId``; a saved ``RecordingFileStatusUpdated`` event assigns the chunks it names to its
+recording id; the remaining chunks of a call form separate recordings wherever their index
+sequence restarts. Nothing found here stops the rest of the tree from being found.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .audio.probe import probe_media
+from .errors import CallrecError, UsageError
+from .models.events import RecordingFileStatusUpdated
+from .models.loading import classify_json, parse_chunk_metadata, parse_recording_events, read_json
+from .models.metadata import ChunkMetadata
+from .recording import ChunkSource
+
+__all__ = ["MEDIA_SUFFIXES", "Discovery", "FoundRecording", "Problem", "discover"]
+
+MEDIA_SUFFIXES = frozenset({".wav", ".mp3", ".mp4"})
+
+ProblemKind = Literal[
+    "unreadable-json", "bad-metadata", "bad-event", "media-without-metadata",
+    "metadata-without-media", "ambiguous-pair", "unreadable-media", "event-without-chunks",
+]
+_NOTES = frozenset({"metadata-without-media", "event-without-chunks"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that could not be used (``severity == "error"``), or a fact worth saying
+    (``"note"``: metadata without media still gives a timeline)."""
+
+    kind: ProblemKind
+    file: Path
+    message: str
+    error: CallrecError | None = None
+
+    @property
+    def severity(self) -> Literal["error", "note"]:
+        return "note" if self.kind in _NOTES else "error"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "file": str(self.file),
+            "message": self.message,
+            "error": type(self.error).__name__ if self.error is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class FoundRecording:
+    """The chunks of one recording as found, not yet checked (see ``build_recording``)."""
+
+    call_id: str
+    recording_id: str | None
+    sources: tuple[ChunkSource, ...]
+    event: RecordingFileStatusUpdated | None = None
+    event_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    root: Path
+    recordings: tuple[FoundRecording, ...]
+    problems: tuple[Problem, ...]
+    ignored: tuple[Path, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+
+@dataclass
+class _Meta:
+    path: Path
+    metadata: ChunkMetadata
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    jsons: list[Path] = []
+    media: list[Path] = []
+    other: list[Path] = []
+    if root.is_file():
+        candidates: Iterable[Path] = [root]
+        # One metadata file: its media may sit beside it.
+        if root.suffix.lower() == ".json":
+            candidates = [root, *(p for p in root.parent.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES)]
+    else:
+        candidates = (
+            Path(d) / name
+            for d, dirs, files in os.walk(root)
+            for name in files
+            if not name.startswith(".")
+        )
+    for path in sorted(candidates):
+        suffix = path.suffix.lower()
+        if suffix == ".json":
+            jsons.append(path)
+        elif suffix in MEDIA_SUFFIXES:
+            media.append(path)
+        else:
+            other.append(path)
+    return jsons, media, other
+
+
+def _pick(meta: _Meta, tiers: list[list[Path]]) -> tuple[Path | None, list[Path]]:
+    """The media file for one metadata, or (None, the ambiguous candidates)."""
+    fmt = meta.metadata.recording_info.format
+    for tier in tiers:
+        if not tier:
+            continue
+        if len(tier) > 1 and fmt is not None:
+            matching = [p for p in tier if p.suffix.lower() == f".{fmt.value}"]
+            tier = matching or tier
+        if len(tier) == 1:
+            return tier[0], []
+        return None, tier
+    return None, []
+
+
+def _pair(
+    metas: list[_Meta], media: list[Path], problems: list[Problem]
+) -> dict[int, Path]:
+    claims: dict[Path, list[int]] = defaultdict(list)
+    for i, meta in enumerate(metas):
+        doc = meta.metadata.chunk_document_id
+        same_dir = [p for p in media if p.parent == meta.path.parent]
+        tiers = []
+        if doc:
+            tiers.append([p for p in same_dir if doc in p.name])
+            tiers.append([p for p in media if doc in p.name and p.parent != meta.path.parent])
+        tiers.append([p for p in same_dir if p.stem == meta.path.stem])
+        chosen, ambiguous = _pick(meta, tiers)
+        if chosen is not None:
+            claims[chosen].append(i)
+        elif ambiguous:
+            problems.append(Problem(
+                "ambiguous-pair", meta.path,
+                f"several media files could belong to this metadata: "
+                f"{', '.join(p.name for p in ambiguous)}; keep one, or rename the others",
+            ))
+    pairs: dict[int, Path] = {}
+    for path, owners in claims.items():
+        if len(owners) == 1:
+            pairs[owners[0]] = path
+            continue
+        names = ", ".join(metas[i].path.name for i in owners)
+        for i in owners:
+            problems.append(Problem(
+                "ambiguous-pair", metas[i].path,
+                f"media file {path.name} matches several metadata files ({names}); none is paired",
+            ))
+    for path in media:
+        if path not in claims:
+            problems.append(Problem(
+                "media-without-metadata", path,
+                "no metadata file names this media file (by chunkDocumentId or by stem)",
+            ))
+    return pairs
+
+
+def _split_on_restart(sources: list[ChunkSource]) -> list[list[ChunkSource]]:
+    """Chunks of one call without an event: a new recording wherever the index sequence
+    restarts at a later time (a duplicate at the same time stays, to be reported as such)."""
+    ordered = sorted(sources, key=lambda s: (s.metadata.chunk_start_time, s.metadata.chunk_index))
+    groups: list[list[ChunkSource]] = []
+    for src in ordered:
+        if groups:
+            last = groups[-1][-1].metadata
+            this = src.metadata
+            restart = (
+                this.chunk_index <= last.chunk_index
+                and this.chunk_start_time > last.chunk_start_time
+                and this.chunk_document_id != last.chunk_document_id
+            )
+            if not restart:
+                groups[-1].append(src)
+                continue
+        groups.append([src])
+    return groups
+
+
+def discover(path: str | Path, *, probe: bool = True) -> Discovery:
+    """Find every recording under ``path`` (a folder tree, or one metadata or event file).
+
+    Parameters
+    ----------
+    path
+        Folder or file.
+    probe
+        Read each paired media file's header (frames, channels, rate). No audio is decoded.
+
+    Raises
+    ------
+    UsageError
+        ``path`` does not exist.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise UsageError(f"{root}: no such file or folder")
+    jsons, media, other = _walk(root)
+    problems: list[Problem] = []
+    ignored: list[Path] = list(other)
+    metas: list[_Meta] = []
+    events: list[tuple[Path, RecordingFileStatusUpdated]] = []
+    for jpath in jsons:
+        try:
+            data = read_json(jpath)
+        except CallrecError as exc:
+            problems.append(Problem("unreadable-json", jpath, exc.detail, exc))
+            continue
+        kind = classify_json(data)
+        try:
+            if kind == "chunk_metadata":
+                metas.append(_Meta(jpath, parse_chunk_metadata(data, file=jpath)))
+            elif kind == "recording_event":
+                events += [(jpath, e) for e in parse_recording_events(data, file=jpath)]
+            else:
+                ignored.append(jpath)
+        except CallrecError as exc:
+            which = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
+            problems.append(Problem(which, jpath, exc.detail, exc))
+
+    pairs = _pair(metas, media, problems)
+    sources: list[ChunkSource] = []
+    for i, meta in enumerate(metas):
+        media_path = pairs.get(i)
+        info, trouble = None, None
+        if media_path is None:
+            if not any(p.file == meta.path for p in problems):
+                problems.append(Problem(
+                    "metadata-without-media", meta.path,
+                    "no media file found for this chunk; its timeline comes from the metadata alone",
+                ))
+        elif probe:
+            try:
+                info = probe_media(media_path)
+            except CallrecError as exc:
+                trouble = exc.detail
+                problems.append(Problem("unreadable-media", media_path, exc.detail, exc))
+        sources.append(ChunkSource(meta.metadata, meta.path, info, media_path, trouble))
+
+    recordings = _group(sources, events, problems)
+    if root.is_file():
+        # The folder around a single named file is not the user's input: only its pairs count.
+        problems = [p for p in problems if p.kind != "media-without-metadata"]
+    return Discovery(root, tuple(recordings), tuple(problems), tuple(ignored))
+
+
+def _group(
+    sources: list[ChunkSource],
+    events: list[tuple[Path, RecordingFileStatusUpdated]],
+    problems: list[Problem],
+) -> list[FoundRecording]:
+    by_doc: dict[str, tuple[Path, RecordingFileStatusUpdated]] = {}
+    for epath, event in events:
+        for info in event.chunks:
+            by_doc.setdefault(info.document_id, (epath, event))
+    found: list[FoundRecording] = []
+    by_event: dict[int, list[ChunkSource]] = defaultdict(list)
+    loose: dict[str, list[ChunkSource]] = defaultdict(list)
+    for src in sources:
+        doc = src.metadata.chunk_document_id
+        if doc is not None and doc in by_doc:
+            by_event[id(by_doc[doc][1])].append(src)
+        else:
+            loose[src.metadata.call_id].append(src)
+    for epath, event in events:
+        members = by_event.pop(id(event), None)
+        if members is None:
+            owners = {id(by_doc[c.document_id][1]) for c in event.chunks}
+            if id(event) not in owners:
+                continue  # a second copy of an event: its chunks went to the first copy
+            problems.append(Problem(
+                "event-without-chunks", epath,
+                f"the event names {len(event.chunks)} chunk(s) "
+                f"({', '.join(c.document_id for c in event.chunks)}) but no metadata for them was found",
+            ))
+            continue
+        found.append(FoundRecording(
+            members[0].metadata.call_id, event.recording_id, tuple(members), event, epath
+        ))
+    for call_id, members in loose.items():
+        found += [FoundRecording(call_id, None, tuple(g)) for g in _split_on_restart(members)]
+    found.sort(key=lambda r: (min(s.metadata.chunk_start_time for s in r.sources), r.call_id))
+    return found

@@ -1,0 +1,170 @@
+"""Every exception callrec raises.
+
+One root, two families: problems in the user's files (``InputError``, also a ``ValueError``) and
+problems reading media (``MediaError``, also an ``OSError``). Callers who only care whether "the
+input was bad" catch ``CallrecError``; batch code catches it per recording and goes on.
+
+::
+
+    CallrecError
+    ├── InputError (ValueError)            something in the user's JSON is wrong
+    │   ├── JSONFileError                  not JSON at all: empty, not UTF-8, syntax (line/column)
+    │   ├── MetadataError                  a field has a bad value (file, JSON path, value, expected)
+    │   └── RecordingError                 chunks that do not fit together as one recording
+    │       ├── DuplicateChunkError        two chunks claim the same chunkIndex
+    │       ├── CallMismatchError          a chunk belongs to another callId
+    │       ├── InconsistentSettingsError  sample rate / channel type / format differ between chunks
+    │       └── ChannelConflictError       two participants on one channel, or a channel the media lacks
+    ├── MediaError (OSError)               a media file cannot be used
+    │   ├── EmptyMediaError                zero bytes, or a header that declares no audio
+    │   └── UnsupportedMediaError          not a format or encoding callrec reads
+    └── UsageError (ValueError)            a caller passed an argument that makes no sense
+
+Every message names the file (when there is one), the field or parameter, the bad value and what
+was expected, so that a batch log line is enough to fix the input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CallMismatchError",
+    "CallrecError",
+    "ChannelConflictError",
+    "DuplicateChunkError",
+    "EmptyMediaError",
+    "InconsistentSettingsError",
+    "InputError",
+    "JSONFileError",
+    "MediaError",
+    "MetadataError",
+    "RecordingError",
+    "UnsupportedMediaError",
+    "UsageError",
+]
+
+
+class CallrecError(Exception):
+    """Root of every callrec exception.
+
+    Attributes
+    ----------
+    file
+        The file the problem was found in, when there is one.
+    """
+
+    def __init__(self, message: str, *, file: str | Path | None = None) -> None:
+        self.file = Path(file) if file is not None else None
+        self.detail = message
+        super().__init__(f"{self.file}: {message}" if self.file is not None else message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description: error type, file and message."""
+        return {
+            "error": type(self).__name__,
+            "file": str(self.file) if self.file is not None else None,
+            "message": self.detail,
+        }
+
+
+class InputError(CallrecError, ValueError):
+    """Something in the user's input files is wrong."""
+
+
+class JSONFileError(InputError):
+    """The file is not a JSON document (empty, not UTF-8, or a syntax error).
+
+    ``line`` and ``column`` are 1-based and set for syntax errors.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.line = line
+        self.column = column
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"{where}{message}", file=file)
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+MISSING = _MISSING
+"""Sentinel for :class:`MetadataError` ``value`` when the field is absent."""
+
+
+class MetadataError(InputError):
+    """A field of a JSON document has a value callrec cannot use.
+
+    Attributes
+    ----------
+    path
+        JSON path of the field, such as ``participants[1].channel``.
+    value
+        The offending value (secrets already masked).
+    expected
+        What a valid value looks like.
+    """
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        value: Any,
+        expected: str,
+        file: str | Path | None = None,
+        more: int = 0,
+    ) -> None:
+        self.path = path
+        self.value = value
+        self.expected = expected
+        shown = "missing" if value is _MISSING else f"got {value!r}"
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        super().__init__(f"field {path}: {shown}; expected {expected}{extra}", file=file)
+
+
+class RecordingError(InputError):
+    """Chunks that cannot be assembled into one recording."""
+
+
+class DuplicateChunkError(RecordingError):
+    """Two chunk metadata documents claim the same ``chunkIndex``."""
+
+
+class CallMismatchError(RecordingError):
+    """A chunk carries a different ``callId`` from the rest of the recording."""
+
+
+class InconsistentSettingsError(RecordingError):
+    """Audio settings (sample rate, channel type, format) differ between chunks."""
+
+
+class ChannelConflictError(RecordingError):
+    """A channel assignment that cannot be right: two participants on one channel, one
+    participant on two channels, or a channel beyond the media's channel count."""
+
+
+class MediaError(CallrecError, OSError):
+    """A media file cannot be used."""
+
+
+class EmptyMediaError(MediaError):
+    """The media file has no bytes, or its header declares no audio frames."""
+
+
+class UnsupportedMediaError(MediaError):
+    """The file is not in a container or encoding callrec can read."""
+
+
+class UsageError(CallrecError, ValueError):
+    """A caller passed an argument that makes no sense (negative tolerance, unknown option)."""

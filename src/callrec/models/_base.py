@@ -1,0 +1,77 @@
+"""What every inbound-JSON model shares: camelCase aliases, frozen, extra fields kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+from ..timebase import format_instant, parse_instant
+
+E = TypeVar("E", bound=Enum)
+
+
+class ApiModel(BaseModel):
+    """Base of the models of files callrec reads.
+
+    Fields are snake_case in Python and camelCase in JSON; fields that no document lists are kept
+    (``model_extra``) and never make validation fail.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="allow",
+    )
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, str):
+        return parse_instant(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("a date and time with a time zone")
+    return value
+
+
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_instant),
+    PlainSerializer(format_instant, return_type=str, when_used="json"),
+]
+"""An ISO 8601 timestamp with any number of fractional digits, as an aware UTC datetime."""
+
+
+def _fold(text: str) -> str:
+    return text.replace("_", "").replace("-", "").lower()
+
+
+def closed_enum(enum: type[E]) -> Any:
+    """A validator that accepts an enum's values in any letter case (``Mixed`` == ``mixed``)."""
+    table = {_fold(str(member.value)): member for member in enum}
+    allowed = ", ".join(repr(member.value) for member in enum)
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, enum):
+            return value
+        if isinstance(value, str) and _fold(value) in table:
+            return table[_fold(value)]
+        raise ValueError(f"one of {allowed}")
+
+    return BeforeValidator(convert)
+
+
+def open_enum(enum: type[E]) -> Any:
+    """A validator for open vocabularies: known values (any case) become enum members, unknown
+    strings are kept as they are."""
+    table = {_fold(str(member.value)): member for member in enum}
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            return table.get(_fold(value), value)
+        return value
+
+    return BeforeValidator(convert)
