@@ -39,10 +39,11 @@ DOCS = ["0-weu-d3-5f0c7a1e9b2d4c6e8a0b1c2d3e4f5a6b", "0-weu-d3-7a9b1c3d5e7f9a1b3
 
 # (media seconds, text, espeak voice) per channel; media time excludes the pause.
 CHUNK0 = {
-    0: [(0.30, "Thank you for calling, how can I help?", "en-us+m3"),
-        (3.70, "Let me check that for you.", "en-us+m3")],
-    1: [(2.10, "Hi, my order has not arrived.", "en-gb+f3"),
-        (4.60, "Sure.", "en-gb+f3")],
+    0: [
+        (0.30, "Thank you for calling, how can I help?", "en-us+m3"),
+        (3.70, "Let me check that for you.", "en-us+m3"),
+    ],
+    1: [(2.10, "Hi, my order has not arrived.", "en-gb+f3"), (4.60, "Sure.", "en-gb+f3")],
 }
 CHUNK1 = {
     0: [(0.20, "Is it on its way?", "en-gb+f3")],
@@ -80,8 +81,14 @@ def stamp(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
 
 
-def metadata(index: int, start: datetime, duration_ms: int, pauses: list[tuple[datetime, int]],
-             participants: list[tuple[str, int]], channels: int) -> dict[str, object]:
+def metadata(
+    index: int,
+    start: datetime,
+    duration_ms: int,
+    pauses: list[tuple[datetime, int]],
+    participants: list[tuple[str, int]],
+    channels: int,
+) -> dict[str, object]:
     return {
         "resourceId": RESOURCE,
         "callId": CALL_ID,
@@ -94,7 +101,11 @@ def metadata(index: int, start: datetime, duration_ms: int, pauses: list[tuple[d
             "contentType": "audio",
             "channelType": "unmixed",
             "format": "wav",
-            "audioConfiguration": {"sampleRate": RATE, "bitRate": 256000 * channels, "channels": channels},
+            "audioConfiguration": {
+                "sampleRate": RATE,
+                "bitRate": 256000 * channels,
+                "channels": channels,
+            },
         },
         "participants": [{"participantId": p, "channel": c} for p, c in participants],
     }
@@ -107,14 +118,19 @@ def event(folder: Path) -> dict[str, object]:
         "topic": f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/calls/providers/Microsoft.Communication/communicationServices/{RESOURCE}",
         "subject": f"/recording/call/{CALL_ID}/serverCallId/aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29t/recordingId/{RECORDING_ID}",
         "data": {
-            "recordingStorageInfo": {"recordingChunks": [
-                {"documentId": doc, "index": i,
-                 "endReason": "ChunkMaximumTimeExceeded" if i == 0 else "SessionEnded",
-                 "contentLocation": f"{base}/{doc}/content/audio",
-                 "metadataLocation": f"{base}/{doc}/content/acsmetadata",
-                 "deleteLocation": f"{base}/{doc}"}
-                for i, doc in enumerate(DOCS)
-            ]},
+            "recordingStorageInfo": {
+                "recordingChunks": [
+                    {
+                        "documentId": doc,
+                        "index": i,
+                        "endReason": "ChunkMaximumTimeExceeded" if i == 0 else "SessionEnded",
+                        "contentLocation": f"{base}/{doc}/content/audio",
+                        "metadataLocation": f"{base}/{doc}/content/acsmetadata",
+                        "deleteLocation": f"{base}/{doc}",
+                    }
+                    for i, doc in enumerate(DOCS)
+                ]
+            },
             "recordingStartTime": stamp(T0),
             "recordingDurationMs": 12000,
             "sessionEndReason": "CallEnded",
@@ -133,14 +149,23 @@ def make_unmixed(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     chunks = [
         (T0, 7000, [(T0 + timedelta(seconds=3), 1500)], [(AGENT, 0), (CUSTOMER, 1)], CHUNK0, 5.5),
-        (T0 + timedelta(seconds=7), 5000, [], [(CUSTOMER, 0), (AGENT, 1), (SUPERVISOR, 2)], CHUNK1, 5.0),
+        (
+            T0 + timedelta(seconds=7),
+            5000,
+            [],
+            [(CUSTOMER, 0), (AGENT, 1), (SUPERVISOR, 2)],
+            CHUNK1,
+            5.0,
+        ),
     ]
     for index, (start, duration, pauses, people, lines, media_s) in enumerate(chunks):
         audio = render(lines, media_s, seed=index)
         soundfile.write(folder / f"{DOCS[index]}.wav", audio, RATE, subtype="PCM_16")
         meta = metadata(index, start, duration, pauses, people, audio.shape[1])
         (folder / f"{DOCS[index]}.json").write_text(json.dumps(meta, indent=2) + "\n")
-    (folder / "recording-file-status-updated.json").write_text(json.dumps([event(folder)], indent=2) + "\n")
+    (folder / "recording-file-status-updated.json").write_text(
+        json.dumps([event(folder)], indent=2) + "\n"
+    )
 
 
 if __name__ == "__main__":

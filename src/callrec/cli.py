@@ -18,7 +18,13 @@ from . import __version__
 from .discovery import discover
 from .errors import CallrecError, UsageError
 from .recording import build_recording
-from .summary import INSPECT_SCHEMA_VERSION, error_entry, format_recording, problem_line, recording_summary
+from .summary import (
+    INSPECT_SCHEMA_VERSION,
+    error_entry,
+    format_recording,
+    problem_line,
+    recording_summary,
+)
 from .timeline import PauseReading
 
 __all__ = ["main"]
@@ -45,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Find every recording under PATH and print its timeline, chunks, "
         "participants and warnings.",
     )
-    inspect.add_argument("path", metavar="PATH", help="a folder tree, a chunk metadata file or an event file")
+    inspect.add_argument(
+        "path", metavar="PATH", help="a folder tree, a chunk metadata file or an event file"
+    )
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
     inspect.add_argument(
         "--pause-reading",
@@ -85,7 +93,9 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             failed = True
             files = [str(s.metadata_path) for s in item.sources if s.metadata_path]
             errors.append(error_entry(exc, files))
-            texts.append(f"Recording {number}/{len(found.recordings)}: call {item.call_id}\n  error: {exc}")
+            texts.append(
+                f"Recording {number}/{len(found.recordings)}: call {item.call_id}\n  error: {exc}"
+            )
             continue
         summaries.append(recording_summary(rec))
         texts.append(format_recording(rec, number, len(found.recordings)))

@@ -35,8 +35,14 @@ __all__ = ["MEDIA_SUFFIXES", "Discovery", "FoundRecording", "Problem", "discover
 MEDIA_SUFFIXES = frozenset({".wav", ".mp3", ".mp4"})
 
 ProblemKind = Literal[
-    "unreadable-json", "bad-metadata", "bad-event", "media-without-metadata",
-    "metadata-without-media", "ambiguous-pair", "unreadable-media", "event-without-chunks",
+    "unreadable-json",
+    "bad-metadata",
+    "bad-event",
+    "media-without-metadata",
+    "metadata-without-media",
+    "ambiguous-pair",
+    "unreadable-media",
+    "event-without-chunks",
 ]
 _NOTES = frozenset({"metadata-without-media", "event-without-chunks"})
 
@@ -102,7 +108,10 @@ def _walk(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
         candidates: Iterable[Path] = [root]
         # One metadata file: its media may sit beside it.
         if root.suffix.lower() == ".json":
-            candidates = [root, *(p for p in root.parent.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES)]
+            candidates = [
+                root,
+                *(p for p in root.parent.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES),
+            ]
     else:
         candidates = (
             Path(d) / name
@@ -136,9 +145,7 @@ def _pick(meta: _Meta, tiers: list[list[Path]]) -> tuple[Path | None, list[Path]
     return None, []
 
 
-def _pair(
-    metas: list[_Meta], media: list[Path], problems: list[Problem]
-) -> dict[int, Path]:
+def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dict[int, Path]:
     claims: dict[Path, list[int]] = defaultdict(list)
     for i, meta in enumerate(metas):
         doc = meta.metadata.chunk_document_id
@@ -152,11 +159,14 @@ def _pair(
         if chosen is not None:
             claims[chosen].append(i)
         elif ambiguous:
-            problems.append(Problem(
-                "ambiguous-pair", meta.path,
-                f"several media files could belong to this metadata: "
-                f"{', '.join(p.name for p in ambiguous)}; keep one, or rename the others",
-            ))
+            problems.append(
+                Problem(
+                    "ambiguous-pair",
+                    meta.path,
+                    f"several media files could belong to this metadata: "
+                    f"{', '.join(p.name for p in ambiguous)}; keep one, or rename the others",
+                )
+            )
     pairs: dict[int, Path] = {}
     for path, owners in claims.items():
         if len(owners) == 1:
@@ -164,16 +174,22 @@ def _pair(
             continue
         names = ", ".join(metas[i].path.name for i in owners)
         for i in owners:
-            problems.append(Problem(
-                "ambiguous-pair", metas[i].path,
-                f"media file {path.name} matches several metadata files ({names}); none is paired",
-            ))
+            problems.append(
+                Problem(
+                    "ambiguous-pair",
+                    metas[i].path,
+                    f"media file {path.name} matches several metadata files ({names}); none is paired",
+                )
+            )
     for path in media:
         if path not in claims:
-            problems.append(Problem(
-                "media-without-metadata", path,
-                "no metadata file names this media file (by chunkDocumentId or by stem)",
-            ))
+            problems.append(
+                Problem(
+                    "media-without-metadata",
+                    path,
+                    "no metadata file names this media file (by chunkDocumentId or by stem)",
+                )
+            )
     return pairs
 
 
@@ -236,7 +252,7 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
             else:
                 ignored.append(jpath)
         except CallrecError as exc:
-            which = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
+            which: ProblemKind = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
             problems.append(Problem(which, jpath, exc.detail, exc))
 
     pairs = _pair(metas, media, problems)
@@ -246,10 +262,13 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
         info, trouble = None, None
         if media_path is None:
             if not any(p.file == meta.path for p in problems):
-                problems.append(Problem(
-                    "metadata-without-media", meta.path,
-                    "no media file found for this chunk; its timeline comes from the metadata alone",
-                ))
+                problems.append(
+                    Problem(
+                        "metadata-without-media",
+                        meta.path,
+                        "no media file found for this chunk; its timeline comes from the metadata alone",
+                    )
+                )
         elif probe:
             try:
                 info = probe_media(media_path)
@@ -289,15 +308,20 @@ def _group(
             owners = {id(by_doc[c.document_id][1]) for c in event.chunks}
             if id(event) not in owners:
                 continue  # a second copy of an event: its chunks went to the first copy
-            problems.append(Problem(
-                "event-without-chunks", epath,
-                f"the event names {len(event.chunks)} chunk(s) "
-                f"({', '.join(c.document_id for c in event.chunks)}) but no metadata for them was found",
-            ))
+            problems.append(
+                Problem(
+                    "event-without-chunks",
+                    epath,
+                    f"the event names {len(event.chunks)} chunk(s) "
+                    f"({', '.join(c.document_id for c in event.chunks)}) but no metadata for them was found",
+                )
+            )
             continue
-        found.append(FoundRecording(
-            members[0].metadata.call_id, event.recording_id, tuple(members), event, epath
-        ))
+        found.append(
+            FoundRecording(
+                members[0].metadata.call_id, event.recording_id, tuple(members), event, epath
+            )
+        )
     for call_id, members in loose.items():
         found += [FoundRecording(call_id, None, tuple(g)) for g in _split_on_restart(members)]
     found.sort(key=lambda r: (min(s.metadata.chunk_start_time for s in r.sources), r.call_id))

@@ -7,6 +7,7 @@ clock (see :mod:`callrec.timeline`) and collects what did not add up as :class:`
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,7 +59,9 @@ class ChunkSource:
 
     @property
     def label(self) -> str:
-        return str(self.metadata_path) if self.metadata_path else f"chunk {self.metadata.chunk_index}"
+        return (
+            str(self.metadata_path) if self.metadata_path else f"chunk {self.metadata.chunk_index}"
+        )
 
 
 @dataclass(frozen=True)
@@ -185,12 +188,15 @@ def _effective_rate(src: ChunkSource, findings: list[Finding]) -> int | None:
     declared = src.metadata.sample_rate
     if src.media is not None:
         if declared is not None and declared != src.media.sample_rate:
-            findings.append(Finding(
-                "sample-rate-mismatch",
-                f"chunk {src.metadata.chunk_index}: metadata says {declared} Hz but the media"
-                f" is {src.media.sample_rate} Hz; the media's rate is used",
-                src.metadata.chunk_index, src.media.path,
-            ))
+            findings.append(
+                Finding(
+                    "sample-rate-mismatch",
+                    f"chunk {src.metadata.chunk_index}: metadata says {declared} Hz but the media"
+                    f" is {src.media.sample_rate} Hz; the media's rate is used",
+                    src.metadata.chunk_index,
+                    src.media.path,
+                )
+            )
         return src.media.sample_rate
     return declared
 
@@ -198,7 +204,7 @@ def _effective_rate(src: ChunkSource, findings: list[Finding]) -> int | None:
 def _same_everywhere(
     sources: Sequence[ChunkSource], what: str, values: Sequence[object]
 ) -> object | None:
-    known = [(src, v) for src, v in zip(sources, values) if v is not None]
+    known = [(src, v) for src, v in zip(sources, values, strict=False) if v is not None]
     for src, value in known[1:]:
         if value != known[0][1]:
             first_src, first = known[0]
@@ -224,12 +230,15 @@ def _channel_map(src: ChunkSource, unmixed: bool, findings: list[Finding]) -> Ch
     channel_of: dict[str, int] = {}
     for i, p in enumerate(meta.participants):
         if p.channel is None:
-            findings.append(Finding(
-                "participant-without-channel",
-                f"chunk {meta.chunk_index}: participant {p.participant_id} (participants[{i}]) has"
-                " no channel in an unmixed recording; their audio cannot be separated",
-                meta.chunk_index, src.metadata_path,
-            ))
+            findings.append(
+                Finding(
+                    "participant-without-channel",
+                    f"chunk {meta.chunk_index}: participant {p.participant_id} (participants[{i}]) has"
+                    " no channel in an unmixed recording; their audio cannot be separated",
+                    meta.chunk_index,
+                    src.metadata_path,
+                )
+            )
             continue
         if count is not None and p.channel >= count:
             source = "the media has" if src.media is not None else "the metadata declares"
@@ -256,15 +265,20 @@ def _channel_map(src: ChunkSource, unmixed: bool, findings: list[Finding]) -> Ch
             )
         on_channel[p.channel] = (i, p.participant_id)
         channel_of[p.participant_id] = p.channel
-    result = ChannelMap(count, MappingProxyType({c: pid for c, (_, pid) in sorted(on_channel.items())}))
+    result = ChannelMap(
+        count, MappingProxyType({c: pid for c, (_, pid) in sorted(on_channel.items())})
+    )
     if result.unassigned_channels and meta.participants:
-        findings.append(Finding(
-            "channel-without-participant",
-            f"chunk {meta.chunk_index}: channel{'s' if len(result.unassigned_channels) > 1 else ''}"
-            f" {', '.join(map(str, result.unassigned_channels))} of {count} carr"
-            f"{'y' if len(result.unassigned_channels) > 1 else 'ies'} no participant in the metadata",
-            meta.chunk_index, src.metadata_path,
-        ))
+        findings.append(
+            Finding(
+                "channel-without-participant",
+                f"chunk {meta.chunk_index}: channel{'s' if len(result.unassigned_channels) > 1 else ''}"
+                f" {', '.join(map(str, result.unassigned_channels))} of {count} carr"
+                f"{'y' if len(result.unassigned_channels) > 1 else 'ies'} no participant in the metadata",
+                meta.chunk_index,
+                src.metadata_path,
+            )
+        )
     return result
 
 
@@ -290,9 +304,7 @@ def _check_ids(sources: Sequence[ChunkSource]) -> None:
         by_index[src.metadata.chunk_index] = src
 
 
-def _channel_type(
-    sources: Sequence[ChunkSource], findings: list[Finding]
-) -> ChannelType:
+def _channel_type(sources: Sequence[ChunkSource], findings: list[Finding]) -> ChannelType:
     declared = _same_everywhere(
         sources, "channelType", [s.metadata.recording_info.channel_type for s in sources]
     )
@@ -301,11 +313,13 @@ def _channel_type(
     has_channels = any(p.channel is not None for s in sources for p in s.metadata.participants)
     multi = any(s.media is not None and s.media.channels > 1 for s in sources)
     guess = ChannelType.UNMIXED if has_channels or multi else ChannelType.MIXED
-    findings.append(Finding(
-        "channel-type-inferred",
-        f"no chunk says its channelType; {guess.value!r} was inferred from the"
-        f" {'participant channels' if has_channels else 'media'}",
-    ))
+    findings.append(
+        Finding(
+            "channel-type-inferred",
+            f"no chunk says its channelType; {guess.value!r} was inferred from the"
+            f" {'participant channels' if has_channels else 'media'}",
+        )
+    )
     return guess
 
 
@@ -321,27 +335,34 @@ def _event_findings(
         src = by_index.get(info.index)
         doc = src.metadata.chunk_document_id if src is not None else None
         if src is not None and doc is not None and doc != info.document_id:
-            findings.append(Finding(
-                "event-document-mismatch",
-                f"chunk {info.index}: the event names document {info.document_id} but the"
-                f" metadata's chunkDocumentId is {doc}",
-                info.index, src.metadata_path,
-            ))
+            findings.append(
+                Finding(
+                    "event-document-mismatch",
+                    f"chunk {info.index}: the event names document {info.document_id} but the"
+                    f" metadata's chunkDocumentId is {doc}",
+                    info.index,
+                    src.metadata_path,
+                )
+            )
     if event.call_id is not None and event.call_id != sources[0].metadata.call_id:
-        findings.append(Finding(
-            "event-call-mismatch",
-            f"the event's subject names call {event.call_id} but the metadata's callId is"
-            f" {sources[0].metadata.call_id}",
-        ))
+        findings.append(
+            Finding(
+                "event-call-mismatch",
+                f"the event's subject names call {event.call_id} but the metadata's callId is"
+                f" {sources[0].metadata.call_id}",
+            )
+        )
     event_start = event.data.recording_start_time
     if event_start is not None:
         diff = to_microseconds(event_start - start)
         if abs(diff) > tolerance_us:
-            findings.append(Finding(
-                "event-start-mismatch",
-                f"the event's recordingStartTime is {diff / 1e3:+.0f} ms from the earliest"
-                " chunkStartTime; the chunks' times are used",
-            ))
+            findings.append(
+                Finding(
+                    "event-start-mismatch",
+                    f"the event's recordingStartTime is {diff / 1e3:+.0f} ms from the earliest"
+                    " chunkStartTime; the chunks' times are used",
+                )
+            )
     return findings
 
 
@@ -387,14 +408,20 @@ def build_recording(
     rate = _same_everywhere(ordered, "sample rate", rates)
     if not isinstance(rate, int):
         rate = DEFAULT_SAMPLE_RATE
-        findings.append(Finding(
-            "sample-rate-assumed",
-            f"neither metadata nor media gives a sample rate; {rate} Hz (the ACS rate) is assumed",
-        ))
+        findings.append(
+            Finding(
+                "sample-rate-assumed",
+                f"neither metadata nor media gives a sample rate; {rate} Hz (the ACS rate) is assumed",
+            )
+        )
     channel_type = _channel_type(ordered, findings)
     fmt = _same_everywhere(ordered, "format", [s.metadata.recording_info.format for s in ordered])
     content = next(
-        (s.metadata.recording_info.content_type for s in ordered if s.metadata.recording_info.content_type),
+        (
+            s.metadata.recording_info.content_type
+            for s in ordered
+            if s.metadata.recording_info.content_type
+        ),
         None,
     )
     unmixed = channel_type is ChannelType.UNMIXED
@@ -408,26 +435,39 @@ def build_recording(
     chunks: list[Chunk] = []
     for pos, src in enumerate(ordered):
         meta = src.metadata
-        if isinstance(fmt, MediaFormat) and src.media is not None and src.media.container != fmt.value:
-            findings.append(Finding(
-                "format-mismatch",
-                f"chunk {meta.chunk_index}: metadata says {fmt.value} but the media file is"
-                f" {src.media.container}",
-                meta.chunk_index, src.media.path,
-            ))
+        if (
+            isinstance(fmt, MediaFormat)
+            and src.media is not None
+            and src.media.container != fmt.value
+        ):
+            findings.append(
+                Finding(
+                    "format-mismatch",
+                    f"chunk {meta.chunk_index}: metadata says {fmt.value} but the media file is"
+                    f" {src.media.container}",
+                    meta.chunk_index,
+                    src.media.path,
+                )
+            )
         if meta.chunk_duration_ms > MAX_CHUNK_DURATION_S * 1000:
-            findings.append(Finding(
-                "chunk-too-long",
-                f"chunk {meta.chunk_index}: chunkDuration {meta.chunk_duration_ms:.0f} ms is longer"
-                " than the 4 hours a chunk can last",
-                meta.chunk_index, src.metadata_path,
-            ))
+            findings.append(
+                Finding(
+                    "chunk-too-long",
+                    f"chunk {meta.chunk_index}: chunkDuration {meta.chunk_duration_ms:.0f} ms is longer"
+                    " than the 4 hours a chunk can last",
+                    meta.chunk_index,
+                    src.metadata_path,
+                )
+            )
         if src.media_problem is not None:
-            findings.append(Finding(
-                "media-unusable",
-                f"chunk {meta.chunk_index}: {src.media_problem}; the metadata alone places it",
-                meta.chunk_index, src.media_path,
-            ))
+            findings.append(
+                Finding(
+                    "media-unusable",
+                    f"chunk {meta.chunk_index}: {src.media_problem}; the metadata alone places it",
+                    meta.chunk_index,
+                    src.media_path,
+                )
+            )
         nxt = ordered[pos + 1] if pos + 1 < len(ordered) else None
         consecutive = nxt is not None and nxt.metadata.chunk_index == meta.chunk_index + 1
         layout = ChunkLayout(
@@ -451,37 +491,44 @@ def build_recording(
             Finding(f.code, f.message, f.chunk_index, f.file or src.metadata_path)
             for f in chunk_findings
         ]
-        chunks.append(Chunk(
-            metadata=meta,
-            timeline=timeline,
-            channel_map=_channel_map(src, unmixed, findings),
-            metadata_path=src.metadata_path,
-            media=src.media,
-            media_path=src.media_path,
-            media_problem=src.media_problem,
-            end_reason=end_reasons.get(meta.chunk_index),
-        ))
+        chunks.append(
+            Chunk(
+                metadata=meta,
+                timeline=timeline,
+                channel_map=_channel_map(src, unmixed, findings),
+                metadata_path=src.metadata_path,
+                media=src.media,
+                media_path=src.media_path,
+                media_problem=src.media_problem,
+                end_reason=end_reasons.get(meta.chunk_index),
+            )
+        )
 
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in itertools.pairwise(chunks):
         b, a = before.timeline, after.timeline
         if a.start < b.stop:
-            findings.append(Finding(
-                "chunks-overlap",
-                f"chunks {before.index} and {after.index} overlap on the wall clock by"
-                f" {(b.stop - a.start) / rate:.3f} s; where they overlap the earlier chunk is used",
-                after.index, after.metadata_path,
-            ))
+            findings.append(
+                Finding(
+                    "chunks-overlap",
+                    f"chunks {before.index} and {after.index} overlap on the wall clock by"
+                    f" {(b.stop - a.start) / rate:.3f} s; where they overlap the earlier chunk is used",
+                    after.index,
+                    after.metadata_path,
+                )
+            )
 
     expected = set(range(max(c.index for c in chunks) + 1))
     if event is not None:
         expected |= {c.index for c in event.chunks}
     missing = tuple(sorted(expected - {c.index for c in chunks}))
     for index in missing:
-        findings.append(Finding(
-            "missing-chunk",
-            f"chunk {index} is missing (no metadata for it was found); its time is a gap",
-            index,
-        ))
+        findings.append(
+            Finding(
+                "missing-chunk",
+                f"chunk {index} is missing (no metadata for it was found); its time is a gap",
+                index,
+            )
+        )
     if event is not None:
         findings += _event_findings(event, ordered, start, tolerance_us)
 

@@ -43,7 +43,8 @@ def _chunk_summary(chunk: Chunk, rec: Recording) -> dict[str, Any]:
         "media_problem": chunk.media_problem,
         "media_channels": chunk.media.channels if chunk.media else None,
         "pauses": [
-            {"start_s": _seconds(a, rate), "duration_s": _seconds(b - a, rate)} for a, b in tl.pauses
+            {"start_s": _seconds(a, rate), "duration_s": _seconds(b - a, rate)}
+            for a, b in tl.pauses
         ],
         "pause_reading": tl.pause_reading.value,
         "pause_reading_source": tl.reading_source,
@@ -67,7 +68,10 @@ def recording_summary(rec: Recording) -> dict[str, Any]:
         "chunks": [_chunk_summary(c, rec) for c in rec.chunks],
         "missing_chunks": list(rec.missing_chunks),
         "participants": [
-            {"participant_id": pid, "channels": {str(k): v for k, v in rec.channels_of(pid).items()}}
+            {
+                "participant_id": pid,
+                "channels": {str(k): v for k, v in rec.channels_of(pid).items()},
+            }
             for pid in rec.participants
         ],
         "warnings": [w.to_dict() for w in rec.warnings],
@@ -83,7 +87,11 @@ def format_recording(rec: Recording, number: int, total: int) -> str:
     s = recording_summary(rec)
     lines = [
         f"Recording {number}/{total}: call {rec.call_id}"
-        + (f", recording {rec.recording_id}" if rec.recording_id else ", recording id unknown (no event)"),
+        + (
+            f", recording {rec.recording_id}"
+            if rec.recording_id
+            else ", recording id unknown (no event)"
+        ),
         f"  start {s['start_time']}   end {s['end_time']}   wall clock {rec.duration_s:.3f} s",
         f"  {rec.channel_type.value} {s['format'] or 'format?'}, {rec.sample_rate} Hz,"
         f" {len(rec.chunks)} chunk{'s' if len(rec.chunks) != 1 else ''}"
@@ -112,7 +120,9 @@ def format_recording(rec: Recording, number: int, total: int) -> str:
     else:
         width = max(len(p) for p in rec.participants)
         lines.append("  participants (channel in each chunk, - where absent):")
-        lines.append(f"    {'participant':<{width}}" + "".join(f"  chunk {c.index:<3}" for c in rec.chunks))
+        lines.append(
+            f"    {'participant':<{width}}" + "".join(f"  chunk {c.index:<3}" for c in rec.chunks)
+        )
         for pid in rec.participants:
             cells = "".join(
                 f"  {('-' if ch is None else str(ch)):<9}" for ch in rec.channels_of(pid).values()

@@ -14,7 +14,13 @@ from typing import Final
 
 from .errors import UsageError
 
-__all__ = ["format_instant", "parse_instant", "samples_to_timedelta", "to_microseconds", "to_samples"]
+__all__ = [
+    "format_instant",
+    "parse_instant",
+    "samples_to_timedelta",
+    "to_microseconds",
+    "to_samples",
+]
 
 _US_PER_S: Final = 1_000_000
 

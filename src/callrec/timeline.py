@@ -138,7 +138,9 @@ def _decide_reading(
         return forced, "forced"
     if layout.media_frames is not None:
         media_us = layout.media_frames * 1_000_000 / sample_rate
-        best = min(readings, key=lambda r: abs(media_us - _media_us(layout.duration_us, pause_us, r)))
+        best = min(
+            readings, key=lambda r: abs(media_us - _media_us(layout.duration_us, pause_us, r))
+        )
         return best, "media"
     if next_start_us is not None:
         span = next_start_us - layout.start_us
@@ -155,29 +157,35 @@ def _clip_pauses(
     for start, duration in sorted(layout.pauses_us):
         stop = start + duration
         if stop <= layout.start_us or start >= end_us:
-            findings.append(Finding(
-                "pause-outside-chunk",
-                f"chunk {layout.index}: a pause at {start / 1e6:.3f} s lasting {duration / 1e3:.0f} ms"
-                f" lies outside the chunk ({layout.start_us / 1e6:.3f}–{end_us / 1e6:.3f} s from"
-                " the recording start); it is ignored",
-                layout.index,
-            ))
+            findings.append(
+                Finding(
+                    "pause-outside-chunk",
+                    f"chunk {layout.index}: a pause at {start / 1e6:.3f} s lasting {duration / 1e3:.0f} ms"
+                    f" lies outside the chunk ({layout.start_us / 1e6:.3f}–{end_us / 1e6:.3f} s from"
+                    " the recording start); it is ignored",
+                    layout.index,
+                )
+            )
             continue
         if start < layout.start_us or stop > end_us:
-            findings.append(Finding(
-                "pause-outside-chunk",
-                f"chunk {layout.index}: a pause at {start / 1e6:.3f} s lasting {duration / 1e3:.0f} ms"
-                " reaches outside the chunk; it is clipped to the chunk",
-                layout.index,
-            ))
+            findings.append(
+                Finding(
+                    "pause-outside-chunk",
+                    f"chunk {layout.index}: a pause at {start / 1e6:.3f} s lasting {duration / 1e3:.0f} ms"
+                    " reaches outside the chunk; it is clipped to the chunk",
+                    layout.index,
+                )
+            )
             start, stop = max(start, layout.start_us), min(stop, end_us)
         if kept and start < kept[-1][1]:
-            findings.append(Finding(
-                "overlapping-pauses",
-                f"chunk {layout.index}: the pause at {start / 1e6:.3f} s overlaps the one before it;"
-                " they are merged",
-                layout.index,
-            ))
+            findings.append(
+                Finding(
+                    "overlapping-pauses",
+                    f"chunk {layout.index}: the pause at {start / 1e6:.3f} s overlaps the one before it;"
+                    " they are merged",
+                    layout.index,
+                )
+            )
             kept[-1] = (kept[-1][0], max(kept[-1][1], stop))
             continue
         kept.append((start, stop))
@@ -226,8 +234,12 @@ def build_chunk_timeline(
     findings: list[Finding] = []
     pause_us = sum(duration for _, duration in layout.pauses_us)
     reading, source = _decide_reading(
-        layout, pause_us, sample_rate=sample_rate, forced=forced,
-        next_start_us=next_start_us, tolerance_us=tolerance_us,
+        layout,
+        pause_us,
+        sample_rate=sample_rate,
+        forced=forced,
+        next_start_us=next_start_us,
+        tolerance_us=tolerance_us,
     )
     end_us = layout.start_us + _span_us(layout.duration_us, pause_us, reading)
     pauses_us = _clip_pauses(layout, end_us, findings)
@@ -249,7 +261,9 @@ def build_chunk_timeline(
 
     if layout.media_frames is None:
         frames = expected
-        spans = [MediaSpan(0, stretches[0][0], stretches[0][1] - stretches[0][0])] if stretches else []
+        spans = (
+            [MediaSpan(0, stretches[0][0], stretches[0][1] - stretches[0][0])] if stretches else []
+        )
         for a, b in stretches[1:]:
             spans.append(MediaSpan(spans[-1].media_stop, a, b - a))
     else:
@@ -261,16 +275,19 @@ def build_chunk_timeline(
         if abs(media_us - want_us) > tolerance_us:
             pause_part = (
                 f" with {pause_us / 1e3:.0f} ms of pauses {'included' if reading is PauseReading.INCLUDES_PAUSES else 'excluded'}"
-                if pause_us else ""
+                if pause_us
+                else ""
             )
-            findings.append(Finding(
-                "media-length-mismatch",
-                f"chunk {layout.index}: the media holds {media_us / 1e6:.3f} s of audio but"
-                f" chunkDuration {layout.duration_us / 1e3:.0f} ms{pause_part} means"
-                f" {want_us / 1e6:.3f} s (difference {(media_us - want_us) / 1e3:+.0f} ms,"
-                f" tolerance {tolerance_us / 1e3:.0f} ms); the media's own length is used",
-                layout.index,
-            ))
+            findings.append(
+                Finding(
+                    "media-length-mismatch",
+                    f"chunk {layout.index}: the media holds {media_us / 1e6:.3f} s of audio but"
+                    f" chunkDuration {layout.duration_us / 1e3:.0f} ms{pause_part} means"
+                    f" {want_us / 1e6:.3f} s (difference {(media_us - want_us) / 1e3:+.0f} ms,"
+                    f" tolerance {tolerance_us / 1e3:.0f} ms); the media's own length is used",
+                    layout.index,
+                )
+            )
     if spans:
         stop = max(stop, spans[-1].track_stop)
     timeline = ChunkTimeline(
@@ -330,7 +347,9 @@ class Timeline:
         try:
             return self._by_index[index]
         except KeyError:
-            raise UsageError(f"no chunk with index {index}; chunks: {sorted(self._by_index)}") from None
+            raise UsageError(
+                f"no chunk with index {index}; chunks: {sorted(self._by_index)}"
+            ) from None
 
     def media_to_track(self, chunk_index: int, frame: int) -> int:
         """The track sample that media frame ``frame`` of chunk ``chunk_index`` plays at."""
@@ -375,7 +394,8 @@ class Timeline:
         """The track cut into media, pause and gap pieces, in order."""
         pieces: list[Tile] = [
             Tile("media", s.track_start, s.track_stop, c.index)
-            for c in self.chunks for s in c.media_spans
+            for c in self.chunks
+            for s in c.media_spans
         ]
         pieces += [Tile("pause", a, b, c.index) for c in self.chunks for a, b in c.pauses]
         pieces.sort(key=lambda t: (t.start, t.stop))
@@ -386,4 +406,6 @@ class Timeline:
                 out.append(Tile("gap", cursor, tile.start))
             out.append(tile)
             cursor = max(cursor, tile.stop)
+        if cursor < self.length:  # a last chunk whose media ends before its span does
+            out.append(Tile("gap", cursor, self.length))
         return tuple(out)

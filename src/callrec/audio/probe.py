@@ -168,6 +168,8 @@ def _probe_mp4(path: Path) -> MediaInfo:
         raise UnsupportedMediaError("an MP4 box is truncated", file=path) from None
     except IndexError:
         raise UnsupportedMediaError("an MP4 descriptor is truncated", file=path) from None
+    except MediaError:
+        raise
     except OSError as exc:
         raise MediaError(f"cannot be read: {exc}", file=path) from None
 

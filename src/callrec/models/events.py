@@ -7,6 +7,7 @@ CloudEvents 1.0 (``type``/``time``/``source``/``specversion``) are read into one
 
 from __future__ import annotations
 
+import itertools
 from enum import Enum
 from typing import Annotated, Any, Literal
 
@@ -90,7 +91,7 @@ def parse_subject(subject: str) -> dict[str, str]:
     parts = [p for p in subject.split("/") if p]
     names = {"call": "callId", "servercallid": "serverCallId", "recordingid": "recordingId"}
     found: dict[str, str] = {}
-    for key, value in zip(parts, parts[1:]):
+    for key, value in itertools.pairwise(parts):
         name = names.get(key.lower())
         if name is not None and name not in found:
             found[name] = value

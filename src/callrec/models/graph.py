@@ -129,10 +129,13 @@ class CommsNotification(ApiModel):
     odata_type: str | None = Field(default=None, alias="@odata.type")
     change_type: str | None = None
     resource_url: str | None = None
-    resource_data: Annotated[
-        Annotated[RecordOperation, Tag(_OPERATION)] | Annotated[dict[str, Any], Tag(_OTHER)],
-        Discriminator(_resource_kind),
-    ] | None = None
+    resource_data: (
+        Annotated[
+            Annotated[RecordOperation, Tag(_OPERATION)] | Annotated[dict[str, Any], Tag(_OTHER)],
+            Discriminator(_resource_kind),
+        ]
+        | None
+    ) = None
 
     @property
     def record_operation(self) -> RecordOperation | None:

@@ -94,7 +94,7 @@ def json_path(loc: tuple[int | str, ...], prefix: str = "") -> str:
 def _expected(message: str) -> str:
     for lead in ("Value error, ", "Input should be ", "Input should have "):
         if message.startswith(lead):
-            message = message[len(lead):]
+            message = message[len(lead) :]
     if message == "Field required":
         return "a value (the field is required)"
     return message
@@ -119,7 +119,11 @@ def validate_model(
         else:
             value = redact(first.get("input"))
         raise MetadataError(
-            path=path, value=value, expected=_expected(first["msg"]), file=file, more=len(errors) - 1
+            path=path,
+            value=value,
+            expected=_expected(first["msg"]),
+            file=file,
+            more=len(errors) - 1,
         ) from None
 
 
