@@ -99,8 +99,6 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             continue
         summaries.append(recording_summary(rec))
         texts.append(format_recording(rec, number, len(found.recordings)))
-        if any(c.media_problem for c in rec.chunks):
-            failed = True
     if args.json:
         document = {
             "schema_version": INSPECT_SCHEMA_VERSION,

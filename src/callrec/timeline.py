@@ -259,17 +259,10 @@ def build_chunk_timeline(
         stretches.append((cursor, stop))
     expected = sum(b - a for a, b in stretches)
 
-    if layout.media_frames is None:
-        frames = expected
-        spans = (
-            [MediaSpan(0, stretches[0][0], stretches[0][1] - stretches[0][0])] if stretches else []
-        )
-        for a, b in stretches[1:]:
-            spans.append(MediaSpan(spans[-1].media_stop, a, b - a))
-    else:
-        frames = layout.media_frames
-        ends_paused = bool(pauses) and pauses[-1][1] >= stop
-        spans = _fit_media(stretches, frames, stop, ends_paused)
+    frames = expected if layout.media_frames is None else layout.media_frames
+    ends_paused = bool(pauses) and pauses[-1][1] >= stop
+    spans = _fit_media(stretches, frames, stop, ends_paused)
+    if layout.media_frames is not None:
         media_us = frames * 1_000_000 / sample_rate
         want_us = _media_us(layout.duration_us, pause_us, reading)
         if abs(media_us - want_us) > tolerance_us:
