@@ -147,13 +147,18 @@ def _pick(meta: _Meta, tiers: list[list[Path]]) -> tuple[Path | None, list[Path]
 
 def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dict[int, Path]:
     claims: dict[Path, list[int]] = defaultdict(list)
+    by_dir: dict[Path, list[Path]] = defaultdict(list)
+    for path in media:
+        by_dir[path.parent].append(path)
     for i, meta in enumerate(metas):
         doc = meta.metadata.chunk_document_id
-        same_dir = [p for p in media if p.parent == meta.path.parent]
+        folder = meta.path.parent
+        same_dir = by_dir.get(folder, [])
         tiers = []
         if doc:
             tiers.append([p for p in same_dir if doc in p.name])
-            tiers.append([p for p in media if doc in p.name and p.parent != meta.path.parent])
+            elsewhere = (p for d, paths in by_dir.items() if d != folder for p in paths)
+            tiers.append([p for p in elsewhere if doc in p.name])
         tiers.append([p for p in same_dir if p.stem == meta.path.stem])
         chosen, ambiguous = _pick(meta, tiers)
         if chosen is not None:

@@ -98,8 +98,7 @@ class _Missing:
         return "<missing>"
 
 
-_MISSING: Any = _Missing()
-MISSING = _MISSING
+MISSING: Any = _Missing()
 """Sentinel for :class:`MetadataError` ``value`` when the field is absent."""
 
 
@@ -128,7 +127,7 @@ class MetadataError(InputError):
         self.path = path
         self.value = value
         self.expected = expected
-        shown = "missing" if value is _MISSING else f"got {value!r}"
+        shown = "missing" if value is MISSING else f"got {value!r}"
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         super().__init__(f"field {path}: {shown}; expected {expected}{extra}", file=file)
 

@@ -204,7 +204,7 @@ def _effective_rate(src: ChunkSource, findings: list[Finding]) -> int | None:
 def _same_everywhere(
     sources: Sequence[ChunkSource], what: str, values: Sequence[object]
 ) -> object | None:
-    known = [(src, v) for src, v in zip(sources, values, strict=False) if v is not None]
+    known = [(src, v) for src, v in zip(sources, values, strict=True) if v is not None]
     for src, value in known[1:]:
         if value != known[0][1]:
             first_src, first = known[0]
