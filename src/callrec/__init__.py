@@ -2,38 +2,69 @@
 
 Read chunk metadata and events (:mod:`callrec.models`), find the recordings in a folder
 (:func:`discover`), assemble one into a checked, immutable :class:`Recording` with a wall-clock
-:class:`Timeline` (:func:`build_recording`), or do both with :func:`open_recordings`.
+:class:`Timeline` (:func:`build_recording`), read media in blocks (:func:`open_audio`) and measure
+it in one streaming pass (:mod:`callrec.dsp`: levels, loudness, speech activity, DTMF).
+
+Names are loaded on first use, so that ``import callrec`` stays cheap for scripts that only need a
+part of it (the models pull in pydantic, the core numpy and scipy).
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .audio.probe import MediaInfo, probe_media
-from .discovery import Discovery, FoundRecording, Problem, discover
-from .errors import CallrecError
-from .findings import Finding
-from .recording import ChannelMap, Chunk, ChunkSource, Recording, build_recording
-from .timebase import to_samples
-from .timeline import PauseReading, Tile, Timeline
+_LAZY = {
+    "MediaInfo": "callrec.audio.probe",
+    "probe_media": "callrec.audio.probe",
+    "AudioReader": "callrec.audio.reader",
+    "open_audio": "callrec.audio.reader",
+    "read_audio": "callrec.audio.reader",
+    "write_audio": "callrec.audio.writer",
+    "AudioWriter": "callrec.audio.writer",
+    "analyze_file": "callrec.analysis",
+    "Discovery": "callrec.discovery",
+    "FoundRecording": "callrec.discovery",
+    "Problem": "callrec.discovery",
+    "discover": "callrec.discovery",
+    "CallrecError": "callrec.errors",
+    "Finding": "callrec.findings",
+    "ChannelMap": "callrec.recording",
+    "Chunk": "callrec.recording",
+    "ChunkSource": "callrec.recording",
+    "Recording": "callrec.recording",
+    "build_recording": "callrec.recording",
+    "to_samples": "callrec.timebase",
+    "PauseReading": "callrec.timeline",
+    "Tile": "callrec.timeline",
+    "Timeline": "callrec.timeline",
+}
 
-__all__ = [
-    "CallrecError",
-    "ChannelMap",
-    "Chunk",
-    "ChunkSource",
-    "Discovery",
-    "Finding",
-    "FoundRecording",
-    "MediaInfo",
-    "PauseReading",
-    "Problem",
-    "Recording",
-    "Tile",
-    "Timeline",
-    "__version__",
-    "build_recording",
-    "discover",
-    "probe_media",
-    "to_samples",
-]
+__all__ = ["__version__", *sorted(_LAZY)]
+
+if TYPE_CHECKING:
+    from .analysis import analyze_file
+    from .audio.probe import MediaInfo, probe_media
+    from .audio.reader import AudioReader, open_audio, read_audio
+    from .audio.writer import AudioWriter, write_audio
+    from .discovery import Discovery, FoundRecording, Problem, discover
+    from .errors import CallrecError
+    from .findings import Finding
+    from .recording import ChannelMap, Chunk, ChunkSource, Recording, build_recording
+    from .timebase import to_samples
+    from .timeline import PauseReading, Tile, Timeline
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'callrec' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

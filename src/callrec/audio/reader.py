@@ -1,0 +1,291 @@
+"""Reading audio in blocks: soundfile for WAV/MP3/FLAC, PyAV (an optional extra) for MP4/AAC.
+
+Blocks are ``(frames, channels)`` arrays: int16 when the file holds 16-bit PCM (nothing is
+converted, so PCM survives bit for bit), float32 on the full-scale-1.0 scale otherwise. Memory is
+one block, whatever the file's length.
+
+A file that ends before its header says it should is read up to where it ends, and a
+:class:`TruncatedMediaWarning` says how many frames there were.
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from ..errors import MediaError, UnsupportedMediaError
+from .probe import MediaInfo, probe_media
+
+__all__ = [
+    "DEFAULT_BLOCK_FRAMES",
+    "AudioReader",
+    "TruncatedMediaWarning",
+    "open_audio",
+    "read_audio",
+]
+
+DEFAULT_BLOCK_FRAMES = 1 << 16
+"""The core's grid size: blocks of this size pass through accumulators without a copy."""
+
+_INSTALL_MP4 = "pip install 'callrec[mp4]'"
+
+
+class TruncatedMediaWarning(UserWarning):
+    """A media file holds fewer frames than its header declares.
+
+    Attributes
+    ----------
+    file
+        The media file.
+    frames_read, frames_declared
+        What was there, and what the header promised.
+    """
+
+    def __init__(self, file: Path, frames_read: int, frames_declared: int, why: str = "") -> None:
+        self.file = file
+        self.frames_read = frames_read
+        self.frames_declared = frames_declared
+        reason = f" ({why})" if why else ""
+        super().__init__(
+            f"{file}: truncated: read {frames_read} of the {frames_declared} frames the header "
+            f"declares{reason}"
+        )
+
+
+def _wav_declared_frames(path: Path, block_align: int) -> int | None:
+    """Frames the RIFF 'data' chunk declares, which libsndfile silently clips to the file."""
+    with path.open("rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        while True:
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return None
+            kind, size = struct.unpack("<4sI", chunk)
+            if kind == b"data":
+                if size in (0, 0xFFFFFFFF):  # streamed WAV: length unknown when it was written
+                    return None
+                return size // block_align
+            fh.seek(size + (size & 1), 1)
+
+
+class AudioReader:
+    """An open media file, read block by block. Use as a context manager.
+
+    Attributes
+    ----------
+    info
+        What the header says (:class:`MediaInfo`).
+    dtype
+        The sample type of the blocks: int16 for 16-bit PCM, float32 otherwise.
+    frames_read
+        Frames delivered so far.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.info: MediaInfo = probe_media(self.path)
+        self.frames_read = 0
+        self._closed = False
+        if self.info.container == "mp4":
+            self._source: _Source = _Mp4Source(self.info)
+        else:
+            self._source = _SoundfileSource(self.info)
+        self.dtype = self._source.dtype
+
+    @property
+    def sample_rate(self) -> int:
+        return self.info.sample_rate
+
+    @property
+    def channels(self) -> int:
+        return self.info.channels
+
+    def blocks(self, frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
+        """Yield ``(n, channels)`` blocks of ``frames`` frames (the last one shorter).
+
+        Reading resumes where it stopped, so a second call continues the file.
+        """
+        if frames < 1:
+            raise ValueError(f"frames must be at least 1, got {frames}")
+        if self._closed:
+            raise MediaError("the reader is closed", file=self.path)
+        for block in self._source.blocks(frames):
+            self.frames_read += len(block)
+            yield block
+        declared = self._source.declared_frames
+        if declared is not None and self.frames_read < declared:
+            warnings.warn(
+                TruncatedMediaWarning(self.path, self.frames_read, declared, self._source.stop_reason),
+                stacklevel=2,
+            )
+
+    def read(self) -> np.ndarray:
+        """The rest of the file as one ``(frames, channels)`` array."""
+        parts = list(self.blocks())
+        if not parts:
+            return np.zeros((0, self.channels), self.dtype)
+        return np.concatenate(parts)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._source.close()
+
+    def __enter__(self) -> AudioReader:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _Source:
+    dtype: np.dtype
+    declared_frames: int | None
+    stop_reason: str = ""
+
+    def blocks(self, frames: int) -> Iterator[np.ndarray]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _SoundfileSource(_Source):
+    def __init__(self, info: MediaInfo) -> None:
+        import soundfile
+
+        self._path = info.path
+        self._error = soundfile.LibsndfileError
+        try:
+            self._file = soundfile.SoundFile(str(info.path))
+        except (RuntimeError, soundfile.LibsndfileError) as exc:
+            raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=info.path) from None
+        pcm16 = self._file.subtype == "PCM_16"
+        self.dtype = np.dtype(np.int16 if pcm16 else np.float32)
+        self.declared_frames = int(self._file.frames)
+        if self._file.format == "WAV" and pcm16:
+            wav_frames = _wav_declared_frames(info.path, 2 * self._file.channels)
+            if wav_frames is not None:
+                self.declared_frames = max(self.declared_frames, wav_frames)
+
+    def blocks(self, frames: int) -> Iterator[np.ndarray]:
+        while True:
+            try:
+                block = self._file.read(frames, dtype=self.dtype.name, always_2d=True)
+            except (RuntimeError, self._error) as exc:
+                # Compressed data that stops mid-frame: keep what was decoded, say where it ended.
+                self.stop_reason = f"decoding stopped: {exc}"
+                if self.declared_frames is None or self.declared_frames <= 0:
+                    raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=self._path) from None
+                return
+            if not len(block):
+                return
+            yield block
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _Mp4Source(_Source):
+    """AAC in MP4 through PyAV, whose wheels bundle FFmpeg's decoders (no system ffmpeg needed)."""
+
+    def __init__(self, info: MediaInfo) -> None:
+        try:
+            import av
+        except ImportError:
+            raise UnsupportedMediaError(
+                "reading MP4 audio needs the optional decoder PyAV; install it with "
+                f"{_INSTALL_MP4}",
+                file=info.path,
+            ) from None
+        self._av = av
+        self._info = info
+        try:
+            self._container = av.open(str(info.path))
+        except av.error.FFmpegError as exc:
+            raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=info.path) from None
+        audio = self._container.streams.audio
+        if not audio:
+            self._container.close()
+            raise UnsupportedMediaError("no audio stream to decode", file=info.path)
+        self._stream = audio[0]
+        self.dtype = np.dtype(np.float32)
+        self.declared_frames = info.frames
+
+    def _frames(self) -> Iterator[np.ndarray]:
+        """Decoded audio as (n, channels) float32, trimmed to the edit list's presentation."""
+        position = 0  # presentation frame of the next sample
+        want = self._info.frames
+        try:
+            for frame in self._container.decode(self._stream):
+                data = frame.to_ndarray()
+                if frame.format.is_planar:
+                    data = data.T
+                else:
+                    data = data.reshape(-1, self._info.channels)
+                data = data.astype(np.float32, copy=False)
+                start = frame.pts if frame.pts is not None else position
+                skip = max(0, -start)  # priming samples the decoder did not drop
+                if skip:
+                    data = data[skip:]
+                    start += skip
+                data = data[: max(0, want - start)]  # the codec's end padding
+                if len(data):
+                    position = start + len(data)
+                    yield np.ascontiguousarray(data)
+                if position >= want:
+                    return
+        except self._av.error.FFmpegError as exc:
+            self.stop_reason = f"decoding stopped: {exc}"
+
+    def blocks(self, frames: int) -> Iterator[np.ndarray]:
+        pending: list[np.ndarray] = []
+        count = 0
+        for data in self._frames():
+            pending.append(data)
+            count += len(data)
+            if count >= frames:
+                joined = np.concatenate(pending)
+                cut = (len(joined) // frames) * frames
+                for pos in range(0, cut, frames):
+                    yield joined[pos : pos + frames]
+                pending = [joined[cut:]] if cut < len(joined) else []
+                count = len(joined) - cut
+        if count:
+            yield np.concatenate(pending)
+
+    def close(self) -> None:
+        self._container.close()
+
+
+def open_audio(path: str | Path) -> AudioReader:
+    """Open a media file for reading in blocks.
+
+    Raises
+    ------
+    EmptyMediaError
+        Zero bytes, or no audio frames.
+    UnsupportedMediaError
+        Not WAV/MP3/FLAC/MP4, an encoding that cannot be decoded, or MP4 without PyAV installed.
+    MediaError
+        The file cannot be opened.
+    """
+    return AudioReader(path)
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
+    """A whole media file as ``((frames, channels) array, sample_rate)``; see :class:`AudioReader`."""
+    with open_audio(path) as reader:
+        return reader.read(), reader.sample_rate

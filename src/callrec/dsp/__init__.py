@@ -1,0 +1,53 @@
+"""The vectorized core: pure numpy/scipy on ``(frames, channels)`` arrays, no files, no JSON.
+
+Every feature comes as a whole-array function and as a streaming accumulator (``update(block)``
+then ``result()``) that gives the identical result for any block size.
+
+==================  ========================  =================================================
+function            accumulator               result
+==================  ========================  =================================================
+frame_rms_db        FrameRms                  (frames, channels) dBFS
+levels              LevelMeter                Levels: peak, RMS (two conventions), crest, DC,
+                                              clipped, noise floor
+loudness            LoudnessMeter             Loudness: BS.1770-4 integrated, EBU LRA,
+                                              momentary / short-term series
+speech_activity     SpeechDetector            Activity: (n, 2) int64 intervals per channel
+detect_dtmf         DtmfDetector              DtmfTones per channel
+analyze             Analyzer                  all of the above in one pass
+place               (block by block)          copies media frames to track positions
+==================  ========================  =================================================
+"""
+
+from .activity import Activity, SpeechDetector, speech_activity, speech_bounds
+from .analysis import FEATURES, Analysis, Analyzer, analyze
+from .dtmf import DtmfDetector, DtmfTones, detect_dtmf
+from .frames import FrameRms, frame_rms_db, noise_floor_db
+from .levels import LevelMeter, Levels, levels
+from .loudness import Loudness, LoudnessMeter, k_weighting_sos, loudness
+from .placement import place, spans_array
+
+__all__ = [
+    "FEATURES",
+    "Activity",
+    "Analysis",
+    "Analyzer",
+    "DtmfDetector",
+    "DtmfTones",
+    "FrameRms",
+    "LevelMeter",
+    "Levels",
+    "Loudness",
+    "LoudnessMeter",
+    "SpeechDetector",
+    "analyze",
+    "detect_dtmf",
+    "frame_rms_db",
+    "k_weighting_sos",
+    "levels",
+    "loudness",
+    "noise_floor_db",
+    "place",
+    "spans_array",
+    "speech_activity",
+    "speech_bounds",
+]

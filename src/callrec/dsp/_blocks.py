@@ -1,0 +1,147 @@
+"""What every streaming accumulator shares: input checks, full scale, and a fixed block grid.
+
+Accumulators cut whatever blocks they are fed into blocks of exactly :data:`GRID_FRAMES` frames
+(the last one shorter) before computing anything. The sequence of numpy operations therefore does
+not depend on how the caller chose to cut the input, so a result computed block by block is
+*identical* to the whole-array result, floats included, not merely close to it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import UsageError
+
+__all__ = ["GRID_FRAMES", "Accumulator", "as_frames", "full_scale", "to_float"]
+
+GRID_FRAMES = 1 << 16
+"""Frames per internal block: 4.1 s at 16 kHz, 640 KB of float64 for 5 channels."""
+
+_SUPPORTED = (np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.float32), np.dtype(np.float64))
+
+R = TypeVar("R")
+
+
+def as_frames(x: npt.ArrayLike, *, name: str = "x") -> np.ndarray:
+    """``x`` as a ``(frames, channels)`` array; a 1-D array is one channel.
+
+    Raises :class:`UsageError` for other shapes and for sample types other than int16, int32,
+    float32 and float64.
+    """
+    arr = np.asarray(x)
+    if arr.ndim == 1:
+        arr = arr[:, np.newaxis]
+    if arr.ndim != 2:
+        raise UsageError(f"{name} must be (frames, channels) or (frames,), got shape {arr.shape}")
+    if arr.dtype not in _SUPPORTED:
+        raise UsageError(
+            f"{name} has dtype {arr.dtype}; expected one of int16, int32, float32, float64"
+        )
+    return arr
+
+
+def full_scale(dtype: np.dtype) -> float:
+    """The magnitude that reads as 0 dBFS: 32768 for int16, 2**31 for int32, 1.0 for floats."""
+    if dtype.kind == "i":
+        return float(-np.iinfo(dtype).min)
+    return 1.0
+
+
+def to_float(block: np.ndarray) -> np.ndarray:
+    """float64 samples scaled so that full scale is 1.0."""
+    out = block.astype(np.float64)
+    if block.dtype.kind == "i":
+        out *= 1.0 / full_scale(block.dtype)
+    return out
+
+
+def sample_rate_checked(sample_rate: int) -> int:
+    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+        raise UsageError(f"sample_rate must be a positive integer, got {sample_rate!r}")
+    return int(sample_rate)
+
+
+class Accumulator(ABC, Generic[R]):
+    """Feed ``(frames, channels)`` blocks with :meth:`update`, then read :meth:`result`.
+
+    The channel count and sample type are fixed by the first block. Any block size works,
+    including empty blocks and blocks shorter than a frame.
+    """
+
+    def __init__(self) -> None:
+        self._channels: int | None = None
+        self._dtype: np.dtype | None = None
+        self._pending: list[np.ndarray] = []
+        self._pending_frames = 0
+        self._frames = 0
+        self._result: R | None = None
+
+    @property
+    def frames(self) -> int:
+        """Frames fed so far."""
+        return self._frames
+
+    @property
+    def channels(self) -> int | None:
+        return self._channels
+
+    def update(self, block: npt.ArrayLike) -> None:
+        """Add the next block of samples."""
+        if self._result is not None:
+            raise UsageError(f"{type(self).__name__}.update() called after result()")
+        arr = as_frames(block, name="block")
+        if self._channels is None:
+            self._channels, self._dtype = arr.shape[1], arr.dtype
+            self._start(arr.shape[1], arr.dtype)
+        elif arr.shape[1] != self._channels or arr.dtype != self._dtype:
+            raise UsageError(
+                f"block is {arr.shape[1]} channel(s) of {arr.dtype}; earlier blocks were "
+                f"{self._channels} of {self._dtype}"
+            )
+        self._frames += len(arr)
+        pos = 0
+        if self._pending_frames:
+            take = min(GRID_FRAMES - self._pending_frames, len(arr))
+            self._pending.append(arr[:take])
+            self._pending_frames += take
+            pos = take
+            if self._pending_frames < GRID_FRAMES:
+                self._pending[-1] = self._pending[-1].copy()
+                return
+            self._consume(np.concatenate(self._pending))
+            self._pending, self._pending_frames = [], 0
+        while len(arr) - pos >= GRID_FRAMES:
+            self._consume(arr[pos : pos + GRID_FRAMES])
+            pos += GRID_FRAMES
+        if pos < len(arr):
+            self._pending = [arr[pos:].copy()]
+            self._pending_frames = len(arr) - pos
+
+    def result(self) -> R:
+        """The result over everything fed; later calls return the same object."""
+        if self._result is None:
+            if self._channels is None:
+                raise UsageError(
+                    f"{type(self).__name__}.result() needs at least one block to know the "
+                    "channel count"
+                )
+            if self._pending_frames:
+                self._consume(np.concatenate(self._pending))
+                self._pending, self._pending_frames = [], 0
+            self._result = self._finish()
+        return self._result
+
+    def _start(self, channels: int, dtype: np.dtype) -> None:  # noqa: B027 - optional hook
+        """Called once with the first block's channel count and sample type."""
+
+    @abstractmethod
+    def _consume(self, block: np.ndarray) -> None:
+        """Process one grid block (``GRID_FRAMES`` frames, the last one fewer)."""
+
+    @abstractmethod
+    def _finish(self) -> R:
+        """Compute the result once all blocks are consumed."""

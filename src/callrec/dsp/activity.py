@@ -1,0 +1,228 @@
+"""Speech activity per channel: energy thresholds with hysteresis, adapted to the noise floor.
+
+A frame turns speech on when its RMS level reaches the *on* threshold and off when it falls below
+the *off* threshold; in between, it keeps the state of the frame before. Both thresholds are
+absolute levels (dBFS) raised above the channel's own noise floor when that floor is high, so the
+loudest moment of a call never moves them::
+
+    level (dB)        on ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─
+                     off ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─
+    frames    . . . . # # # # # # # # . . . . # # . .
+    speech            [               )       [   )
+
+Runs of speech closer than ``min_silence_s`` are joined, runs shorter than ``min_speech_s`` are
+dropped, then each run is widened by ``pad_s``. Frame ``k`` covers samples
+``[k * hop, k * hop + frame)``; a run of frames ``a .. b`` becomes ``[a * hop, b * hop + frame)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import UsageError
+from ..timebase import to_samples
+from ._blocks import Accumulator, as_frames
+from .frames import DbHistogram, FrameEnergy, energy_to_db, frame_sizes
+from .intervals import close_gaps, drop_short, empty_intervals, mask_runs, pad
+
+__all__ = ["Activity", "SpeechDetector", "speech_activity", "speech_bounds"]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Where each channel has speech.
+
+    Attributes
+    ----------
+    intervals
+        One ``(n, 2)`` int64 array of half-open ``[start, stop)`` sample intervals per channel,
+        sorted and separated by at least ``min_silence_s``.
+    noise_floor_dbfs, on_dbfs, off_dbfs
+        ``(channels,)`` float64: each channel's noise floor (NaN if all digital silence) and the
+        thresholds that were applied.
+    frames
+        Samples per channel analysed.
+    sample_rate
+        Samples per second.
+    """
+
+    intervals: tuple[np.ndarray, ...]
+    noise_floor_dbfs: np.ndarray
+    on_dbfs: np.ndarray
+    off_dbfs: np.ndarray
+    frames: int
+    sample_rate: int
+
+    def bounds(self) -> np.ndarray:
+        """``(channels, 2)`` int64: first speech start and last speech stop per channel.
+
+        A channel without speech gets ``[0, 0]``, an empty interval.
+        """
+        return speech_bounds(self.intervals)
+
+    def speech_s(self) -> np.ndarray:
+        """``(channels,)`` seconds of speech per channel."""
+        return np.array(
+            [float((iv[:, 1] - iv[:, 0]).sum()) / self.sample_rate for iv in self.intervals]
+        )
+
+
+def speech_bounds(intervals: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
+    """``(channels, 2)`` int64 trim bounds: first start and last stop of each channel's intervals.
+
+    ``[0, 0]`` for a channel without intervals.
+    """
+    out = np.zeros((len(intervals), 2), np.int64)
+    for c, iv in enumerate(intervals):  # one small array per channel
+        if len(iv):
+            out[c] = iv[0, 0], iv[-1, 1]
+    return out
+
+
+class SpeechDetector(Accumulator[Activity]):
+    """Streaming :func:`speech_activity`.
+
+    The thresholds depend on the noise floor of the whole channel, so frame levels are kept
+    (4 bytes per channel per hop: 1.4 MB per channel-hour at the default 10 ms) and decided when
+    :meth:`result` is called.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        *,
+        threshold_dbfs: float = -50.0,
+        floor_margin_db: float = 12.0,
+        hysteresis_db: float = 6.0,
+        frame_s: float = 0.010,
+        hop_s: float = 0.010,
+        min_speech_s: float = 0.100,
+        min_silence_s: float = 0.300,
+        pad_s: float = 0.0,
+        noise_percentile: float = 10.0,
+    ) -> None:
+        super().__init__()
+        self.frame, self.hop = frame_sizes(sample_rate, frame_s, hop_s)
+        self.sample_rate = int(sample_rate)
+        for name, value in (
+            ("hysteresis_db", hysteresis_db),
+            ("floor_margin_db", floor_margin_db),
+            ("min_speech_s", min_speech_s),
+            ("min_silence_s", min_silence_s),
+            ("pad_s", pad_s),
+        ):
+            if not value >= 0:
+                raise UsageError(f"{name} must be zero or more, got {value!r}")
+        if not 0.0 <= noise_percentile <= 100.0:
+            raise UsageError(f"noise_percentile must be within 0-100, got {noise_percentile!r}")
+        self.threshold_dbfs = float(threshold_dbfs)
+        self.floor_margin_db = float(floor_margin_db)
+        self.hysteresis_db = float(hysteresis_db)
+        self.min_speech = to_samples(min_speech_s, self.sample_rate)
+        self.min_silence = to_samples(min_silence_s, self.sample_rate)
+        self.pad = to_samples(pad_s, self.sample_rate)
+        self.noise_percentile = noise_percentile
+        self._levels: list[np.ndarray] = []
+
+    def _start(self, channels: int, dtype: np.dtype) -> None:
+        self._energy = FrameEnergy(channels, dtype, frame=self.frame, hop=self.hop)
+        self._hist = DbHistogram.empty(channels)
+
+    def _consume(self, block: np.ndarray) -> None:
+        level = energy_to_db(self._energy.push(block), self.frame)
+        self._hist.add(level)
+        self._levels.append(level.astype(np.float32))
+
+    def _finish(self) -> Activity:
+        assert self._channels is not None
+        channels = self._channels
+        level = np.concatenate([np.zeros((0, channels), np.float32), *self._levels])
+        floor = self._hist.percentile(self.noise_percentile)
+        on = np.fmax(self.threshold_dbfs, floor + self.floor_margin_db)
+        off = on - self.hysteresis_db
+        speech = _hysteresis(level, on.astype(np.float32), off.astype(np.float32))
+        intervals = []
+        for runs in mask_runs(speech):  # one pass per channel over its few runs
+            samples = np.stack([runs[:, 0] * self.hop, (runs[:, 1] - 1) * self.hop + self.frame], 1)
+            samples = close_gaps(samples, self.min_silence)
+            samples = drop_short(samples, self.min_speech)
+            samples = pad(samples, self.pad, self._frames)
+            intervals.append(samples if len(samples) else empty_intervals())
+        return Activity(
+            intervals=tuple(intervals),
+            noise_floor_dbfs=floor,
+            on_dbfs=on,
+            off_dbfs=off,
+            frames=self._frames,
+            sample_rate=self.sample_rate,
+        )
+
+
+def _hysteresis(level: np.ndarray, on: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Speech state per frame: on at ``>= on``, off below ``off``, otherwise unchanged."""
+    event = np.where(level >= on, 1, np.where(level < off, -1, 0)).astype(np.int8)
+    index = np.arange(len(level))[:, np.newaxis]
+    last = np.maximum.accumulate(np.where(event != 0, index, -1), axis=0)
+    decided = np.take_along_axis(event, np.maximum(last, 0), axis=0)
+    return (last >= 0) & (decided > 0)
+
+
+def speech_activity(
+    x: npt.ArrayLike,
+    sample_rate: int,
+    *,
+    threshold_dbfs: float = -50.0,
+    floor_margin_db: float = 12.0,
+    hysteresis_db: float = 6.0,
+    frame_s: float = 0.010,
+    hop_s: float = 0.010,
+    min_speech_s: float = 0.100,
+    min_silence_s: float = 0.300,
+    pad_s: float = 0.0,
+    noise_percentile: float = 10.0,
+) -> Activity:
+    """Find speech in each channel.
+
+    Parameters
+    ----------
+    x
+        ``(frames, channels)`` or ``(frames,)`` samples (int16, int32 or float).
+    sample_rate
+        Samples per second.
+    threshold_dbfs
+        The lowest *on* threshold (frame RMS, dBFS); used as is on a quiet channel.
+    floor_margin_db
+        On a noisy channel, the *on* threshold is raised to this far above its noise floor.
+    hysteresis_db
+        The *off* threshold sits this far below the *on* threshold.
+    frame_s, hop_s
+        Frame length and step of the levels compared with the thresholds.
+    min_speech_s, min_silence_s
+        Shorter speech is dropped; shorter pauses are bridged.
+    pad_s
+        Seconds added before and after each speech interval (within the signal).
+    noise_percentile
+        Which percentile of the non-silent frame levels is the noise floor.
+
+    Returns
+    -------
+    Activity
+        ``intervals[c]`` is an ``(n, 2)`` int64 array of ``[start, stop)`` samples.
+    """
+    detector = SpeechDetector(
+        sample_rate,
+        threshold_dbfs=threshold_dbfs,
+        floor_margin_db=floor_margin_db,
+        hysteresis_db=hysteresis_db,
+        frame_s=frame_s,
+        hop_s=hop_s,
+        min_speech_s=min_speech_s,
+        min_silence_s=min_silence_s,
+        pad_s=pad_s,
+        noise_percentile=noise_percentile,
+    )
+    detector.update(as_frames(x))
+    return detector.result()

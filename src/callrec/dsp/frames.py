@@ -1,0 +1,211 @@
+"""Frame energies and frame RMS levels, and the noise-floor estimate built on them.
+
+Frame ``k`` covers samples ``[k * hop, k * hop + frame)``; only complete frames count::
+
+    samples  |0 ......................................... n|
+    frame 0  [=======)
+    frame 1      [=======)
+    frame 2          [=======)          hop = 4, frame = 7
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import UsageError
+from ..timebase import to_samples
+from ._blocks import Accumulator, as_frames, full_scale, sample_rate_checked
+
+__all__ = [
+    "FrameRms",
+    "frame_count",
+    "frame_rms_db",
+    "noise_floor_db",
+]
+
+SILENT_DB = -np.inf
+"""The level of a frame of digital silence."""
+
+_HIST_LOW_DB = -160.0
+_HIST_STEP_DB = 0.05
+_HIST_BINS = int(round((20.0 - _HIST_LOW_DB) / _HIST_STEP_DB))
+
+
+def frame_count(frames: int, frame: int, hop: int) -> int:
+    """How many complete frames of ``frame`` samples, ``hop`` apart, fit in ``frames`` samples."""
+    return 0 if frames < frame else 1 + (frames - frame) // hop
+
+
+def frame_sizes(sample_rate: int, frame_s: float, hop_s: float) -> tuple[int, int]:
+    """Frame and hop in samples (the project's one rounding rule), checked."""
+    sample_rate = sample_rate_checked(sample_rate)
+    frame, hop = to_samples(frame_s, sample_rate), to_samples(hop_s, sample_rate)
+    if frame < 1:
+        raise UsageError(f"frame_s={frame_s!r} is less than one sample at {sample_rate} Hz")
+    if hop < 1:
+        raise UsageError(f"hop_s={hop_s!r} is less than one sample at {sample_rate} Hz")
+    return frame, hop
+
+
+class FrameEnergy:
+    """Sums of squares per frame, fed in consecutive blocks; a building block, not a result.
+
+    int16 input is squared and summed in int64, which is exact; other types in float64 on the
+    full-scale-1.0 scale. :meth:`push` returns the energies of the frames completed by the block
+    (as float64 on the full-scale-1.0 scale) in feed order.
+    """
+
+    def __init__(self, channels: int, dtype: np.dtype, *, frame: int, hop: int) -> None:
+        self.frame, self.hop = frame, hop
+        self._exact = dtype == np.dtype(np.int16)
+        self._acc = np.dtype(np.int64) if self._exact else np.dtype(np.float64)
+        self._scale = 1.0 / full_scale(dtype) ** 2
+        self._tail = np.zeros((0, channels), self._acc)
+        self._tail_start = 0  # absolute sample index of _tail[0]
+        self._next_frame = 0  # index of the next frame to complete
+
+    def push(self, block: np.ndarray) -> np.ndarray:
+        tail_len = len(self._tail)
+        squares = np.empty((tail_len + len(block), block.shape[1]), self._acc)
+        squares[:tail_len] = self._tail
+        if self._exact:
+            np.multiply(block, block, out=squares[tail_len:], dtype=self._acc)
+        else:
+            body = squares[tail_len:]
+            body[...] = block
+            if block.dtype.kind == "i":
+                body *= 1.0 / full_scale(block.dtype)
+            np.multiply(body, body, out=body)
+        end = self._tail_start + len(squares)
+        done = frame_count(end, self.frame, self.hop)
+        first = self._next_frame
+        if done > first:
+            starts = np.arange(first, done, dtype=np.int64) * self.hop - self._tail_start
+            sums = np.empty((len(squares) + 1, squares.shape[1]), self._acc)
+            sums[0] = 0
+            np.cumsum(squares, axis=0, out=sums[1:])
+            energy = (sums[starts + self.frame] - sums[starts]).astype(np.float64)
+            if self._exact:
+                energy *= self._scale
+        else:
+            energy = np.zeros((0, squares.shape[1]))
+        self._next_frame = max(first, done)
+        keep_from = min(self._next_frame * self.hop, end)
+        self._tail = squares[keep_from - self._tail_start :].copy()
+        self._tail_start = keep_from
+        return energy
+
+
+def energy_to_db(energy: np.ndarray, frame: int) -> np.ndarray:
+    """Mean-square energy sums over ``frame`` samples as RMS dBFS (sine at full scale: -3.01)."""
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(energy / frame)
+
+
+class FrameRms(Accumulator[np.ndarray]):
+    """Streaming :func:`frame_rms_db`: the ``(frames, channels)`` float64 dBFS series."""
+
+    def __init__(self, sample_rate: int, *, frame_s: float = 0.025, hop_s: float = 0.010) -> None:
+        super().__init__()
+        self.frame, self.hop = frame_sizes(sample_rate, frame_s, hop_s)
+        self._energy: FrameEnergy | None = None
+        self._parts: list[np.ndarray] = []
+
+    def _start(self, channels: int, dtype: np.dtype) -> None:
+        self._energy = FrameEnergy(channels, dtype, frame=self.frame, hop=self.hop)
+
+    def _consume(self, block: np.ndarray) -> None:
+        assert self._energy is not None
+        self._parts.append(self._energy.push(block))
+
+    def _finish(self) -> np.ndarray:
+        assert self._channels is not None
+        energy = np.concatenate([np.zeros((0, self._channels)), *self._parts])
+        return energy_to_db(energy, self.frame)
+
+
+def frame_rms_db(
+    x: npt.ArrayLike, sample_rate: int, *, frame_s: float = 0.025, hop_s: float = 0.010
+) -> np.ndarray:
+    """RMS level of each frame, per channel.
+
+    Parameters
+    ----------
+    x
+        ``(frames, channels)`` or ``(frames,)`` samples: int16/int32 (full scale is the type's
+        range) or float (full scale 1.0).
+    sample_rate
+        Samples per second.
+    frame_s, hop_s
+        Frame length and frame step in seconds. The defaults (25 ms, 10 ms) are usual for speech.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_frames, channels)`` float64, dBFS where a full-scale sine reads -3.01 dB; ``-inf`` for
+        frames of digital silence. ``n_frames`` counts complete frames only.
+    """
+    acc = FrameRms(sample_rate, frame_s=frame_s, hop_s=hop_s)
+    acc.update(as_frames(x))
+    return acc.result()
+
+
+@dataclass
+class DbHistogram:
+    """Counts of frame levels in 0.05 dB bins per channel, for percentiles in bounded memory.
+
+    Frames of digital silence are not counted: they are absence of signal (a participant who has
+    not joined yet), not its noise.
+    """
+
+    counts: np.ndarray
+
+    @classmethod
+    def empty(cls, channels: int) -> DbHistogram:
+        return cls(np.zeros((channels, _HIST_BINS), np.int64))
+
+    def add(self, level_db: np.ndarray) -> None:
+        finite = np.isfinite(level_db)
+        index = np.clip(
+            np.floor((level_db - _HIST_LOW_DB) / _HIST_STEP_DB), 0, _HIST_BINS - 1
+        )
+        rows, cols = np.nonzero(finite)
+        np.add.at(self.counts, (cols, index[rows, cols].astype(np.intp)), 1)
+
+    def percentile(self, q: float) -> np.ndarray:
+        """Per channel, the centre of the bin holding the ``q``-th percentile; NaN when empty."""
+        cumulative = np.cumsum(self.counts, axis=1)
+        total = cumulative[:, -1]
+        target = np.ceil(total * (q / 100.0)).clip(min=1)
+        index = (cumulative < target[:, None]).sum(axis=1)
+        centre = _HIST_LOW_DB + (index + 0.5) * _HIST_STEP_DB
+        return np.where(total > 0, centre, np.nan)
+
+
+def noise_floor_db(frame_db: np.ndarray, *, percentile: float = 10.0) -> np.ndarray:
+    """The noise floor of each channel: a low percentile of its frame levels.
+
+    Parameters
+    ----------
+    frame_db
+        ``(n_frames, channels)`` frame levels, as :func:`frame_rms_db` returns them.
+    percentile
+        Which percentile of the non-silent frames counts as the floor (0-100).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(channels,)`` float64 dBFS, resolved to 0.05 dB; NaN for a channel that is all digital
+        silence.
+    """
+    frame_db = np.asarray(frame_db, dtype=np.float64)
+    if frame_db.ndim != 2:
+        raise UsageError(f"frame_db must be (frames, channels), got shape {frame_db.shape}")
+    if not 0.0 <= percentile <= 100.0:
+        raise UsageError(f"percentile must be within 0-100, got {percentile!r}")
+    hist = DbHistogram.empty(frame_db.shape[1])
+    hist.add(frame_db)
+    return hist.percentile(percentile)
