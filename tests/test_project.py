@@ -46,3 +46,17 @@ def test_import_does_not_pull_in_scipy_signal() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+def test_lazy_names_are_all_exported_and_resolve() -> None:
+    import callrec
+
+    assert sorted(callrec.__all__) == sorted(["__version__", *callrec._LAZY])
+    for name in callrec._LAZY:
+        assert getattr(callrec, name).__name__ == name
+
+
+def test_import_does_not_pull_in_numpy_or_pydantic() -> None:
+    code = "import sys, callrec; print(sorted({'numpy', 'pydantic', 'scipy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

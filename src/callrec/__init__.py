@@ -42,7 +42,32 @@ _LAZY = {
     "Timeline": "callrec.timeline",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = [
+    "AudioReader",
+    "AudioWriter",
+    "CallrecError",
+    "ChannelMap",
+    "Chunk",
+    "ChunkSource",
+    "Discovery",
+    "Finding",
+    "FoundRecording",
+    "MediaInfo",
+    "PauseReading",
+    "Problem",
+    "Recording",
+    "Tile",
+    "Timeline",
+    "__version__",
+    "analyze_file",
+    "build_recording",
+    "discover",
+    "open_audio",
+    "probe_media",
+    "read_audio",
+    "to_samples",
+    "write_audio",
+]
 
 if TYPE_CHECKING:
     from .analysis import analyze_file

@@ -68,6 +68,7 @@ def _wav_declared_frames(path: Path, block_align: int) -> int | None:
             if len(chunk) < 8:
                 return None
             kind, size = struct.unpack("<4sI", chunk)
+            size = int(size)
             if kind == b"data":
                 if size in (0, 0xFFFFFFFF):  # streamed WAV: length unknown when it was written
                     return None
@@ -231,10 +232,7 @@ class _Mp4Source(_Source):
         try:
             for frame in self._container.decode(self._stream):
                 data = frame.to_ndarray()
-                if frame.format.is_planar:
-                    data = data.T
-                else:
-                    data = data.reshape(-1, self._info.channels)
+                data = data.T if frame.format.is_planar else data.reshape(-1, self._info.channels)
                 data = data.astype(np.float32, copy=False)
                 start = frame.pts if frame.pts is not None else position
                 skip = max(0, -start)  # priming samples the decoder did not drop

@@ -135,7 +135,7 @@ class Accumulator(ABC, Generic[R]):
             self._result = self._finish()
         return self._result
 
-    def _start(self, channels: int, dtype: np.dtype) -> None:  # noqa: B027 - optional hook
+    def _start(self, channels: int, dtype: np.dtype) -> None:
         """Called once with the first block's channel count and sample type."""
 
     @abstractmethod

@@ -2,8 +2,8 @@
 
 A frame turns speech on when its RMS level reaches the *on* threshold and off when it falls below
 the *off* threshold; in between, it keeps the state of the frame before. Both thresholds are
-absolute levels (dBFS) raised above the channel's own noise floor when that floor is high, so the
-loudest moment of a call never moves them::
+absolute levels (dBFS) raised above the channel's own noise floor when that floor is high (up to a
+ceiling), so the loudest moment of a call never moves them::
 
     level (dB)        on ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─
                      off ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─
@@ -95,6 +95,7 @@ class SpeechDetector(Accumulator[Activity]):
         sample_rate: int,
         *,
         threshold_dbfs: float = -50.0,
+        max_threshold_dbfs: float = -30.0,
         floor_margin_db: float = 12.0,
         hysteresis_db: float = 6.0,
         frame_s: float = 0.010,
@@ -118,7 +119,13 @@ class SpeechDetector(Accumulator[Activity]):
                 raise UsageError(f"{name} must be zero or more, got {value!r}")
         if not 0.0 <= noise_percentile <= 100.0:
             raise UsageError(f"noise_percentile must be within 0-100, got {noise_percentile!r}")
+        if max_threshold_dbfs < threshold_dbfs:
+            raise UsageError(
+                f"max_threshold_dbfs ({max_threshold_dbfs!r}) must not be below threshold_dbfs "
+                f"({threshold_dbfs!r})"
+            )
         self.threshold_dbfs = float(threshold_dbfs)
+        self.max_threshold_dbfs = float(max_threshold_dbfs)
         self.floor_margin_db = float(floor_margin_db)
         self.hysteresis_db = float(hysteresis_db)
         self.min_speech = to_samples(min_speech_s, self.sample_rate)
@@ -141,7 +148,8 @@ class SpeechDetector(Accumulator[Activity]):
         channels = self._channels
         level = np.concatenate([np.zeros((0, channels), np.float32), *self._levels])
         floor = self._hist.percentile(self.noise_percentile)
-        on = np.fmax(self.threshold_dbfs, floor + self.floor_margin_db)
+        raised = np.fmin(floor + self.floor_margin_db, self.max_threshold_dbfs)
+        on = np.fmax(self.threshold_dbfs, raised)
         off = on - self.hysteresis_db
         speech = _hysteresis(level, on.astype(np.float32), off.astype(np.float32))
         intervals = []
@@ -175,6 +183,7 @@ def speech_activity(
     sample_rate: int,
     *,
     threshold_dbfs: float = -50.0,
+    max_threshold_dbfs: float = -30.0,
     floor_margin_db: float = 12.0,
     hysteresis_db: float = 6.0,
     frame_s: float = 0.010,
@@ -194,6 +203,9 @@ def speech_activity(
         Samples per second.
     threshold_dbfs
         The lowest *on* threshold (frame RMS, dBFS); used as is on a quiet channel.
+    max_threshold_dbfs
+        The highest the *on* threshold is raised, so that a channel that is speech almost
+        throughout (whose low percentile is speech, not noise) still has its speech found.
     floor_margin_db
         On a noisy channel, the *on* threshold is raised to this far above its noise floor.
     hysteresis_db
@@ -215,6 +227,7 @@ def speech_activity(
     detector = SpeechDetector(
         sample_rate,
         threshold_dbfs=threshold_dbfs,
+        max_threshold_dbfs=max_threshold_dbfs,
         floor_margin_db=floor_margin_db,
         hysteresis_db=hysteresis_db,
         frame_s=frame_s,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,13 +61,14 @@ class Analyzer:
         unknown = [f for f in chosen if f not in FEATURES]
         if unknown:
             raise UsageError(f"unknown feature(s) {unknown}; expected any of {list(FEATURES)}")
-        makers = {
-            "levels": lambda: LevelMeter(self.sample_rate),
-            "loudness": lambda: LoudnessMeter(self.sample_rate),
-            "activity": lambda: SpeechDetector(self.sample_rate, **(activity or {})),
-            "dtmf": lambda: DtmfDetector(self.sample_rate, **(dtmf or {})),
+        rate = self.sample_rate
+        makers: dict[str, Callable[[], Accumulator[Any]]] = {
+            "levels": lambda: LevelMeter(rate),
+            "loudness": lambda: LoudnessMeter(rate),
+            "activity": lambda: SpeechDetector(rate, **(activity or {})),
+            "dtmf": lambda: DtmfDetector(rate, **(dtmf or {})),
         }
-        self._parts: dict[str, Accumulator[Any]] = {name: makers[name]() for name in chosen}
+        self._parts = {name: makers[name]() for name in chosen}
         self._frames = 0
         self._channels: int | None = None
 

@@ -31,7 +31,7 @@ SILENT_DB = -np.inf
 
 _HIST_LOW_DB = -160.0
 _HIST_STEP_DB = 0.05
-_HIST_BINS = int(round((20.0 - _HIST_LOW_DB) / _HIST_STEP_DB))
+_HIST_BINS = round((20.0 - _HIST_LOW_DB) / _HIST_STEP_DB)
 
 
 def frame_count(frames: int, frame: int, hop: int) -> int:
@@ -74,7 +74,7 @@ class FrameEnergy:
         if self._exact:
             np.multiply(block, block, out=squares[tail_len:], dtype=self._acc)
         else:
-            body = squares[tail_len:]
+            body: np.ndarray = squares[tail_len:]
             body[...] = block
             if block.dtype.kind == "i":
                 body *= 1.0 / full_scale(block.dtype)

@@ -49,7 +49,8 @@ def close_gaps(intervals: np.ndarray, min_gap: int) -> np.ndarray:
 
 def drop_short(intervals: np.ndarray, min_length: int) -> np.ndarray:
     """Intervals at least ``min_length`` samples long."""
-    return intervals[intervals[:, 1] - intervals[:, 0] >= min_length]
+    kept: np.ndarray = intervals[intervals[:, 1] - intervals[:, 0] >= min_length]
+    return kept
 
 
 def pad(intervals: np.ndarray, amount: int, length: int) -> np.ndarray:

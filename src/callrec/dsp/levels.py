@@ -104,10 +104,7 @@ class LevelMeter(Accumulator[Levels]):
 
     def _consume(self, block: np.ndarray) -> None:
         assert self._energy is not None and self._hist is not None
-        if self._exact:
-            wide = block.astype(np.int64)
-        else:
-            wide = block.astype(np.float64)
+        wide = block.astype(np.int64) if self._exact else block.astype(np.float64)
         self._sum += wide.sum(axis=0)
         self._peak = np.maximum(self._peak, np.abs(wide).max(axis=0, initial=0))
         np.multiply(wide, wide, out=wide)

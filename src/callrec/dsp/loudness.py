@@ -49,7 +49,7 @@ _HIGHPASS_Q = 0.5003270373238773
 
 @lru_cache(maxsize=16)
 def _k_weighting(sample_rate: int) -> np.ndarray:
-    if 2 * _SHELF_F0_HZ >= sample_rate:
+    if sample_rate <= 2 * _SHELF_F0_HZ:
         raise UsageError(
             f"sample_rate {sample_rate} Hz is too low for K-weighting; expected at least 4 kHz"
         )
@@ -82,12 +82,14 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
         ``(2, 6)`` float64 ``[b0, b1, b2, a0, a1, a2]`` rows (shelf, then high-pass) for
         ``scipy.signal.sosfilt``. At 48 kHz these are the coefficients printed in BS.1770-4.
     """
-    return _k_weighting(sample_rate_checked(sample_rate)).copy()
+    sos: np.ndarray = _k_weighting(sample_rate_checked(sample_rate)).copy()
+    return sos
 
 
 def _power_to_lufs(power: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        return _OFFSET_DB + 10.0 * np.log10(power)
+        lufs: np.ndarray = _OFFSET_DB + 10.0 * np.log10(power)
+    return lufs
 
 
 def _window_power(step_power: np.ndarray, steps: int) -> np.ndarray:
@@ -95,7 +97,8 @@ def _window_power(step_power: np.ndarray, steps: int) -> np.ndarray:
     if len(step_power) < steps:
         return np.zeros((0, *step_power.shape[1:]))
     windows = np.lib.stride_tricks.sliding_window_view(step_power, steps, axis=0)
-    return windows.mean(axis=-1)
+    mean: np.ndarray = windows.mean(axis=-1)
+    return mean
 
 
 def _gated_integrated(block_power: np.ndarray) -> np.ndarray:

@@ -1,0 +1,196 @@
+"""Block size never changes a result; channels never influence each other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callrec.dsp import (
+    Analyzer,
+    DtmfDetector,
+    FrameRms,
+    LevelMeter,
+    LoudnessMeter,
+    SpeechDetector,
+    analyze,
+    detect_dtmf,
+    frame_rms_db,
+    levels,
+    loudness,
+    speech_activity,
+)
+from callrec.dsp._blocks import GRID_FRAMES
+from callrec.errors import UsageError
+
+from .signals import dtmf_tone, to_int16
+
+RATE = 8000
+
+
+def material(seconds: float, channels: int, seed: int) -> np.ndarray:
+    """Noise with bursts and a DTMF key: something for every feature to find."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    x = rng.standard_normal((n, channels)) * 10 ** (-65 / 20)
+    for c in range(channels):
+        for _ in range(4):
+            a = int(rng.integers(0, n - n // 4))
+            x[a : a + int(rng.integers(n // 40, n // 4)), c] += rng.standard_normal() * 0.1
+        key = dtmf_tone("5", 0.1, RATE, level_dbfs=-12)
+        b = int(rng.integers(0, n - len(key)))
+        x[b : b + len(key), c] += key
+    return x
+
+
+def split(x: np.ndarray, cuts: list[int]) -> list[np.ndarray]:
+    points = sorted({min(max(c, 0), len(x)) for c in cuts})
+    return np.split(x, points)
+
+
+def same(a: Any, b: Any, *, rtol: float = 0.0) -> None:
+    """Equal field by field, array by array (NaN equal to NaN); exactly unless ``rtol`` > 0."""
+    if isinstance(a, (np.ndarray, np.floating, float)) and np.asarray(a).dtype.kind == "f":
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape
+        if rtol:
+            assert np.allclose(a, b, rtol=rtol, atol=0.0, equal_nan=True)
+        else:
+            assert np.array_equal(a, b, equal_nan=True)
+    elif isinstance(a, np.ndarray):
+        assert a.shape == b.shape and np.array_equal(a, b)
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for p, q in zip(a, b, strict=True):
+            same(p, q, rtol=rtol)
+    elif hasattr(a, "__dataclass_fields__"):
+        for f in fields(a):
+            same(getattr(a, f.name), getattr(b, f.name), rtol=rtol)
+    else:
+        assert a == b
+
+
+ACCUMULATORS: dict[str, Callable[[], Any]] = {
+    "frame_rms": lambda: FrameRms(RATE, frame_s=0.025, hop_s=0.010),
+    "levels": lambda: LevelMeter(RATE),
+    "loudness": lambda: LoudnessMeter(RATE),
+    "activity": lambda: SpeechDetector(RATE),
+    "dtmf": lambda: DtmfDetector(RATE),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCUMULATORS))
+@pytest.mark.parametrize("dtype", ["int16", "float32"])
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_block_size_does_not_change_the_result(name: str, dtype: str, data: st.DataObject) -> None:
+    seconds = data.draw(st.sampled_from([0.4, 3.0, 9.5]), label="seconds")  # 9.5 s > one grid block
+    x = material(seconds, 2, seed=data.draw(st.integers(0, 3), label="seed"))
+    x = to_int16(x) if dtype == "int16" else x.astype(np.float32)
+    small = st.integers(0, 300)  # blocks shorter than a frame happen here
+    anywhere = st.integers(0, len(x))
+    cuts = data.draw(st.lists(st.one_of(small, anywhere), max_size=40), label="cuts")
+    whole = ACCUMULATORS[name]()
+    whole.update(x)
+    streamed = ACCUMULATORS[name]()
+    for block in split(x, cuts):
+        streamed.update(block)
+    same(whole.result(), streamed.result())
+
+
+def test_blocks_of_one_frame_and_of_the_grid_size() -> None:
+    x = to_int16(material(GRID_FRAMES * 2.5 / RATE, 1, seed=9))
+    whole = LoudnessMeter(RATE)
+    whole.update(x)
+    ones, grid = LoudnessMeter(RATE), LoudnessMeter(RATE)
+    for i in range(0, 3000):
+        ones.update(x[i : i + 1])
+    ones.update(x[3000:])
+    for i in range(0, len(x), GRID_FRAMES):
+        grid.update(x[i : i + GRID_FRAMES])
+    same(whole.result(), ones.result())
+    same(whole.result(), grid.result())
+
+
+def test_loudness_streaming_within_a_thousandth_of_an_lu_of_a_one_shot_filter() -> None:
+    from scipy.signal import sosfilt
+
+    from callrec.dsp import k_weighting_sos
+
+    x = material(12.0, 1, seed=2)
+    y = sosfilt(k_weighting_sos(RATE), x, axis=0)
+    step = RATE // 10
+    power = (y[: len(y) // step * step] ** 2).reshape(-1, step).mean(axis=1)
+    blocks = np.lib.stride_tricks.sliding_window_view(power, 4).mean(axis=1)
+    lufs = -0.691 + 10 * np.log10(blocks)
+    gated = blocks[lufs > -70]
+    relative = -0.691 + 10 * np.log10(gated.mean()) - 10
+    final = blocks[(lufs > -70) & (lufs > relative)]
+    reference = -0.691 + 10 * np.log10(final.mean())
+    assert loudness(x, RATE).integrated_lufs[0] == pytest.approx(reference, abs=0.001)
+
+
+MULTI: dict[str, Callable[[np.ndarray], Any]] = {
+    "frame_rms": lambda x: [frame_rms_db(x, RATE)[:, c] for c in range(x.shape[1])],
+    "levels": lambda x: levels(x, RATE),
+    "loudness": lambda x: loudness(x, RATE),
+    "activity": lambda x: speech_activity(x, RATE),
+    "dtmf": lambda x: detect_dtmf(x, RATE),
+}
+
+
+def channel(result: Any, c: int, name: str) -> Any:
+    """The part of a multichannel result that belongs to channel ``c``."""
+    if name == "frame_rms":
+        return result[c]
+    if name == "dtmf":
+        return result[c]
+    if name == "loudness":
+        return (result.integrated_lufs[c], result.range_lu[c], result.step_power[:, c])
+    if name == "activity":
+        return (result.intervals[c], result.noise_floor_dbfs[c], result.on_dbfs[c])
+    return [getattr(result, f.name)[c] for f in fields(result)]
+
+
+@pytest.mark.parametrize("name", sorted(MULTI))
+@pytest.mark.parametrize("dtype", ["int16", "float64"])
+def test_multichannel_equals_per_channel(name: str, dtype: str) -> None:
+    x = material(6.0, 5, seed=4)
+    x = to_int16(x) if dtype == "int16" else x
+    together = MULTI[name](x)
+    for c in range(5):
+        alone = MULTI[name](x[:, c : c + 1])
+        # Sums over a different number of columns may round differently in the last bit.
+        same(channel(together, c, name), channel(alone, 0, name), rtol=1e-9)
+
+
+def test_analyzer_is_the_single_features_in_one_pass() -> None:
+    x = to_int16(material(5.0, 3, seed=5))
+    got = analyze(x, RATE, features=("levels", "loudness", "activity", "dtmf"))
+    same(got.levels, levels(x, RATE))
+    same(got.loudness, loudness(x, RATE))
+    same(got.activity, speech_activity(x, RATE))
+    same(got.dtmf, detect_dtmf(x, RATE))
+    assert got.frames == len(x) and got.channels == 3
+    assert analyze(x, RATE).dtmf is None
+
+
+def test_accumulator_misuse_is_a_usage_error() -> None:
+    meter = LevelMeter(RATE)
+    with pytest.raises(UsageError, match="at least one block"):
+        meter.result()
+    meter.update(np.zeros((10, 2), np.int16))
+    with pytest.raises(UsageError, match="2 of int16"):
+        meter.update(np.zeros((10, 3), np.int16))
+    with pytest.raises(UsageError, match="2 of int16"):
+        meter.update(np.zeros((10, 2), np.float32))
+    meter.result()
+    with pytest.raises(UsageError, match="after result"):
+        meter.update(np.zeros((10, 2), np.int16))
+    with pytest.raises(UsageError, match="unknown feature"):
+        Analyzer(RATE, features=["levels", "pitch"])
