@@ -104,12 +104,15 @@ class LevelMeter(Accumulator[Levels]):
 
     def _consume(self, block: np.ndarray) -> None:
         assert self._energy is not None and self._hist is not None
-        wide = block.astype(np.int64) if self._exact else block.astype(np.float64)
-        self._sum += wide.sum(axis=0)
-        self._peak = np.maximum(self._peak, np.abs(wide).max(axis=0, initial=0))
+        # Channel-major copy: reductions along contiguous rows are several times faster.
+        wide = np.array(block.T, dtype=np.int64 if self._exact else np.float64, order="C")
+        self._sum += wide.sum(axis=1)
+        self._peak = np.maximum(self._peak, np.abs(wide).max(axis=1, initial=0))
+        self._clipped += np.count_nonzero(
+            (wide <= self._clip_low) | (wide >= self._clip_high), axis=1
+        )
         np.multiply(wide, wide, out=wide)
-        self._squares += wide.sum(axis=0)
-        self._clipped += ((block <= self._clip_low) | (block >= self._clip_high)).sum(axis=0)
+        self._squares += wide.sum(axis=1)
         self._hist.add(energy_to_db(self._energy.push(block), self.frame))
 
     def _finish(self) -> Levels:

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames, sample_rate_checked, to_float
+from ._blocks import Accumulator, as_frames, full_scale, sample_rate_checked
 
 __all__ = ["Loudness", "LoudnessMeter", "k_weighting_sos", "loudness"]
 
@@ -192,27 +192,31 @@ class LoudnessMeter(Accumulator[Loudness]):
         self._steps: list[np.ndarray] = []
 
     def _start(self, channels: int, dtype: np.dtype) -> None:
-        self._state = np.zeros((len(self._sos), 2, channels))
+        self._state = np.zeros((len(self._sos), channels, 2))
         self._partial = np.zeros(channels)
         self._partial_frames = 0
 
     def _consume(self, block: np.ndarray) -> None:
         from scipy.signal import sosfilt
 
-        weighted, self._state = sosfilt(self._sos, to_float(block), axis=0, zi=self._state)
+        # Channel-major: filtering and summing along contiguous rows is several times faster.
+        samples = np.array(block.T, dtype=np.float64, order="C")
+        if block.dtype.kind == "i":
+            samples *= 1.0 / full_scale(block.dtype)
+        weighted, self._state = sosfilt(self._sos, samples, axis=-1, zi=self._state)
         np.multiply(weighted, weighted, out=weighted)
-        first = min(self.step - self._partial_frames, len(weighted))
-        self._partial += weighted[:first].sum(axis=0)
+        first = min(self.step - self._partial_frames, weighted.shape[1])
+        self._partial += weighted[:, :first].sum(axis=1)
         self._partial_frames += first
         if self._partial_frames < self.step:
             return
         self._steps.append(self._partial[np.newaxis] / self.step)
-        whole = (len(weighted) - first) // self.step
-        body = weighted[first : first + whole * self.step]
-        self._steps.append(body.reshape(whole, self.step, -1).sum(axis=1) / self.step)
-        rest = weighted[first + whole * self.step :]
-        self._partial = rest.sum(axis=0)
-        self._partial_frames = len(rest)
+        whole = (weighted.shape[1] - first) // self.step
+        body = weighted[:, first : first + whole * self.step]
+        self._steps.append(body.reshape(len(body), whole, self.step).sum(axis=-1).T / self.step)
+        rest = weighted[:, first + whole * self.step :]
+        self._partial = rest.sum(axis=1)
+        self._partial_frames = rest.shape[1]
 
     def _finish(self) -> Loudness:
         assert self._channels is not None

@@ -1,0 +1,417 @@
+"""Benchmark the streaming core against the stream-read floor and the peers, whole process each.
+
+Run from the repository root after ``pip install '.[bench]'``::
+
+    python benchmarks/bench_core.py                 # 60-minute inputs, 3 runs each
+    python benchmarks/bench_core.py --minutes 10    # quicker
+    python benchmarks/bench_core.py --memory-hours 4  # also: peak memory on a 4-hour 5-channel WAV
+
+Inputs are generated once with a fixed seed into ``--data`` (default ``benchmarks/.data``): the
+committed espeak-ng speech clip, tiled with random gains and pauses over steady background noise,
+as 16 kHz 16-bit WAV, mono and 5-channel. Every measurement is a fresh Python process (start-up
+and imports included), timed by the wall clock; peak memory is the child's maximum resident set.
+The table shows medians, peak memory and the ratios callrec / floor and peer / callrec, then how
+far the results agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE = 16_000
+SPEECH = ROOT / "tests" / "data" / "media" / "speech-16k.wav"
+BLOCK = 1 << 16
+THRESHOLD_DBFS = -50.0
+MIN_SILENCE_S = 0.3
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def make_input(path: Path, *, minutes: float, channels: int, seed: int = 20261123) -> Path:
+    """Speech-like audio: the espeak clip at random gains and offsets over -62 dBFS noise."""
+    import soundfile
+
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clip = soundfile.read(SPEECH, dtype="float32")[0]
+    rng = np.random.default_rng(seed)
+    total = int(minutes * 60 * RATE)
+    temp = path.with_suffix(".partial")
+    with soundfile.SoundFile(temp, "w", RATE, channels, subtype="PCM_16", format="WAV") as out:
+        for start in range(0, total, 60 * RATE):  # one minute at a time: bounded memory
+            n = min(60 * RATE, total - start)
+            block = rng.standard_normal((n, channels), dtype=np.float32) * np.float32(
+                10 ** (-62 / 20)
+            )
+            for c in range(channels):
+                pos = int(rng.integers(0, len(clip)))
+                while pos < n:
+                    gain = np.float32(10 ** (rng.uniform(-6, 3) / 20))
+                    piece = clip[: min(len(clip), n - pos)]
+                    block[pos : pos + len(piece), c] += gain * piece
+                    pos += len(piece) + int(rng.integers(0, 4 * RATE))
+            out.write(np.clip(np.rint(block * 32768), -32768, 32767).astype(np.int16))
+    os.replace(temp, path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks: each runs inside its own process and returns what it found, for the agreement check.
+
+
+def task_floor(path: str) -> dict[str, Any]:
+    import soundfile
+
+    frames = 0
+    for block in soundfile.blocks(path, blocksize=BLOCK, dtype="int16", always_2d=True):
+        frames += len(block)
+    return {"frames": frames}
+
+
+def task_callrec_read(path: str) -> dict[str, Any]:
+    from callrec.audio import open_audio
+
+    with open_audio(path) as reader:
+        frames = sum(len(b) for b in reader.blocks())
+    return {"frames": frames}
+
+
+def _feed(path: str, make: Callable[[int], Any]) -> Any:
+    from callrec.audio import open_audio
+
+    with open_audio(path) as reader:
+        acc = make(reader.sample_rate)
+        for block in reader.blocks():
+            acc.update(block)
+    return acc.result()
+
+
+def task_callrec_activity(path: str) -> dict[str, Any]:
+    from callrec.dsp import SpeechDetector
+
+    activity = _feed(path, lambda r: SpeechDetector(r, threshold_dbfs=THRESHOLD_DBFS))
+    return {"segments": [iv.tolist() for iv in activity.intervals]}
+
+
+def task_callrec_loudness(path: str) -> dict[str, Any]:
+    from callrec.dsp import LoudnessMeter
+
+    result = _feed(path, LoudnessMeter)
+    return {"lufs": result.integrated_lufs.tolist(), "lra": result.range_lu.tolist()}
+
+
+def task_callrec_levels(path: str) -> dict[str, Any]:
+    from callrec.dsp import LevelMeter
+
+    result = _feed(path, LevelMeter)
+    return {"rms_dbfs": result.rms_dbfs.tolist()}
+
+
+def task_callrec_all(path: str) -> dict[str, Any]:
+    from callrec.analysis import analyze_file
+
+    result = analyze_file(path)
+    assert result.loudness is not None
+    return {"lufs": result.loudness.integrated_lufs.tolist()}
+
+
+def _pydub(path: str, step: int) -> dict[str, Any]:
+    from pydub import AudioSegment
+    from pydub.silence import detect_nonsilent
+
+    segment = AudioSegment.from_wav(path)
+    found = detect_nonsilent(
+        segment,
+        min_silence_len=int(MIN_SILENCE_S * 1000),
+        silence_thresh=THRESHOLD_DBFS,
+        seek_step=step,
+    )
+    return {"segments": [[[a * RATE // 1000, b * RATE // 1000] for a, b in found]]}
+
+
+def task_pydub_step1(path: str) -> dict[str, Any]:
+    return _pydub(path, 1)
+
+
+def task_pydub_step10(path: str) -> dict[str, Any]:
+    return _pydub(path, 10)
+
+
+def task_librosa_split(path: str) -> dict[str, Any]:
+    import librosa
+    import soundfile
+
+    y = soundfile.read(path, dtype="float32")[0]
+    # ref=1.0 makes librosa's threshold absolute (-50 dBFS), like callrec's and pydub's; its
+    # default is relative to the loudest frame.
+    found = librosa.effects.split(
+        y, top_db=-THRESHOLD_DBFS, ref=1.0, frame_length=320, hop_length=160
+    )
+    return {"segments": [found.tolist()]}
+
+
+def task_pyloudnorm(path: str) -> dict[str, Any]:
+    import pyloudnorm
+    import soundfile
+
+    data, rate = soundfile.read(path, dtype="float64")
+    return {"lufs": [pyloudnorm.Meter(rate).integrated_loudness(data)]}
+
+
+def task_import_callrec(path: str) -> dict[str, Any]:
+    import callrec  # noqa: F401
+
+    return {}
+
+
+def task_python(path: str) -> dict[str, Any]:
+    return {}
+
+
+TASKS: dict[str, Callable[[str], dict[str, Any]]] = {
+    name[5:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("task_")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def run_process(argv: list[str]) -> tuple[float, float, str, str]:
+    """(seconds, peak MB, stdout, stderr) of one child process.
+
+    Called in a wrapper process of its own, whose only child is this one, so the children's
+    maximum resident set is this child's peak.
+    """
+    import resource
+
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(f"{argv} failed:\n{done.stderr[-2000:]}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    return seconds, peak_mb, done.stdout, done.stderr
+
+
+def measure(argv: list[str], repeat: int) -> dict[str, Any]:
+    """Median time and peak memory over ``repeat`` runs, each in a fresh wrapper process."""
+    times, peaks, output, errors = [], [], "", ""
+    for _ in range(repeat):
+        wrapper = [sys.executable, __file__, "--wrap", json.dumps(argv)]
+        done = subprocess.run(wrapper, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{argv} failed:\n{done.stderr[-2000:]}")
+        report = json.loads(done.stdout)
+        times.append(report["seconds"])
+        peaks.append(report["peak_mb"])
+        output, errors = report["stdout"], report["stderr"]
+    return {
+        "seconds": statistics.median(times),
+        "peak_mb": max(peaks),
+        "stdout": output,
+        "stderr": errors,
+    }
+
+
+def wrap(argv: list[str]) -> None:
+    seconds, peak_mb, out, err = run_process(argv)
+    print(
+        json.dumps(
+            {"seconds": seconds, "peak_mb": peak_mb, "stdout": out, "stderr": err[-200_000:]}
+        )
+    )
+
+
+def python_task(name: str, path: Path) -> list[str]:
+    return [sys.executable, __file__, "--task", name, str(path)]
+
+
+def ffmpeg_task(path: Path, kind: str) -> list[str]:
+    filters = {
+        "silencedetect": f"silencedetect=n={THRESHOLD_DBFS}dB:d={MIN_SILENCE_S}",
+        "ebur128": "ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I:file=-",
+    }
+    return [
+        "ffmpeg",
+        "-nostats",
+        "-hide_banner",
+        "-i",
+        str(path),
+        "-af",
+        filters[kind],
+        "-f",
+        "null",
+        "-",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreement
+
+
+def speech_mask(segments: list[list[int]], frames: int, hop: int = 160) -> np.ndarray:
+    mask = np.zeros(frames // hop + 1, bool)
+    for a, b in segments:
+        mask[a // hop : (b + hop - 1) // hop] = True
+    return mask
+
+
+def agreement(a: list[list[int]], b: list[list[int]], frames: int) -> float:
+    """Share of 10 ms frames on which two segmentations agree (speech or not)."""
+    return float((speech_mask(a, frames) == speech_mask(b, frames)).mean())
+
+
+def ffmpeg_silence_to_segments(stderr: str, frames: int) -> list[list[int]]:
+    starts = [float(v) for v in re.findall(r"silence_start: (-?[\d.]+)", stderr)]
+    ends = [float(v) for v in re.findall(r"silence_end: ([\d.]+)", stderr)]
+    edges, pos = [], 0
+    for s, e in zip(starts, ends + [frames / RATE] * (len(starts) - len(ends)), strict=False):
+        if s * RATE > pos:
+            edges.append([pos, int(max(s, 0) * RATE)])
+        pos = int(e * RATE)
+    if pos < frames:
+        edges.append([pos, frames])
+    return edges
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / ".data")
+    parser.add_argument("--memory-hours", type=float, default=0.0)
+    parser.add_argument("--skip-slow", action="store_true", help="leave out pydub seek_step 1")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--task", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--wrap", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.task:
+        print(json.dumps(TASKS[args.task[0]](args.task[1])))
+        return
+    if args.wrap:
+        wrap(json.loads(args.wrap))
+        return
+
+    tag = f"{args.minutes:g}min"
+    mono = make_input(args.data / f"speech-{tag}-1ch.wav", minutes=args.minutes, channels=1)
+    five = make_input(args.data / f"speech-{tag}-5ch.wav", minutes=args.minutes, channels=5, seed=7)
+    frames = int(args.minutes * 60 * RATE)
+    have_ffmpeg = shutil.which("ffmpeg") is not None
+    rows: list[dict[str, Any]] = []
+
+    def row(group: str, name: str, argv: list[str], base: str | None = None) -> dict[str, Any]:
+        result = measure(argv, args.repeat)
+        entry = {"group": group, "name": name, "base": base, **result}
+        rows.append(entry)
+        print(
+            f"  {group:<14} {name:<24} {result['seconds']:8.3f} s {result['peak_mb']:8.1f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
+        return entry
+
+    print(f"inputs: {mono.name}, {five.name}", file=sys.stderr)
+    row("start-up", "python", python_task("python", mono))
+    row("start-up", "import callrec", python_task("import-callrec", mono))
+    for label, path in (("mono 1 h", mono), ("5 ch 1 h", five)):
+        group = label.replace("1 h", f"{args.minutes:g} min")
+        row(group, "floor (soundfile int16)", python_task("floor", path))
+        row(group, "callrec read", python_task("callrec-read", path), "floor")
+        row(group, "callrec levels", python_task("callrec-levels", path), "floor")
+        row(group, "callrec loudness", python_task("callrec-loudness", path), "floor")
+        row(group, "callrec activity", python_task("callrec-activity", path), "floor")
+        row(group, "callrec all (1 pass)", python_task("callrec-all", path), "floor")
+    group = f"mono {args.minutes:g} min"
+    if not args.skip_slow:
+        row(group, "pydub seek_step 1", python_task("pydub-step1", mono), "callrec activity")
+    row(group, "pydub seek_step 10", python_task("pydub-step10", mono), "callrec activity")
+    row(group, "librosa split", python_task("librosa-split", mono), "callrec activity")
+    row(group, "pyloudnorm", python_task("pyloudnorm", mono), "callrec loudness")
+    if have_ffmpeg:
+        row(group, "ffmpeg silencedetect", ffmpeg_task(mono, "silencedetect"), "callrec activity")
+        row(group, "ffmpeg ebur128", ffmpeg_task(mono, "ebur128"), "callrec loudness")
+
+    if args.memory_hours:
+        tag = f"{args.memory_hours:g}h"
+        big = make_input(
+            args.data / f"speech-{tag}-5ch.wav", minutes=args.memory_hours * 60, channels=5, seed=11
+        )
+        group = f"5 ch {tag}"
+        row(group, "floor (soundfile int16)", python_task("floor", big))
+        row(group, "callrec all (1 pass)", python_task("callrec-all", big), "floor")
+
+    report(rows, frames)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+def report(rows: list[dict[str, Any]], frames: int) -> None:
+    def find(group: str, name: str) -> dict[str, Any] | None:
+        return next((r for r in rows if r["group"] == group and r["name"] == name), None)
+
+    print(f"\n{'input':<14} {'what':<24} {'median s':>9} {'peak MB':>8}  ratio")
+    for r in rows:
+        ratio = ""
+        base = find(r["group"], r["base"]) if r["base"] else None
+        if base and r["name"].startswith("callrec"):
+            ratio = f"{r['seconds'] / base['seconds']:.2f}x the floor"
+        elif base:
+            ratio = f"{r['seconds'] / base['seconds']:.1f}x slower than {r['base']}"
+        print(f"{r['group']:<14} {r['name']:<24} {r['seconds']:9.3f} {r['peak_mb']:8.1f}  {ratio}")
+
+    print("\nagreement")
+    mono = next(r["group"] for r in rows if r["group"].startswith("mono"))
+    ours = find(mono, "callrec activity")
+    assert ours is not None
+    our_segments = json.loads(ours["stdout"])["segments"][0]
+    print(f"  callrec activity: {len(our_segments)} segments")
+    for name in ("pydub seek_step 1", "pydub seek_step 10", "librosa split"):
+        peer = find(mono, name)
+        if peer:
+            theirs = json.loads(peer["stdout"])["segments"][0]
+            print(
+                f"  {name}: {len(theirs)} segments, same decision on {agreement(our_segments, theirs, frames):.1%} of 10 ms frames"
+            )
+    silence = find(mono, "ffmpeg silencedetect")
+    if silence:
+        theirs = ffmpeg_silence_to_segments(silence["stderr"], frames)
+        print(
+            f"  ffmpeg silencedetect: {len(theirs)} segments, same decision on {agreement(our_segments, theirs, frames):.1%} of 10 ms frames"
+        )
+    lufs = json.loads(find(mono, "callrec loudness")["stdout"])["lufs"][0]  # type: ignore[index]
+    print(f"  callrec integrated loudness: {lufs:.3f} LUFS")
+    pyln = find(mono, "pyloudnorm")
+    if pyln:
+        theirs = json.loads(pyln["stdout"])["lufs"][0]
+        print(f"  pyloudnorm: {theirs:.3f} LUFS (difference {theirs - lufs:+.4f} LU)")
+    ebu = find(mono, "ffmpeg ebur128")
+    if ebu:
+        values = re.findall(r"lavfi\.r128\.I=(-?[\d.]+)", ebu["stdout"])
+        if values:
+            theirs = float(values[-1])
+            print(
+                f"  ffmpeg ebur128: {theirs:.3f} LUFS (difference {theirs - lufs:+.4f} LU; ffmpeg prints 3 decimals)"
+            )
+
+
+if __name__ == "__main__":
+    main()
