@@ -151,9 +151,10 @@ class SpeechDetector(Accumulator[Activity]):
         raised = np.fmin(floor + self.floor_margin_db, self.max_threshold_dbfs)
         on = np.fmax(self.threshold_dbfs, raised)
         off = on - self.hysteresis_db
-        speech = _hysteresis(level, on.astype(np.float32), off.astype(np.float32))
         intervals = []
-        for runs in mask_runs(speech):  # one pass per channel over its few runs
+        for c in range(channels):  # once per channel at the end: bounds the temporaries' size
+            speech = _hysteresis(level[:, c : c + 1], np.float32(on[c]), np.float32(off[c]))
+            (runs,) = mask_runs(speech)
             samples = np.stack([runs[:, 0] * self.hop, (runs[:, 1] - 1) * self.hop + self.frame], 1)
             samples = close_gaps(samples, self.min_silence)
             samples = drop_short(samples, self.min_speech)
@@ -169,10 +170,10 @@ class SpeechDetector(Accumulator[Activity]):
         )
 
 
-def _hysteresis(level: np.ndarray, on: np.ndarray, off: np.ndarray) -> np.ndarray:
+def _hysteresis(level: np.ndarray, on: np.floating, off: np.floating) -> np.ndarray:
     """Speech state per frame: on at ``>= on``, off below ``off``, otherwise unchanged."""
     event = np.where(level >= on, 1, np.where(level < off, -1, 0)).astype(np.int8)
-    index = np.arange(len(level))[:, np.newaxis]
+    index = np.arange(len(level), dtype=np.int32)[:, np.newaxis]
     last = np.maximum.accumulate(np.where(event != 0, index, -1), axis=0)
     decided = np.take_along_axis(event, np.maximum(last, 0), axis=0)
     return (last >= 0) & (decided > 0)
