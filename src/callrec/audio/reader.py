@@ -18,7 +18,7 @@ from types import TracebackType
 
 import numpy as np
 
-from ..errors import MediaError, UnsupportedMediaError
+from ..errors import MediaError, UnsupportedMediaError, UsageError
 from .probe import MediaInfo, probe_media
 
 __all__ = [
@@ -114,14 +114,14 @@ class AudioReader:
         Reading resumes where it stopped, so a second call continues the file.
         """
         if frames < 1:
-            raise ValueError(f"frames must be at least 1, got {frames}")
+            raise UsageError(f"frames must be at least 1, got {frames}")
         if self._closed:
             raise MediaError("the reader is closed", file=self.path)
         for block in self._source.blocks(frames):
             self.frames_read += len(block)
             yield block
         declared = self._source.declared_frames
-        if declared is not None and self.frames_read < declared:
+        if self.frames_read < declared:
             warnings.warn(
                 TruncatedMediaWarning(self.path, self.frames_read, declared, self._source.stop_reason),
                 stacklevel=2,
@@ -153,7 +153,7 @@ class AudioReader:
 
 class _Source:
     dtype: np.dtype
-    declared_frames: int | None
+    declared_frames: int
     stop_reason: str = ""
 
     def blocks(self, frames: int) -> Iterator[np.ndarray]:
@@ -167,7 +167,6 @@ class _SoundfileSource(_Source):
     def __init__(self, info: MediaInfo) -> None:
         import soundfile
 
-        self._path = info.path
         self._error = soundfile.LibsndfileError
         try:
             self._file = soundfile.SoundFile(str(info.path))
@@ -188,8 +187,6 @@ class _SoundfileSource(_Source):
             except (RuntimeError, self._error) as exc:
                 # Compressed data that stops mid-frame: keep what was decoded, say where it ended.
                 self.stop_reason = f"decoding stopped: {exc}"
-                if self.declared_frames is None or self.declared_frames <= 0:
-                    raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=self._path) from None
                 return
             if not len(block):
                 return

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 
-__all__ = ["GRID_FRAMES", "Accumulator", "as_frames", "full_scale", "to_float"]
+__all__ = ["GRID_FRAMES", "Accumulator", "as_frames", "full_scale", "to_float", "to_float_rows"]
 
 GRID_FRAMES = 1 << 16
 """Frames per internal block: 4.1 s at 16 kHz, 640 KB of float64 for 5 channels."""
@@ -52,11 +52,22 @@ def full_scale(dtype: np.dtype) -> float:
 
 
 def to_float(block: np.ndarray) -> np.ndarray:
-    """float64 samples scaled so that full scale is 1.0."""
-    out = block.astype(np.float64)
-    if block.dtype.kind == "i":
-        out *= 1.0 / full_scale(block.dtype)
-    return out
+    """``(frames, channels)`` float64 samples scaled so that full scale is 1.0."""
+    return _scaled(block.astype(np.float64), block.dtype)
+
+
+def to_float_rows(block: np.ndarray) -> np.ndarray:
+    """The same as :func:`to_float`, channel-major: a C-ordered ``(channels, frames)`` array.
+
+    Filtering and reducing along contiguous rows is several times faster than along axis 0.
+    """
+    return _scaled(np.array(block.T, dtype=np.float64, order="C"), block.dtype)
+
+
+def _scaled(samples: np.ndarray, source: np.dtype) -> np.ndarray:
+    if source.kind == "i":
+        samples *= 1.0 / full_scale(source)
+    return samples
 
 
 def sample_rate_checked(sample_rate: int) -> int:

@@ -26,9 +26,6 @@ __all__ = [
     "noise_floor_db",
 ]
 
-SILENT_DB = -np.inf
-"""The level of a frame of digital silence."""
-
 _HIST_LOW_DB = -160.0
 _HIST_STEP_DB = 0.05
 _HIST_BINS = round((20.0 - _HIST_LOW_DB) / _HIST_STEP_DB)

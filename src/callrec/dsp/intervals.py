@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["EMPTY_INTERVALS", "close_gaps", "drop_short", "empty_intervals", "mask_runs", "pad"]
+__all__ = ["close_gaps", "drop_short", "empty_intervals", "mask_runs", "pad"]
 
 
 def empty_intervals() -> np.ndarray:
     """A fresh ``(0, 2)`` int64 array: "nothing found"."""
     return np.empty((0, 2), np.int64)
-
-
-EMPTY_INTERVALS = empty_intervals()
-EMPTY_INTERVALS.setflags(write=False)
 
 
 def mask_runs(mask: np.ndarray) -> list[np.ndarray]:

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames, full_scale, sample_rate_checked
+from ._blocks import Accumulator, as_frames, sample_rate_checked, to_float_rows
 
 __all__ = ["Loudness", "LoudnessMeter", "k_weighting_sos", "loudness"]
 
@@ -199,10 +199,7 @@ class LoudnessMeter(Accumulator[Loudness]):
     def _consume(self, block: np.ndarray) -> None:
         from scipy.signal import sosfilt
 
-        # Channel-major: filtering and summing along contiguous rows is several times faster.
-        samples = np.array(block.T, dtype=np.float64, order="C")
-        if block.dtype.kind == "i":
-            samples *= 1.0 / full_scale(block.dtype)
+        samples = to_float_rows(block)
         weighted, self._state = sosfilt(self._sos, samples, axis=-1, zi=self._state)
         np.multiply(weighted, weighted, out=weighted)
         first = min(self.step - self._partial_frames, weighted.shape[1])
