@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames
+from ._blocks import Accumulator, Scratch, as_frames
 from .frames import DbHistogram, FrameEnergy, energy_to_db, frame_sizes
 from .intervals import close_gaps, drop_short, empty_intervals, mask_runs, pad
 
@@ -86,8 +86,8 @@ class SpeechDetector(Accumulator[Activity]):
     """Streaming :func:`speech_activity`.
 
     The thresholds depend on the noise floor of the whole channel, so frame levels are kept
-    (4 bytes per channel per hop: 1.4 MB per channel-hour at the default 10 ms) and decided when
-    :meth:`result` is called.
+    (2 bytes per channel per hop: 0.7 MB per channel-hour at the default 10 ms, in hundredths of
+    a dB) and decided, one channel at a time, when :meth:`result` is called.
     """
 
     def __init__(
@@ -137,23 +137,25 @@ class SpeechDetector(Accumulator[Activity]):
     def _start(self, channels: int, dtype: np.dtype) -> None:
         self._energy = FrameEnergy(channels, dtype, frame=self.frame, hop=self.hop)
         self._hist = DbHistogram.empty(channels)
+        self._scratch = Scratch()
 
     def _consume(self, block: np.ndarray) -> None:
-        level = energy_to_db(self._energy.push(block), self.frame)
+        energy = self._energy.push(self._scratch.rows(block))
+        level = energy_to_db(energy, self.frame, self._energy.scale)
         self._hist.add(level)
-        self._levels.append(level.astype(np.float32))
+        self._levels.append(_to_centi_db(level))
 
     def _finish(self) -> Activity:
         assert self._channels is not None
         channels = self._channels
-        level = np.concatenate([np.zeros((0, channels), np.float32), *self._levels])
         floor = self._hist.percentile(self.noise_percentile)
         raised = np.fmin(floor + self.floor_margin_db, self.max_threshold_dbfs)
         on = np.fmax(self.threshold_dbfs, raised)
         off = on - self.hysteresis_db
         intervals = []
         for c in range(channels):  # once per channel at the end: bounds the temporaries' size
-            speech = _hysteresis(level[:, c : c + 1], np.float32(on[c]), np.float32(off[c]))
+            level = np.concatenate([np.zeros(0, np.int16)] + [part[c] for part in self._levels])
+            speech = _hysteresis(level[:, np.newaxis], _centi_db(on[c]), _centi_db(off[c]))
             (runs,) = mask_runs(speech)
             samples = np.stack([runs[:, 0] * self.hop, (runs[:, 1] - 1) * self.hop + self.frame], 1)
             samples = close_gaps(samples, self.min_silence)
@@ -170,7 +172,25 @@ class SpeechDetector(Accumulator[Activity]):
         )
 
 
-def _hysteresis(level: np.ndarray, on: np.floating, off: np.floating) -> np.ndarray:
+_SILENT = np.iinfo(np.int16).min
+
+
+def _to_centi_db(level: np.ndarray) -> np.ndarray:
+    """Frame levels in hundredths of a dB as int16 (digital silence: the type's minimum).
+
+    A quarter of float64's memory (14 MB for 4 hours of 5 channels at 10 ms), and finer than any
+    threshold needs. Both the streamed and the whole-array paths compare these same values.
+    """
+    centi = np.rint(np.clip(level * 100.0, _SILENT + 1, np.iinfo(np.int16).max))
+    return np.where(np.isneginf(level), _SILENT, centi).astype(np.int16)
+
+
+def _centi_db(threshold: float) -> int:
+    """A threshold on the :func:`_to_centi_db` scale: reached when the rounded level reaches it."""
+    return int(np.ceil(np.round(threshold * 100.0, 6)))
+
+
+def _hysteresis(level: np.ndarray, on: int, off: int) -> np.ndarray:
     """Speech state per frame: on at ``>= on``, off below ``off``, otherwise unchanged."""
     event = np.where(level >= on, 1, np.where(level < off, -1, 0)).astype(np.int8)
     index = np.arange(len(level), dtype=np.int32)[:, np.newaxis]

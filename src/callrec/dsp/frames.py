@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames, full_scale, sample_rate_checked
+from ._blocks import Accumulator, Scratch, as_frames, full_scale, sample_rate_checked
 
 __all__ = [
     "FrameRms",
@@ -50,46 +50,52 @@ def frame_sizes(sample_rate: int, frame_s: float, hop_s: float) -> tuple[int, in
 class FrameEnergy:
     """Sums of squares per frame, fed in consecutive blocks; a building block, not a result.
 
-    int16 input is squared and summed in int64, which is exact; other types in float64 on the
-    full-scale-1.0 scale. :meth:`push` returns the energies of the frames completed by the block
-    (as float64 on the full-scale-1.0 scale) in feed order.
+    :meth:`push` takes channel-major ``(channels, n)`` rows and returns the sums of squares of
+    the frames the rows complete, ``(channels, k)`` in feed order. For int16 input they are int64
+    and exact; otherwise float64 on the full-scale-1.0 scale. :attr:`scale` turns either into
+    full-scale-1.0 units.
     """
 
     def __init__(self, channels: int, dtype: np.dtype, *, frame: int, hop: int) -> None:
         self.frame, self.hop = frame, hop
         self._exact = dtype == np.dtype(np.int16)
+        # An int16 square fits int32 exactly (at most 2**30); sums over frames are int64.
+        self._squares = np.dtype(np.int32) if self._exact else np.dtype(np.float64)
         self._acc = np.dtype(np.int64) if self._exact else np.dtype(np.float64)
-        self._scale = 1.0 / full_scale(dtype) ** 2
-        self._tail = np.zeros((channels, 0), self._acc)
+        self.scale = 1.0 / full_scale(dtype) ** 2 if self._exact else 1.0
+        self._float_scale = 1.0 / full_scale(dtype)
+        self._tail = np.zeros((channels, 0), self._squares)
         self._tail_start = 0  # absolute sample index of _tail[0]
         self._next_frame = 0  # index of the next frame to complete
+        self._scratch = Scratch()
 
-    def push(self, block: np.ndarray) -> np.ndarray:
-        # Channel-major inside: reductions along contiguous rows are several times faster than
-        # along axis 0 of a (frames, channels) array.
+    def push(self, rows: np.ndarray) -> np.ndarray:
         tail_len = self._tail.shape[1]
-        squares = np.empty((block.shape[1], tail_len + len(block)), self._acc)
+        shape = (rows.shape[0], tail_len + rows.shape[1])
+        squares = self._scratch.get("squares", shape, self._squares)
         squares[:, :tail_len] = self._tail
         body: np.ndarray = squares[:, tail_len:]
         if self._exact:
-            np.multiply(block.T, block.T, out=body, dtype=self._acc)
+            np.multiply(rows, rows, out=body, dtype=self._squares)
         else:
-            body[...] = block.T
-            if block.dtype.kind == "i":
-                body *= 1.0 / full_scale(block.dtype)
+            np.copyto(body, rows)
+            if rows.dtype.kind == "i":
+                body *= self._float_scale
             np.multiply(body, body, out=body)
         end = self._tail_start + squares.shape[1]
         done = frame_count(end, self.frame, self.hop)
         first = self._next_frame
         count = max(0, done - first)
+        energy: np.ndarray
         if count and self.frame == self.hop:
             # Back-to-back frames: the tail always starts on a frame, so a reshape does it.
-            energy = squares[:, : count * self.hop].reshape(len(squares), count, self.hop).sum(-1)
+            framed = squares[:, : count * self.hop].reshape(len(squares), count, self.hop)
+            energy = framed.sum(-1, dtype=self._acc)
         elif count:
             starts = np.arange(first, done, dtype=np.int64) * self.hop - self._tail_start
             sums = np.empty((len(squares), squares.shape[1] + 1), self._acc)
             sums[:, 0] = 0
-            np.cumsum(squares, axis=1, out=sums[:, 1:])
+            np.cumsum(squares, axis=1, dtype=self._acc, out=sums[:, 1:])
             energy = sums[:, starts + self.frame] - sums[:, starts]
         else:
             energy = np.zeros((len(squares), 0), self._acc)
@@ -97,16 +103,22 @@ class FrameEnergy:
         keep_from = min(self._next_frame * self.hop, end)
         self._tail = squares[:, keep_from - self._tail_start :].copy()
         self._tail_start = keep_from
-        result: np.ndarray = energy.T.astype(np.float64)
-        if self._exact:
-            result *= self._scale
-        return result
+        return energy
+
+    def unframed(self) -> np.ndarray:
+        """``(channels,)`` sums of squares of the samples after the last complete frame."""
+        start = max(self._next_frame * self.hop, self._tail_start) - self._tail_start
+        tail: np.ndarray = self._tail[:, start:].sum(axis=1, dtype=self._acc)
+        return tail
 
 
-def energy_to_db(energy: np.ndarray, frame: int) -> np.ndarray:
-    """Mean-square energy sums over ``frame`` samples as RMS dBFS (sine at full scale: -3.01)."""
+def energy_to_db(energy: np.ndarray, frame: int, scale: float = 1.0) -> np.ndarray:
+    """Sums of squares over ``frame`` samples as RMS dBFS (sine at full scale: -3.01).
+
+    ``scale`` turns the sums into full-scale-1.0 units (:attr:`FrameEnergy.scale`).
+    """
     with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(energy / frame)
+        return 10.0 * np.log10(energy * (scale / frame))
 
 
 class FrameRms(Accumulator[np.ndarray]):
@@ -117,13 +129,15 @@ class FrameRms(Accumulator[np.ndarray]):
         self.frame, self.hop = frame_sizes(sample_rate, frame_s, hop_s)
         self._energy: FrameEnergy | None = None
         self._parts: list[np.ndarray] = []
+        self._scratch = Scratch()
 
     def _start(self, channels: int, dtype: np.dtype) -> None:
         self._energy = FrameEnergy(channels, dtype, frame=self.frame, hop=self.hop)
 
     def _consume(self, block: np.ndarray) -> None:
         assert self._energy is not None
-        self._parts.append(self._energy.push(block))
+        energy = self._energy.push(self._scratch.rows(block))
+        self._parts.append((energy * self._energy.scale).T)
 
     def _finish(self) -> np.ndarray:
         assert self._channels is not None
@@ -172,12 +186,12 @@ class DbHistogram:
         return cls(np.zeros((channels, _HIST_BINS), np.int64))
 
     def add(self, level_db: np.ndarray) -> None:
-        """Count ``(frames, channels)`` levels; non-finite ones (digital silence) are skipped."""
+        """Count ``(channels, n)`` levels; non-finite ones (digital silence) are skipped."""
         channels = self.counts.shape[0]
         bins = np.floor((level_db - _HIST_LOW_DB) / _HIST_STEP_DB)
         finite = np.isfinite(bins)
         flat = np.clip(bins[finite], 0, _HIST_BINS - 1).astype(np.intp)
-        flat += np.nonzero(finite)[1] * _HIST_BINS
+        flat += np.nonzero(finite)[0] * _HIST_BINS
         self.counts += np.bincount(flat, minlength=channels * _HIST_BINS).reshape(channels, -1)
 
     def percentile(self, q: float) -> np.ndarray:
@@ -212,5 +226,5 @@ def noise_floor_db(frame_db: np.ndarray, *, percentile: float = 10.0) -> np.ndar
     if not 0.0 <= percentile <= 100.0:
         raise UsageError(f"percentile must be within 0-100, got {percentile!r}")
     hist = DbHistogram.empty(frame_db.shape[1])
-    hist.add(frame_db)
+    hist.add(frame_db.T)
     return hist.percentile(percentile)

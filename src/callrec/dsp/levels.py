@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._blocks import Accumulator, as_frames, full_scale
+from ._blocks import Accumulator, Scratch, as_frames, full_scale
 from .frames import DbHistogram, FrameEnergy, energy_to_db, frame_sizes
 
 __all__ = ["AES17_OFFSET_DB", "LevelMeter", "Levels", "levels"]
@@ -92,7 +92,7 @@ class LevelMeter(Accumulator[Levels]):
         acc = np.int64 if self._exact else np.float64
         self._sum = np.zeros(channels, acc)
         self._squares = np.zeros(channels, acc)
-        self._peak = np.zeros(channels, acc)
+        self._peak = np.zeros(channels, np.float64)
         self._clipped = np.zeros(channels, np.int64)
         if dtype.kind == "i":
             info = np.iinfo(dtype)
@@ -101,22 +101,32 @@ class LevelMeter(Accumulator[Levels]):
             self._clip_low, self._clip_high = -1.0, 1.0
         self._energy = FrameEnergy(channels, dtype, frame=self.frame, hop=self.hop)
         self._hist = DbHistogram.empty(channels)
+        self._scratch = Scratch()
 
     def _consume(self, block: np.ndarray) -> None:
         assert self._energy is not None and self._hist is not None
-        # Channel-major copy: reductions along contiguous rows are several times faster.
-        wide = np.array(block.T, dtype=np.int64 if self._exact else np.float64, order="C")
-        self._sum += wide.sum(axis=1)
-        self._peak = np.maximum(self._peak, np.abs(wide).max(axis=1, initial=0))
-        self._clipped += np.count_nonzero(
-            (wide <= self._clip_low) | (wide >= self._clip_high), axis=1
-        )
-        np.multiply(wide, wide, out=wide)
-        self._squares += wide.sum(axis=1)
-        self._hist.add(energy_to_db(self._energy.push(block), self.frame))
+        # Channel-major rows in the input's own type: min, max and sums along contiguous rows
+        # are many times faster than along axis 0, and int16 is a quarter of int64's bytes.
+        rows = self._scratch.rows(block)
+        low = rows.min(axis=1, initial=0).astype(np.float64)
+        high = rows.max(axis=1, initial=0).astype(np.float64)
+        self._peak = np.maximum(self._peak, np.maximum(-low, high))
+        clipping = (low <= self._clip_low) | (high >= self._clip_high)
+        if clipping.any():  # rare: count only the channels that reach full scale
+            for c in np.flatnonzero(clipping):
+                row = rows[c]
+                self._clipped[c] += np.count_nonzero(
+                    (row <= self._clip_low) | (row >= self._clip_high)
+                )
+        self._sum += rows.sum(axis=1, dtype=self._sum.dtype)
+        energy = self._energy.push(rows)
+        self._squares += energy.sum(axis=1)
+        self._hist.add(energy_to_db(energy, self.frame, self._energy.scale))
 
     def _finish(self) -> Levels:
         assert self._dtype is not None and self._hist is not None
+        assert self._energy is not None
+        self._squares += self._energy.unframed()
         scale = full_scale(self._dtype)
         n = self._frames
         with np.errstate(divide="ignore", invalid="ignore"):

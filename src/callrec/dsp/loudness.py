@@ -24,7 +24,8 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames, sample_rate_checked, to_float_rows
+from ._blocks import Accumulator, Scratch, as_frames, full_scale, sample_rate_checked
+from .iir import SosFilter
 
 __all__ = ["Loudness", "LoudnessMeter", "k_weighting_sos", "loudness"]
 
@@ -84,6 +85,11 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
     """
     sos: np.ndarray = _k_weighting(sample_rate_checked(sample_rate)).copy()
     return sos
+
+
+def _sum_of_squares(rows: np.ndarray) -> np.ndarray:
+    total: np.ndarray = np.einsum("ck,ck->c", rows, rows)
+    return total
 
 
 def _power_to_lufs(power: np.ndarray) -> np.ndarray:
@@ -187,32 +193,32 @@ class LoudnessMeter(Accumulator[Loudness]):
     def __init__(self, sample_rate: int) -> None:
         super().__init__()
         self.sample_rate = sample_rate_checked(sample_rate)
-        self._sos = _k_weighting(self.sample_rate).copy()  # sosfilt wants a writable array
+        self._filter = SosFilter(_k_weighting(self.sample_rate))
+        self._scratch = Scratch()
         self.step = to_samples(_STEP_S, self.sample_rate)
         self._steps: list[np.ndarray] = []
 
     def _start(self, channels: int, dtype: np.dtype) -> None:
-        self._state = np.zeros((len(self._sos), channels, 2))
+        self._state = self._filter.zero_state(channels)
         self._partial = np.zeros(channels)
         self._partial_frames = 0
+        self._power_scale = 1.0 / (full_scale(dtype) ** 2 * self.step)
 
     def _consume(self, block: np.ndarray) -> None:
-        from scipy.signal import sosfilt
-
-        samples = to_float_rows(block)
-        weighted, self._state = sosfilt(self._sos, samples, axis=-1, zi=self._state)
-        np.multiply(weighted, weighted, out=weighted)
+        # Filtered in the input's own units; the squares are scaled once per step instead.
+        out = self._scratch.get("weighted", block.shape[::-1], np.float64)
+        weighted, self._state = self._filter.apply(block.T, self._state, out=out)
         first = min(self.step - self._partial_frames, weighted.shape[1])
-        self._partial += weighted[:, :first].sum(axis=1)
+        self._partial += _sum_of_squares(weighted[:, :first])
         self._partial_frames += first
         if self._partial_frames < self.step:
             return
-        self._steps.append(self._partial[np.newaxis] / self.step)
+        self._steps.append(self._partial[np.newaxis] * self._power_scale)
         whole = (weighted.shape[1] - first) // self.step
-        body = weighted[:, first : first + whole * self.step]
-        self._steps.append(body.reshape(len(body), whole, self.step).sum(axis=-1).T / self.step)
+        body = weighted[:, first : first + whole * self.step].reshape(len(weighted), whole, -1)
+        self._steps.append(np.einsum("csk,csk->sc", body, body) * self._power_scale)
         rest = weighted[:, first + whole * self.step :]
-        self._partial = rest.sum(axis=1)
+        self._partial = _sum_of_squares(rest)
         self._partial_frames = rest.shape[1]
 
     def _finish(self) -> Loudness:
