@@ -10,7 +10,11 @@ change the samples. Output is deterministic for a given espeak-ng version.
 - chunk 0: 7.000 s on the wall clock, paused from 3.000 s for 1.500 s (so 5.500 s of media);
   the agent is on channel 0 and the customer on channel 1;
 - chunk 1: starts where chunk 0 ends, 5.000 s; the channels have moved: the customer is on
-  channel 0, the agent on 1, and a supervisor who joined is on 2.
+  channel 0, the agent on 1, and a supervisor who joined is on 2 and talks over the agent.
+
+``mixed-call-wav/`` is a mixed recording (one mono 16-bit WAV per chunk) of one chunk with a
+pause; ``mixed-call-mp3/`` a mixed MP3 recording of two chunks with a gap between them. Their
+metadata lists participants without channels, as mixed recordings do.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ CHUNK0 = {
 CHUNK1 = {
     0: [(0.20, "Is it on its way?", "en-gb+f3")],
     1: [(1.10, "Yes, it ships tomorrow morning.", "en-us+m3")],
-    2: [(2.90, "I can confirm that, it is on the list.", "en+m5")],
+    2: [(2.20, "I can confirm that, it is on the list.", "en+m5")],
 }
 
 
@@ -86,28 +90,37 @@ def metadata(
     start: datetime,
     duration_ms: int,
     pauses: list[tuple[datetime, int]],
-    participants: list[tuple[str, int]],
+    participants: list[tuple[str, int | None]],
     channels: int,
+    *,
+    call_id: str = CALL_ID,
+    document_id: str | None = None,
+    fmt: str = "wav",
 ) -> dict[str, object]:
     return {
         "resourceId": RESOURCE,
-        "callId": CALL_ID,
-        "chunkDocumentId": DOCS[index],
+        "callId": call_id,
+        "chunkDocumentId": document_id or DOCS[index],
         "chunkIndex": index,
         "chunkStartTime": stamp(start),
         "chunkDuration": duration_ms,
         "pauseResumeIntervals": [{"startTime": stamp(t), "duration": d} for t, d in pauses],
         "recordingInfo": {
             "contentType": "audio",
-            "channelType": "unmixed",
-            "format": "wav",
+            "channelType": "unmixed"
+            if participants and participants[0][1] is not None
+            else "mixed",
+            "format": fmt,
             "audioConfiguration": {
                 "sampleRate": RATE,
-                "bitRate": 256000 * channels,
+                "bitRate": (256000 if fmt == "wav" else 32000) * channels,
                 "channels": channels,
             },
         },
-        "participants": [{"participantId": p, "channel": c} for p, c in participants],
+        "participants": [
+            {"participantId": p} if c is None else {"participantId": p, "channel": c}
+            for p, c in participants
+        ],
     }
 
 
@@ -168,6 +181,64 @@ def make_unmixed(folder: Path) -> None:
     )
 
 
+# Mixed recordings: every voice on the one channel. (media seconds, text, voice) per chunk.
+MIXED_LINES = [
+    [
+        (0.25, "Good morning, you are through to billing.", "en-us+m3"),
+        (2.60, "Hello, I was charged twice this month.", "en-gb+f3"),
+        (5.00, "I see both payments, I will refund one now.", "en-us+m3"),
+    ],
+    [
+        (0.30, "The refund is on its way.", "en-us+m3"),
+        (2.40, "Thank you very much, goodbye.", "en-gb+f3"),
+    ],
+]
+
+
+def make_mixed(folder: Path, fmt: str, call_id: str, docs: list[str]) -> None:
+    """A mixed recording: one chunk with a pause (WAV), or two chunks with a gap (MP3)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    people: list[tuple[str, int | None]] = [(AGENT, None), (CUSTOMER, None)]
+    if fmt == "wav":
+        chunks = [(T0, 9500, [(T0 + timedelta(seconds=4.5), 1500)], MIXED_LINES[0], 8.0)]
+    else:
+        chunks = [
+            (T0, 8000, [], MIXED_LINES[0], 8.0),
+            (T0 + timedelta(seconds=10), 4500, [], MIXED_LINES[1], 4.5),
+        ]
+    for index, (start, duration, pauses, lines, media_s) in enumerate(chunks):
+        audio = render({0: lines}, media_s, seed=10 + index)
+        name = folder / f"{docs[index]}.{fmt}"
+        if fmt == "wav":
+            soundfile.write(name, audio, RATE, subtype="PCM_16")
+        else:
+            soundfile.write(name, audio, RATE, format="MP3", subtype="MPEG_LAYER_III")
+        meta = metadata(
+            index,
+            start,
+            duration,
+            pauses,
+            people,
+            1,
+            call_id=call_id,
+            document_id=docs[index],
+            fmt=fmt,
+        )
+        (folder / f"{docs[index]}.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
 if __name__ == "__main__":
     make_unmixed(HERE / "unmixed-call")
+    make_mixed(
+        HERE / "mixed-call-wav",
+        "wav",
+        "0c2d4e6f-8a1b-4c3d-9e5f-7a9b1c3d5e7f",
+        ["0-eus-d1-1b3d5f7a9c1e3a5c7e9a1c3e5a7c9e1b"],
+    )
+    make_mixed(
+        HERE / "mixed-call-mp3",
+        "mp3",
+        "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+        ["0-eus-d2-2c4e6a8c0e2a4c6e8a0c2e4a6c8e0a2c", "0-eus-d2-3d5f7b9d1f3b5d7f9b1d3f5b7d9f1b3d"],
+    )
     print(f"wrote samples under {HERE}")

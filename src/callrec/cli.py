@@ -68,7 +68,120 @@ def _parser() -> argparse.ArgumentParser:
         default=50.0,
         help="how far media length and metadata may disagree before a warning (default 50)",
     )
+    _add_process(commands)
     return parser
+
+
+def _add_process(commands: Any) -> None:
+    process = commands.add_parser(
+        "process",
+        help="write aligned per-participant tracks, the speech timeline and a report",
+        description="For every recording under PATH, write into OUT/<recording>/: one track per "
+        "participant aligned to the wall clock (or mixed.wav), segments.csv, speech.rttm and "
+        "report.json. Recordings already processed and unchanged are skipped.",
+    )
+    process.add_argument(
+        "path", metavar="PATH", help="a folder tree, a chunk metadata file or an event file"
+    )
+    process.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
+    process.add_argument(
+        "--layout",
+        choices=["aligned", "compact"],
+        default="aligned",
+        help="aligned (default): tracks on the wall clock, silence in pauses and gaps; compact: "
+        "pauses and gaps removed (the report maps track time to the wall clock)",
+    )
+    process.add_argument(
+        "--trim",
+        action="store_true",
+        help="also write each track cut to its first and last speech (<name>.trimmed.wav)",
+    )
+    process.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="recordings processed in parallel (default: the number of CPUs)",
+    )
+    process.add_argument("--force", action="store_true", help="redo recordings already done")
+    process.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    process.add_argument(
+        "--threshold-dbfs",
+        type=float,
+        default=None,
+        help="speech threshold on quiet channels (default -50; raised above a noisy floor)",
+    )
+    process.add_argument(
+        "--pause-reading",
+        choices=sorted(_READINGS),
+        default="auto",
+        help="whether chunkDuration includes paused time (default: decide from the media)",
+    )
+
+
+def _progress(args: argparse.Namespace, err: TextIO) -> Any:
+    """A callback that shows each finished recording: a bar on a terminal, lines otherwise."""
+    if args.quiet:
+        return None, None
+    if err.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="rec", file=err, dynamic_ncols=True)
+
+        def show_bar(outcome: Any, done: int, total: int) -> None:
+            bar.total = total
+            audio[0] += outcome.audio_s
+            bar.set_postfix_str(f"{audio[0] / 3600:.2f} h of audio", refresh=False)
+            bar.update(1)
+
+        audio = [0.0]
+        return show_bar, bar
+
+    def show_line(outcome: Any, done: int, total: int) -> None:
+        what = {"done": f"done in {outcome.seconds:.1f} s", "skipped": "already done"}
+        text = what.get(outcome.status) or f"FAILED: {outcome.error['message']}"
+        err.write(f"[{done}/{total}] {outcome.folder} ({outcome.audio_s:.1f} s of audio): {text}\n")
+        err.flush()
+
+    return show_line, None
+
+
+def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .batch import process
+    from .pipeline import ProcessOptions
+
+    activity = {} if args.threshold_dbfs is None else {"threshold_dbfs": args.threshold_dbfs}
+    options = ProcessOptions(
+        layout=args.layout,
+        trim=args.trim,
+        activity=activity,
+        pause_reading=_READINGS[args.pause_reading],
+    )
+    callback, bar = _progress(args, err)
+    try:
+        result = process(
+            args.path, args.out, options, jobs=args.jobs, force=args.force, on_outcome=callback
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    counts = {s: sum(o.status == s for o in result.outcomes) for s in ("done", "skipped", "failed")}
+    out.write(
+        f"{len(result.outcomes)} recording(s) in {result.out}: {counts['done']} processed, "
+        f"{counts['skipped']} already done, {counts['failed']} failed\n"
+    )
+    for outcome in result.failed:
+        if args.debug and outcome.trace:
+            err.write(outcome.trace)
+        out.write(
+            f"  failed: {outcome.folder}: {outcome.error['message'] if outcome.error else ''}\n"
+        )
+    problems = [p for p in result.problems if p["severity"] == "error"]
+    for problem in problems:
+        out.write(f"  not used: {problem['file']}: {problem['message']}\n")
+    if not result.ok:
+        out.write(f"  (details in {result.out / 'errors.json'})\n")
+    return 0 if result.ok else 1
 
 
 def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -131,8 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        # "inspect" is the only command so far, and argparse refuses any other.
-        return _inspect(args, sys.stdout, sys.stderr)
+        command = _process if args.command == "process" else _inspect
+        return command(args, sys.stdout, sys.stderr)
     except UsageError as exc:
         sys.stderr.write(f"callrec: error: {exc}\n")
         return 2

@@ -79,7 +79,9 @@ class SosFilter:
             # every intermediate lives in a buffer kept between calls (see Scratch).
             joint = self._scratch.get("joint", (rows, BLOCK + self.order), np.float64)
             blocks = joint[:, :BLOCK]
-            np.copyto(blocks.reshape(channels, -1, BLOCK), x[:, :whole].reshape(channels, -1, BLOCK))
+            np.copyto(
+                blocks.reshape(channels, -1, BLOCK), x[:, :whole].reshape(channels, -1, BLOCK)
+            )
             feed = self._scratch.get("feed", (rows, self.order), np.float64)
             np.matmul(blocks, self._to_state, out=feed)
             starts, state = self._scan(feed.reshape(channels, -1, self.order), state, 0)

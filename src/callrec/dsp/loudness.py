@@ -233,7 +233,9 @@ class LoudnessMeter(Accumulator[Loudness]):
             step_power=step_power,
             integrated_lufs=_gated_integrated(block),
             range_lu=_loudness_range(short),
-            programme_lufs=float(_gated_integrated(_window_power(programme_steps, _BLOCK_STEPS))[0]),
+            programme_lufs=float(
+                _gated_integrated(_window_power(programme_steps, _BLOCK_STEPS))[0]
+            ),
             programme_range_lu=float(
                 _loudness_range(_window_power(programme_steps, _SHORT_TERM_STEPS))[0]
             ),

@@ -61,7 +61,9 @@ def place(
     if block.ndim != 2 or out.ndim != 2:
         raise UsageError("block and out must be (frames, channels) arrays")
     if block.dtype != out.dtype:
-        raise UsageError(f"block is {block.dtype} but out is {out.dtype}; placement does not convert")
+        raise UsageError(
+            f"block is {block.dtype} but out is {out.dtype}; placement does not convert"
+        )
     if channels is None:
         if block.shape[1] != out.shape[1]:
             raise UsageError(
@@ -79,12 +81,13 @@ def place(
     sources = source[targets]
     table = spans_array(spans)
     shift = table[:, 1] - table[:, 0]  # track = media + shift inside a span
-    lo = np.maximum.reduce(
-        [table[:, 0], np.full(len(table), block_start), out_start - shift]
-    )
+    lo = np.maximum.reduce([table[:, 0], np.full(len(table), block_start), out_start - shift])
     hi = np.minimum.reduce(
-        [table[:, 0] + table[:, 2], np.full(len(table), block_start + len(block)),
-         out_start + len(out) - shift]
+        [
+            table[:, 0] + table[:, 2],
+            np.full(len(table), block_start + len(block)),
+            out_start + len(out) - shift,
+        ]
     )
     copied = 0
     identity = len(targets) == block.shape[1] == out.shape[1] and (sources == targets).all()

@@ -1,0 +1,258 @@
+"""Many recordings: find them, skip the ones already done, process the rest in parallel.
+
+Each recording gets its own folder under the output folder (:func:`folder_names`). A folder is
+complete when its ``report.json`` is in place; the report's ``provenance`` (callrec version,
+options, and the size and modification time of every input file) decides whether a re-run can
+skip it. A recording that fails is listed, with its typed error, in ``errors.json`` beside the
+folders, and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from . import __version__
+from .discovery import Discovery, FoundRecording, discover
+from .errors import CallrecError, UsageError
+from .naming import safe_name
+from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance, write_text
+from .recording import build_recording
+from .report import load_report
+
+__all__ = ["BatchResult", "Outcome", "folder_names", "process"]
+
+ERRORS_NAME = "errors.json"
+LOSSY = frozenset({"truncated-media", "chunk-without-media"})
+"""Findings that mean part of a recording's audio is missing from its tracks."""
+ERRORS_SCHEMA_VERSION = 1
+
+Status = Literal["done", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one recording."""
+
+    folder: str
+    call_id: str
+    status: Status
+    audio_s: float = 0.0
+    seconds: float = 0.0
+    error: dict[str, Any] | None = None
+    files: tuple[str, ...] = ()
+    trace: str | None = None
+    losses: tuple[str, ...] = ()
+    """Messages of findings that mean audio is missing (see :data:`LOSSY`)."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Every recording's :class:`Outcome`, and the files discovery could not use."""
+
+    out: Path
+    outcomes: tuple[Outcome, ...]
+    problems: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status == "failed")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not any(p["severity"] == "error" for p in self.problems)
+
+
+def folder_names(recordings: tuple[FoundRecording, ...]) -> list[str]:
+    """A stable, file-system-safe folder name per recording.
+
+    The call id alone when it is unique in the run; otherwise the call id and the recording id
+    (or the first chunk's document id), and a number as a last resort.
+    """
+    calls: dict[str, int] = {}
+    for item in recordings:
+        calls[item.call_id] = calls.get(item.call_id, 0) + 1
+    names: list[str] = []
+    for item in recordings:
+        name = safe_name(item.call_id)
+        if calls[item.call_id] > 1:
+            documents = [s.metadata.chunk_document_id for s in item.sources]
+            tag = item.recording_id or next((d for d in documents if d), None) or "recording"
+            name = f"{name}--{safe_name(tag)}"
+        base, n = name, 2
+        while name.casefold() in {x.casefold() for x in names}:
+            name, n = f"{base}--{n}", n + 1
+        names.append(name)
+    return names
+
+
+def _up_to_date(folder: Path, item: FoundRecording, options: ProcessOptions) -> float | None:
+    """The recording's audio seconds if its folder is complete and current, else ``None``."""
+    if not (folder / REPORT_NAME).is_file():
+        return None
+    try:
+        report = load_report(folder / REPORT_NAME)
+        recording = build_recording(
+            item.sources,
+            event=item.event,
+            pause_reading=options.pause_reading,
+            tolerance_s=options.tolerance_s,
+        )
+        current = provenance(recording, options)
+    except (CallrecError, OSError):
+        return None
+    if report.provenance != current:
+        return None
+    outputs = [t.file for _, t in report.tracks() if t.file]
+    outputs += [t.trim.file for _, t in report.tracks() if t.trim]
+    if not all((folder / f).is_file() for f in outputs):
+        return None
+    return report.duration_s
+
+
+def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: bool) -> Outcome:
+    """Process one recording; every error in the user's files becomes a failed outcome."""
+    started = time.perf_counter()
+    files = tuple(str(s.metadata_path) for s in item.sources if s.metadata_path)
+    files += tuple(str(s.media_path) for s in item.sources if s.media_path)
+    if not force:
+        done = _up_to_date(folder, item, options)
+        if done is not None:
+            return Outcome(folder.name, item.call_id, "skipped", audio_s=done, files=files)
+    try:
+        recording = build_recording(
+            item.sources,
+            event=item.event,
+            pause_reading=options.pause_reading,
+            tolerance_s=options.tolerance_s,
+        )
+        result = process_recording(recording, folder, options, file_id=folder.name)
+    except (CallrecError, OSError) as exc:
+        error = (
+            exc.to_dict()
+            if isinstance(exc, CallrecError)
+            else {
+                "error": type(exc).__name__,
+                "file": getattr(exc, "filename", None),
+                "message": str(exc),
+            }
+        )
+        return Outcome(
+            folder.name,
+            item.call_id,
+            "failed",
+            seconds=time.perf_counter() - started,
+            error=error,
+            files=files,
+            trace=traceback.format_exc(),
+        )
+    return Outcome(
+        folder.name,
+        item.call_id,
+        "done",
+        audio_s=result.report.duration_s,
+        seconds=time.perf_counter() - started,
+        files=files,
+        losses=tuple(w.message for w in result.report.warnings if w.code in LOSSY),
+    )
+
+
+def _run_all(
+    jobs: list[tuple[FoundRecording, Path]], options: ProcessOptions, force: bool, workers: int
+) -> Iterator[Outcome]:
+    if workers <= 1 or len(jobs) <= 1:
+        for item, folder in jobs:
+            yield _job(item, folder, options, force)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        pending: set[Future[Outcome]] = {
+            pool.submit(_job, item, folder, options, force) for item, folder in jobs
+        }
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+
+
+def process(
+    path: str | Path,
+    out: str | Path,
+    options: ProcessOptions | None = None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    on_outcome: Callable[[Outcome, int, int], None] | None = None,
+    found: Discovery | None = None,
+) -> BatchResult:
+    """Process every recording under ``path`` into ``out`` (see ``callrec process``).
+
+    Parameters
+    ----------
+    path
+        A folder tree, or one chunk metadata or event file.
+    out
+        The output folder; each recording gets a folder in it, and ``errors.json`` lists failures.
+    options
+        How to process each recording.
+    jobs
+        Worker processes (default: the number of CPUs; 1 runs in this process).
+    force
+        Redo recordings whose outputs are complete and current.
+    on_outcome
+        Called as each recording finishes, with its outcome, how many are done and the total.
+    found
+        A discovery of ``path`` already made (skips walking the tree again).
+    """
+    options = options or ProcessOptions()
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise UsageError(f"jobs must be at least 1, got {workers}")
+    out = Path(out)
+    found = found or discover(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {out}: {exc.strerror or exc}") from None
+    names = folder_names(found.recordings)
+    work = [(item, out / name) for item, name in zip(found.recordings, names, strict=True)]
+    outcomes: list[Outcome] = []
+    for outcome in _run_all(work, options, force, workers):
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome, len(outcomes), len(work))
+    order = {name: i for i, name in enumerate(names)}
+    outcomes.sort(key=lambda o: order[o.folder])
+    result = BatchResult(out, tuple(outcomes), tuple(p.to_dict() for p in found.problems))
+    _write_errors(result)
+    return result
+
+
+def _write_errors(result: BatchResult) -> None:
+    import json
+
+    document = {
+        "schema_version": ERRORS_SCHEMA_VERSION,
+        "callrec_version": __version__,
+        "failed": [
+            {
+                "folder": o.folder,
+                "call_id": o.call_id,
+                **(o.error or {}),
+                "input_files": list(o.files),
+            }
+            for o in result.failed
+        ],
+        "incomplete": [
+            {"folder": o.folder, "call_id": o.call_id, "missing_audio": list(o.losses)}
+            for o in result.outcomes
+            if o.losses
+        ],
+        "problems": list(result.problems),
+    }
+    write_text(result.out / ERRORS_NAME, json.dumps(document, indent=2) + "\n")

@@ -1,0 +1,535 @@
+"""One recording, one pass: tracks written while the media is read, measured on the way.
+
+:func:`process_recording` reads each chunk's media once (:func:`~callrec.tracks.placed_parts`),
+writes one track per participant (or the mix), feeds each participant's recorded samples, and
+only those, to the core's :class:`~callrec.dsp.Analyzer`, and builds the :class:`Report`.
+:func:`analyze_recording` does the same without writing anything.
+
+Every output goes to a temporary name in its folder and is renamed when complete; ``report.json``
+comes last, so a folder with a report is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .audio.reader import DEFAULT_BLOCK_FRAMES
+from .discovery import discover
+from .dsp.analysis import Analysis, Analyzer
+from .dsp.conversation import conversation_stats, union
+from .dsp.intervals import close_gaps, empty_intervals
+from .errors import UsageError
+from .findings import Finding
+from .naming import safe_names
+from .recording import Recording, build_recording
+from .report import (
+    ChunkReport,
+    CompactSpan,
+    ConversationReport,
+    InputFile,
+    ParticipantReport,
+    ParticipantTalk,
+    PauseReport,
+    Provenance,
+    Report,
+    TrackReport,
+    TrimReport,
+    WarningReport,
+    segments_csv,
+    speech_rttm,
+)
+from .timeline import PauseReading
+from .tracks import Layout, Part, TrackFile, pieces, placed_parts, sample_dtype, track_length
+
+__all__ = [
+    "INTERRUPTION_MIN_OVERLAP_S",
+    "ProcessOptions",
+    "ProcessedRecording",
+    "analyze_recording",
+    "open_recording",
+    "open_recordings",
+    "process_recording",
+]
+
+INTERRUPTION_MIN_OVERLAP_S = 0.5
+"""Overlap that makes a start an interruption: longer than a backchannel ("mm-hm")."""
+
+REPORT_NAME = "report.json"
+MIX_LABEL = "mix"
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    """How to process a recording (all keyword options of ``callrec process``).
+
+    Attributes
+    ----------
+    layout
+        ``aligned`` (sample n is the recording's start + n / rate) or ``compact`` (pauses and gaps
+        removed).
+    trim
+        Also write each track cut to its first and last speech.
+    activity
+        Options for :class:`~callrec.dsp.SpeechDetector` (``threshold_dbfs``, ``min_speech_s``...).
+    interruption_min_overlap_s
+        See :data:`INTERRUPTION_MIN_OVERLAP_S`.
+    pause_reading, tolerance_s
+        As for :func:`~callrec.build_recording`.
+    block_frames
+        Frames read at a time.
+    """
+
+    layout: Layout = "aligned"
+    trim: bool = False
+    activity: dict[str, Any] = field(default_factory=dict)
+    interruption_min_overlap_s: float = INTERRUPTION_MIN_OVERLAP_S
+    pause_reading: PauseReading | None = None
+    tolerance_s: float = 0.05
+    block_frames: int = DEFAULT_BLOCK_FRAMES
+
+    def __post_init__(self) -> None:
+        if self.layout not in ("aligned", "compact"):
+            raise UsageError(f"layout must be 'aligned' or 'compact', got {self.layout!r}")
+        if self.interruption_min_overlap_s < 0:
+            raise UsageError("interruption_min_overlap_s must be zero or more")
+
+    def as_dict(self) -> dict[str, Any]:
+        """What decides the outputs (block size does not), for the provenance record."""
+        return {
+            "layout": self.layout,
+            "trim": self.trim,
+            "activity": dict(sorted(self.activity.items())),
+            "interruption_min_overlap_s": self.interruption_min_overlap_s,
+            "pause_reading": self.pause_reading.value if self.pause_reading else "auto",
+            "tolerance_s": self.tolerance_s,
+        }
+
+
+@dataclass(frozen=True)
+class ProcessedRecording:
+    """The result of :func:`analyze_recording` / :func:`process_recording`.
+
+    Attributes
+    ----------
+    report
+        The typed report (what ``report.json`` holds).
+    speech
+        Track label (participant id, or ``"mix"``) -> ``(n, 2)`` int64 speech intervals in
+        wall-clock track samples.
+    analysis
+        Track label -> the core's :class:`~callrec.dsp.Analysis` of its recorded audio.
+    folder
+        Where the outputs were written (``None`` for :func:`analyze_recording`).
+    """
+
+    report: Report
+    speech: dict[str, np.ndarray]
+    analysis: dict[str, Analysis]
+    folder: Path | None = None
+
+
+def open_recordings(path: str | Path, **build: Any) -> list[Recording]:
+    """Every recording found under ``path`` (a folder tree, or one metadata or event file).
+
+    Raises the first error found (use :func:`callrec.discover` to go on past bad recordings).
+    """
+    found = discover(path)
+    if found.errors:
+        raise found.errors[0].error or UsageError(found.errors[0].message)
+    return [build_recording(r.sources, event=r.event, **build) for r in found.recordings]
+
+
+def open_recording(path: str | Path, **build: Any) -> Recording:
+    """The one recording under ``path``; :class:`UsageError` if there are none or several."""
+    recordings = open_recordings(path, **build)
+    if len(recordings) != 1:
+        ids = [r.call_id for r in recordings]
+        raise UsageError(f"{path}: expected one recording, found {len(recordings)} {ids}")
+    return recordings[0]
+
+
+class _Track:
+    """One output: which channel(s) it takes per chunk, its files, its analyzer."""
+
+    def __init__(self, label: str, recording: Recording, options: ProcessOptions) -> None:
+        self.label = label
+        self.analyzer = Analyzer(
+            recording.sample_rate,
+            features=("levels", "loudness", "activity"),
+            activity=options.activity,
+        )
+        self.file: TrackFile | None = None
+        self.mixed = label == MIX_LABEL and recording.channel_type.value == "mixed"
+        self._channels = {c.index: c.channel_map.channel_of(label) for c in recording.chunks}
+        # analysis sample -> track and compact positions, one row per contiguous run
+        self.runs: list[list[int]] = []
+        self.recorded = 0
+
+    def take(self, part: Part) -> np.ndarray | None:
+        if self.mixed:
+            return part.samples
+        channel = self._channels[part.chunk.index]
+        return None if channel is None else part.samples[:, channel : channel + 1]
+
+    def feed(self, part: Part, samples: np.ndarray) -> None:
+        self.analyzer.update(samples)
+        last = self.runs[-1] if self.runs else None
+        if last and last[0] + last[3] == self.recorded and last[1] + last[3] == part.track_start:
+            last[3] += len(samples)
+        else:
+            self.runs.append([self.recorded, part.track_start, part.compact_start, len(samples)])
+        self.recorded += len(samples)
+
+    def to_track(self, intervals: np.ndarray, column: int = 1) -> np.ndarray:
+        """Analysis-sample intervals as track (column 1) or compact (column 2) intervals."""
+        out = []
+        for run in self.runs:  # runs per track: one per chunk and pause
+            start, length = run[0], run[3]
+            clipped = np.clip(intervals, start, start + length)
+            clipped = clipped[clipped[:, 1] > clipped[:, 0]]
+            out.append(clipped + (run[column] - start))
+        if not out:
+            return empty_intervals()
+        return close_gaps(np.concatenate(out), 1) if len(out) > 1 else out[0]
+
+
+def _seconds(samples: float, rate: int) -> float:
+    return round(float(samples) / rate, 6)
+
+
+def _finite(value: float) -> float | None:
+    return round(float(value), 3) if np.isfinite(value) else None
+
+
+def _track_report(
+    track: _Track, result: Analysis, speech: np.ndarray, rate: int, file: str | None
+) -> dict[str, Any]:
+    levels, loud = result.levels, result.loudness
+    assert levels is not None and loud is not None
+    # Several channels (a stereo mix) are summarised as one: loudest peak, mean power.
+    with np.errstate(divide="ignore"):
+        power = float(np.mean(10.0 ** (levels.rms_dbfs / 10.0))) if len(levels.rms_dbfs) else 0.0
+        rms = 10.0 * np.log10(power) if power > 0 else -np.inf
+    return {
+        "file": file,
+        "recorded_s": _seconds(track.recorded, rate),
+        "talk_time_s": _seconds(int((speech[:, 1] - speech[:, 0]).sum()), rate),
+        "speech_segments": [(_seconds(a, rate), _seconds(b, rate)) for a, b in speech.tolist()],
+        "peak_dbfs": _finite(float(np.max(levels.peak_dbfs, initial=-np.inf))),
+        "rms_dbfs": _finite(rms),
+        "loudness_lufs": _finite(
+            loud.programme_lufs if len(loud.integrated_lufs) > 1 else loud.integrated_lufs[0]
+        ),
+        "loudness_range_lu": _finite(
+            loud.programme_range_lu if len(loud.range_lu) > 1 else loud.range_lu[0]
+        ),
+        "noise_floor_dbfs": _finite(float(np.nanmin(levels.noise_floor_dbfs)))
+        if not np.isnan(levels.noise_floor_dbfs).all()
+        else None,
+        "clipped_samples": int(levels.clipped.sum()),
+    }
+
+
+def _chunk_reports(recording: Recording) -> list[ChunkReport]:
+    rate = recording.sample_rate
+    return [
+        ChunkReport(
+            index=c.index,
+            document_id=c.document_id,
+            media_file=str(c.media_path) if c.media_path else None,
+            start_s=_seconds(c.timeline.start, rate),
+            duration_s=_seconds(c.timeline.stop - c.timeline.start, rate),
+            media_duration_s=_seconds(sum(s.length for s in c.timeline.media_spans), rate),
+            pauses=[
+                PauseReport(start_s=_seconds(a, rate), duration_s=_seconds(b - a, rate))
+                for a, b in c.timeline.pauses
+            ],
+            pause_reading=c.timeline.pause_reading.value,
+            end_reason=c.end_reason,
+        )
+        for c in recording.chunks
+    ]
+
+
+def _inputs(recording: Recording) -> list[InputFile]:
+    files = [p for c in recording.chunks for p in (c.metadata_path, c.media_path) if p is not None]
+    out = []
+    for path in files:
+        stat = path.stat()
+        out.append(InputFile(path=str(path), size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+    return out
+
+
+def provenance(recording: Recording, options: ProcessOptions) -> Provenance:
+    """What a run of ``options`` over ``recording`` depends on (see :class:`Provenance`)."""
+    return Provenance(
+        callrec_version=__version__, options=options.as_dict(), inputs=_inputs(recording)
+    )
+
+
+def _labels(recording: Recording) -> list[str]:
+    if recording.channel_type.value == "mixed":
+        return [MIX_LABEL]
+    return list(recording.participants)
+
+
+def _run(recording: Recording, options: ProcessOptions, folder: Path | None) -> ProcessedRecording:
+    labels = _labels(recording)
+    names = {MIX_LABEL: "mixed"} if labels == [MIX_LABEL] else safe_names(labels)
+    tracks = {label: _Track(label, recording, options) for label in labels}
+    rate = recording.sample_rate
+    dtype = sample_dtype(recording)
+    length = track_length(recording, options.layout)
+    findings: list[Finding] = list(recording.warnings)
+    files: dict[str, str] = {}
+    if folder is not None:
+        for label, track in tracks.items():
+            relative = names[label] + ".wav"
+            if label != MIX_LABEL:
+                relative = f"participants/{relative}"
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            files[label] = relative
+            channels = max((c.media.channels for c in recording.chunks if c.media), default=1)
+            track.file = TrackFile(
+                folder / relative,
+                sample_rate=rate,
+                channels=channels if track.mixed else 1,
+                dtype=dtype,
+                block_frames=options.block_frames,
+            )
+    try:
+        for part in placed_parts(recording, block_frames=options.block_frames, findings=findings):
+            position = part.track_start if options.layout == "aligned" else part.compact_start
+            for track in tracks.values():
+                samples = track.take(part)
+                if samples is None:
+                    continue
+                track.feed(part, samples)
+                if track.file is not None:
+                    track.file.write_at(position, samples)
+        for track in tracks.values():
+            if track.file is not None:
+                track.file.finish(length)
+    except BaseException:
+        for track in tracks.values():
+            if track.file is not None:
+                track.file.discard()
+        raise
+    return _assemble(recording, options, tracks, files, findings, folder)
+
+
+def _assemble(
+    recording: Recording,
+    options: ProcessOptions,
+    tracks: dict[str, _Track],
+    files: dict[str, str],
+    findings: list[Finding],
+    folder: Path | None,
+) -> ProcessedRecording:
+    rate = recording.sample_rate
+    plan = pieces(recording)
+    speech: dict[str, np.ndarray] = {}
+    analysis: dict[str, Analysis] = {}
+    entries: dict[str, dict[str, Any]] = {}
+    for label, track in tracks.items():
+        if track.recorded == 0:
+            findings.append(Finding("never-recorded", f"{label} has no recorded audio"))
+            analysis[label] = Analysis(sample_rate=rate, frames=0, channels=0)
+            speech[label] = empty_intervals()
+            entries[label] = _silent_entry(files.get(label))
+            continue
+        result = track.analyzer.result()
+        assert result.activity is not None
+        analysis[label] = result
+        found = union(list(result.activity.intervals))
+        speech[label] = track.to_track(found)
+        entries[label] = _track_report(track, result, speech[label], rate, files.get(label))
+        if options.trim and folder is not None and len(found):
+            column = 1 if options.layout == "aligned" else 2
+            on_track = track.to_track(found, column)
+            entries[label]["trim"] = _write_trimmed(
+                folder, files[label], int(on_track[0, 0]), int(on_track[-1, 1]), rate
+            )
+    mixed = recording.channel_type.value == "mixed"
+    min_overlap = round(options.interruption_min_overlap_s * rate)
+    recorded = np.array([[p.track_start, p.track_start + p.length] for p in plan], np.int64)
+    stats = conversation_stats(
+        list(speech.values()), recorded.reshape(-1, 2), min_overlap=min_overlap
+    )
+    conversation = ConversationReport(
+        talk_time_s=_seconds(stats.talk, rate),
+        non_talk_time_s=_seconds(stats.non_talk, rate),
+        overlap_s=None if mixed else _seconds(stats.overlap, rate),
+        interruption_min_overlap_s=options.interruption_min_overlap_s,
+        participants=[]
+        if mixed
+        else [
+            ParticipantTalk(
+                participant_id=label,
+                talk_time_s=entries[label]["talk_time_s"],
+                turns=int(stats.turns[i]),
+                interruptions=int(stats.interruptions[i]),
+            )
+            for i, label in enumerate(tracks)
+        ],
+    )
+    participants = (
+        []
+        if mixed
+        else [
+            ParticipantReport(
+                participant_id=label,
+                channels=recording.channels_of(label),
+                **entries[label],
+            )
+            for label in tracks
+        ]
+    )
+    report = Report(
+        call_id=recording.call_id,
+        recording_id=recording.recording_id,
+        start_time=recording.start,
+        duration_s=_seconds(recording.timeline.length, rate),
+        sample_rate=rate,
+        channel_type="mixed" if mixed else "unmixed",
+        format=recording.format.value if recording.format else None,
+        layout=options.layout,
+        pause_reading={c.index: c.timeline.pause_reading.value for c in recording.chunks},
+        chunks=_chunk_reports(recording),
+        missing_chunks=list(recording.missing_chunks),
+        compact_map=[
+            CompactSpan(
+                track_start_s=_seconds(p.compact_start, rate),
+                wall_start_s=_seconds(p.track_start, rate),
+                duration_s=_seconds(p.length, rate),
+                chunk_index=p.chunk_index,
+            )
+            for p in plan
+        ]
+        if options.layout == "compact"
+        else None,
+        participants=participants,
+        mix=TrackReport(**entries[MIX_LABEL]) if mixed else None,
+        conversation=conversation,
+        warnings=[
+            WarningReport(code=f.code, message=f.message, chunk_index=f.chunk_index)
+            for f in findings
+        ],
+        provenance=provenance(recording, options),
+    )
+    return ProcessedRecording(report=report, speech=speech, analysis=analysis, folder=folder)
+
+
+def _silent_entry(file: str | None) -> dict[str, Any]:
+    return {
+        "file": file,
+        "recorded_s": 0.0,
+        "talk_time_s": 0.0,
+        "speech_segments": [],
+        "peak_dbfs": None,
+        "rms_dbfs": None,
+        "loudness_lufs": None,
+        "loudness_range_lu": None,
+        "noise_floor_dbfs": None,
+        "clipped_samples": 0,
+    }
+
+
+def _write_trimmed(folder: Path, relative: str, start: int, stop: int, rate: int) -> TrimReport:
+    """Copy ``[start, stop)`` of a written track into ``<name>.trimmed.wav``."""
+    import soundfile
+
+    from .audio.writer import AudioWriter
+
+    source = folder / relative
+    target_relative = relative[: -len(".wav")] + ".trimmed.wav"
+    with soundfile.SoundFile(source) as handle:
+        dtype = np.dtype(np.int16 if handle.subtype == "PCM_16" else np.float32)
+        handle.seek(start)
+        with AudioWriter(
+            folder / target_relative, sample_rate=rate, channels=handle.channels, dtype=dtype
+        ) as writer:
+            left = stop - start
+            while left > 0:
+                block = handle.read(
+                    min(left, DEFAULT_BLOCK_FRAMES), dtype=dtype.name, always_2d=True
+                )
+                if not len(block):
+                    break
+                writer.write(block)
+                left -= len(block)
+    return TrimReport(
+        file=target_relative, start_s=_seconds(start, rate), end_s=_seconds(stop, rate)
+    )
+
+
+def analyze_recording(
+    recording: Recording, options: ProcessOptions | None = None
+) -> ProcessedRecording:
+    """Measure a recording (speech, levels, loudness, conversation) without writing files."""
+    return _run(recording, options or ProcessOptions(), None)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed at the end."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def clear_partials(folder: Path) -> None:
+    """Remove temporary files a killed run left behind (``.<name>.<random>.partial``)."""
+    for sub in (folder, folder / "participants"):
+        if sub.is_dir():
+            for stale in sub.glob(".*.partial"):
+                stale.unlink(missing_ok=True)
+
+
+def process_recording(
+    recording: Recording,
+    folder: str | Path,
+    options: ProcessOptions | None = None,
+    *,
+    file_id: str | None = None,
+) -> ProcessedRecording:
+    """Write a recording's tracks, ``segments.csv``, ``speech.rttm`` and ``report.json``.
+
+    ``folder`` is the recording's own output folder (created if needed). ``file_id`` names the
+    recording in ``speech.rttm`` (default: the folder's name). Any previous report in the folder
+    is removed first, so an interrupted run never leaves an old report beside new tracks.
+    """
+    options = options or ProcessOptions()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    clear_partials(folder)
+    (folder / REPORT_NAME).unlink(missing_ok=True)
+    result = _run(recording, options, folder)
+    report = result.report
+    labels = [label for label, _ in report.tracks()]
+    speakers = {MIX_LABEL: MIX_LABEL} if labels == [MIX_LABEL] else safe_names(labels)
+    write_text(folder / "segments.csv", segments_csv(report))
+    write_text(folder / "speech.rttm", speech_rttm(report, file_id or folder.name, speakers))
+    _remove_stale(folder, report)
+    write_text(folder / REPORT_NAME, report.to_json())
+    return result
+
+
+def _remove_stale(folder: Path, report: Report) -> None:
+    """Delete track files a previous run wrote that this one did not (e.g. without --trim)."""
+    keep = {Path(t.file) for _, t in report.tracks() if t.file}
+    keep |= {Path(t.trim.file) for _, t in report.tracks() if t.trim}
+    for old in [*folder.glob("*.wav"), *folder.glob("participants/*.wav")]:
+        if old.relative_to(folder) not in keep:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,256 @@
+"""The report of one processed recording: a versioned, typed schema and its file forms.
+
+``report.json`` is :class:`Report` serialised with :meth:`Report.to_json`; :func:`load_report`
+reads it back into the same object. :func:`segments_csv` and :func:`speech_rttm` give the other
+two files ``callrec process`` writes. The JSON Schema (``Report.model_json_schema()``) is
+committed as ``docs/report.schema.json``.
+
+Times are seconds. Unless a field says otherwise they are on the wall clock, counted from the
+recording's ``start_time``. Levels that do not exist (the RMS of digital silence, the loudness of
+less than 400 ms of audio) are ``null``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from .errors import JSONFileError
+
+__all__ = [
+    "REPORT_SCHEMA_VERSION",
+    "ChunkReport",
+    "CompactSpan",
+    "ConversationReport",
+    "InputFile",
+    "ParticipantReport",
+    "ParticipantTalk",
+    "PauseReport",
+    "Provenance",
+    "Report",
+    "TrackReport",
+    "TrimReport",
+    "WarningReport",
+    "load_report",
+    "segments_csv",
+    "speech_rttm",
+]
+
+REPORT_SCHEMA_VERSION = 1
+
+RMS_CONVENTION = (
+    "rms_dbfs is the plain ratio to full scale: a full-scale sine reads -3.01 dBFS "
+    "(add 3.01 dB for AES17, where it reads 0 dBFS)"
+)
+LOUDNESS_METHOD = (
+    "ITU-R BS.1770-4 integrated loudness of each track as a mono programme (K-weighting designed "
+    "for the sample rate, gates -70 LUFS / -10 LU); loudness range by EBU Tech 3342"
+)
+TURN_DEFINITION = (
+    "a participant takes a turn when they start speaking and the previous speech start, by "
+    "anyone, was someone else's; they interrupt when they start speaking while another "
+    "participant is mid-utterance and the two overlap by at least interruption_min_overlap_s"
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PauseReport(_Model):
+    start_s: float = Field(description="Start of the pause, seconds from the recording start.")
+    duration_s: float
+
+
+class ChunkReport(_Model):
+    index: int
+    document_id: str | None
+    media_file: str | None = Field(description="The chunk's media file as found on input.")
+    start_s: float = Field(description="Where the chunk starts on the wall clock.")
+    duration_s: float = Field(description="The chunk's wall-clock span, pauses included.")
+    media_duration_s: float = Field(description="Recorded (media) time of the chunk.")
+    pauses: list[PauseReport]
+    pause_reading: str = Field(
+        description="How chunkDuration was read: includes_pauses or excludes_pauses."
+    )
+    end_reason: str | None
+
+
+class TrimReport(_Model):
+    file: str = Field(description="The trimmed track, relative to the report's folder.")
+    start_s: float = Field(description="Where the trimmed track starts on the untrimmed one.")
+    end_s: float = Field(description="Where it ends on the untrimmed one.")
+
+
+class TrackReport(_Model):
+    """One written track and what was measured on its recorded audio."""
+
+    file: str | None = Field(description="Track file relative to the report's folder.")
+    recorded_s: float = Field(description="Audio of this track that was actually recorded.")
+    talk_time_s: float
+    speech_segments: list[tuple[float, float]] = Field(
+        description="[start_s, end_s] of each utterance on the wall clock."
+    )
+    peak_dbfs: float | None
+    rms_dbfs: float | None
+    loudness_lufs: float | None
+    loudness_range_lu: float | None
+    noise_floor_dbfs: float | None
+    clipped_samples: int
+    trim: TrimReport | None = None
+
+
+class ParticipantReport(TrackReport):
+    participant_id: str
+    channels: dict[int, int | None] = Field(
+        description="Chunk index -> the participant's channel in it (null: absent)."
+    )
+
+
+class ParticipantTalk(_Model):
+    participant_id: str
+    talk_time_s: float
+    turns: int
+    interruptions: int
+
+
+class ConversationReport(_Model):
+    talk_time_s: float = Field(description="Time during which anyone speaks.")
+    non_talk_time_s: float = Field(description="Recorded time during which nobody speaks.")
+    overlap_s: float | None = Field(
+        description="Time during which two or more speak (null for a mixed recording)."
+    )
+    interruption_min_overlap_s: float
+    definitions: str = TURN_DEFINITION
+    participants: list[ParticipantTalk]
+
+
+class CompactSpan(_Model):
+    """A run of the compact track and where it sits on the wall clock."""
+
+    track_start_s: float
+    wall_start_s: float
+    duration_s: float
+    chunk_index: int
+
+
+class WarningReport(_Model):
+    code: str
+    message: str
+    chunk_index: int | None = None
+
+
+class InputFile(_Model):
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class Provenance(_Model):
+    """What the outputs were made from; a re-run compares it to decide whether to redo them."""
+
+    callrec_version: str
+    options: dict[str, Any]
+    inputs: list[InputFile]
+
+
+class Report(_Model):
+    """Everything ``callrec process`` found out about one recording."""
+
+    schema_version: Literal[1] = 1
+    call_id: str
+    recording_id: str | None
+    start_time: datetime = Field(description="The recording's start, ISO 8601 UTC.")
+    duration_s: float = Field(description="Wall-clock span from the start to the last chunk's end.")
+    sample_rate: int
+    channel_type: Literal["mixed", "unmixed"]
+    format: str | None
+    layout: Literal["aligned", "compact"] = Field(
+        description="aligned: sample n of a track is start_time + n / sample_rate; compact: "
+        "pauses and gaps removed, see compact_map."
+    )
+    rms_convention: str = RMS_CONVENTION
+    loudness_method: str = LOUDNESS_METHOD
+    pause_reading: dict[int, str] = Field(description="Chunk index -> pause reading taken.")
+    chunks: list[ChunkReport]
+    missing_chunks: list[int]
+    compact_map: list[CompactSpan] | None
+    participants: list[ParticipantReport]
+    mix: TrackReport | None = Field(description="The mixed track (mixed recordings only).")
+    conversation: ConversationReport
+    warnings: list[WarningReport]
+    provenance: Provenance
+
+    @field_serializer("start_time")
+    def _utc(self, value: datetime) -> str:
+        return value.isoformat().replace("+00:00", "Z")
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2) + "\n"
+
+    def tracks(self) -> list[tuple[str, TrackReport]]:
+        """``(speaker label, track)`` pairs: each participant, or ``"mix"``."""
+        if self.mix is not None:
+            return [("mix", self.mix)]
+        return [(p.participant_id, p) for p in self.participants]
+
+
+def load_report(path: str | Path) -> Report:
+    """Read a ``report.json`` back into a :class:`Report`.
+
+    Raises
+    ------
+    JSONFileError
+        The file is missing, not JSON, or not a report of a schema version this callrec reads.
+    """
+    from pydantic import ValidationError
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise JSONFileError(f"cannot read the report: {exc}", file=path) from None
+    try:
+        return Report.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise JSONFileError(f"not a callrec report: {where}: {first['msg']}", file=path) from None
+
+
+def segments_csv(report: Report) -> str:
+    """One row per speech segment: ``participant,start_s,end_s,duration_s`` (wall clock)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["participant", "start_s", "end_s", "duration_s"])
+    rows = [
+        (start, label, end)
+        for label, track in report.tracks()
+        for start, end in track.speech_segments
+    ]
+    for start, label, end in sorted(rows):
+        writer.writerow([label, f"{start:.3f}", f"{end:.3f}", f"{end - start:.3f}"])
+    return buffer.getvalue()
+
+
+def speech_rttm(report: Report, file_id: str, speakers: dict[str, str]) -> str:
+    """The segments in RTTM: ``SPEAKER <file> 1 <onset> <duration> <NA> <NA> <speaker> <NA> <NA>``.
+
+    ``speakers`` maps a label of :meth:`Report.tracks` to a name without spaces.
+    """
+    lines = [
+        (
+            start,
+            f"SPEAKER {file_id} 1 {start:.3f} {end - start:.3f} <NA> <NA> "
+            f"{speakers[label]} <NA> <NA>",
+        )
+        for label, track in report.tracks()
+        for start, end in track.speech_segments
+    ]
+    return "".join(f"{line}\n" for _, line in sorted(lines))

@@ -1,0 +1,289 @@
+"""From chunk media to tracks: which media frames land where, read once, in order.
+
+A recording's timeline says, per chunk, which runs of media frames sit where on the wall clock
+(:class:`~callrec.timeline.MediaSpan`). Here those runs become *pieces*: overlaps between chunks
+resolved (the lower chunk index keeps the time, as :meth:`Timeline.track_to_media` says), sorted
+by track position, and given a position on the *compact* track too (pieces back to back)::
+
+    wall clock   |chunk 0 ......|pause|chunk 0 ...|   gap   |chunk 1 ..........|
+    pieces       [p0            )     [p1        )         [p2                 )
+    compact      [p0            )[p1        )[p2                 )
+
+:func:`placed_parts` reads each chunk's media once, block by block, and yields every part of a
+block with its track and compact positions; writing tracks and feeding analyzers both start from
+it, so memory is one block whatever the recording's length.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .audio.reader import DEFAULT_BLOCK_FRAMES, TruncatedMediaWarning, open_audio
+from .audio.writer import AudioWriter
+from .errors import ChannelConflictError, MediaError, UsageError
+from .findings import Finding
+from .recording import Chunk, Recording
+
+__all__ = ["Layout", "Part", "Piece", "TrackFile", "aligned_blocks", "pieces", "placed_parts"]
+
+Layout = Literal["aligned", "compact"]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """``length`` media frames of chunk ``chunk_index`` from ``media_start``, placed at
+    ``track_start`` on the wall-clock track and ``compact_start`` on the compact one."""
+
+    chunk_index: int
+    media_start: int
+    track_start: int
+    compact_start: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Part:
+    """Consecutive frames of one media block that belong to one piece."""
+
+    chunk: Chunk
+    samples: np.ndarray
+    track_start: int
+    compact_start: int
+
+
+def _subtract(span: tuple[int, int], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``span`` not covered by the ``taken`` intervals."""
+    free = [span]
+    for a, b in taken:  # intervals per recording: a handful
+        free = [
+            piece
+            for lo, hi in free
+            for piece in ((lo, min(hi, a)), (max(lo, b), hi))
+            if piece[1] > piece[0]
+        ]
+    return free
+
+
+def pieces(recording: Recording) -> tuple[Piece, ...]:
+    """The recording's media runs, overlaps resolved, in track order (see the module notes)."""
+    taken: list[tuple[int, int]] = []
+    placed: list[tuple[int, int, int, int]] = []
+    for chunk in recording.chunks:  # index order: the lower index keeps overlapping time
+        for span in chunk.timeline.media_spans:
+            for lo, hi in _subtract((span.track_start, span.track_stop), taken):
+                placed.append((lo, chunk.index, span.media_start + lo - span.track_start, hi - lo))
+            taken.append((span.track_start, span.track_stop))
+    placed.sort()
+    out, compact = [], 0
+    for track_start, index, media_start, length in placed:
+        out.append(Piece(index, media_start, track_start, compact, length))
+        compact += length
+    return tuple(out)
+
+
+def sample_dtype(recording: Recording) -> np.dtype:
+    """int16 when the media is 16-bit PCM (kept bit for bit), float32 otherwise."""
+    codecs = {c.media.codec for c in recording.chunks if c.media is not None}
+    return np.dtype(np.int16 if codecs <= {"PCM_16"} else np.float32)
+
+
+def _runs(plan: tuple[Piece, ...]) -> list[list[Piece]]:
+    """Consecutive pieces of one chunk: each run is one sequential read of its media."""
+    runs: list[list[Piece]] = []
+    for piece in plan:
+        if runs and runs[-1][0].chunk_index == piece.chunk_index:
+            runs[-1].append(piece)
+        else:
+            runs.append([piece])
+    return runs
+
+
+def check_channels(chunk: Chunk, channels: int) -> None:
+    """Every participant's channel must exist in the chunk's media."""
+    for channel, participant in chunk.channel_map.participants.items():
+        if channel >= channels:
+            raise ChannelConflictError(
+                f"participant {participant!r} is on channel {channel} in the metadata, but the "
+                f"media has {channels} channel(s) (0..{channels - 1})",
+                file=chunk.media_path,
+            )
+
+
+def placed_parts(
+    recording: Recording,
+    *,
+    block_frames: int = DEFAULT_BLOCK_FRAMES,
+    findings: list[Finding] | None = None,
+) -> Iterator[Part]:
+    """Every recorded block part in track order, each media file read once in the usual case.
+
+    Chunks without media are skipped (their time stays silent) with a finding; a chunk whose
+    media could not be opened raises :class:`MediaError`; a truncated file gives a finding and
+    its missing frames stay silent.
+    """
+    if block_frames < 1:
+        raise UsageError(f"block_frames must be at least 1, got {block_frames}")
+    notes = findings if findings is not None else []
+    for run in _runs(pieces(recording)):
+        chunk = recording.chunk(run[0].chunk_index)
+        if chunk.media_problem is not None:
+            raise MediaError(chunk.media_problem, file=chunk.media_path)
+        if chunk.media_path is None:
+            notes.append(
+                Finding(
+                    "chunk-without-media",
+                    f"chunk {chunk.index} has no media file; its time is silence in the tracks",
+                    chunk.index,
+                )
+            )
+            continue
+        yield from _read_run(chunk, chunk.media_path, run, block_frames, notes)
+
+
+def _read_run(
+    chunk: Chunk, path: Path, run: list[Piece], block_frames: int, notes: list[Finding]
+) -> Iterator[Part]:
+    with open_audio(path) as reader:
+        check_channels(chunk, reader.channels)
+        end = run[-1].media_start + run[-1].length
+        blocks = reader.blocks(block_frames)
+        position = 0
+        while position < end:
+            block = _next_block(blocks, chunk, path, notes)
+            if block is None:
+                break
+            stop = position + len(block)
+            for piece in run:  # pieces of one run: a handful
+                lo = max(piece.media_start, position)
+                hi = min(piece.media_start + piece.length, stop)
+                if hi > lo:
+                    shift = lo - piece.media_start
+                    yield Part(
+                        chunk,
+                        block[lo - position : hi - position],
+                        piece.track_start + shift,
+                        piece.compact_start + shift,
+                    )
+            position = stop
+        if position >= reader.info.frames:
+            # At the end of the file: finishing the read is what reveals a truncated one.
+            _next_block(blocks, chunk, path, notes)
+
+
+def _next_block(
+    blocks: Iterator[np.ndarray], chunk: Chunk, path: Path, notes: list[Finding]
+) -> np.ndarray | None:
+    """The next block, with a truncation warning turned into a finding."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TruncatedMediaWarning)
+        block = next(blocks, None)
+    for warning in caught:
+        if isinstance(warning.message, TruncatedMediaWarning):
+            notes.append(Finding("truncated-media", str(warning.message), chunk.index, path))
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return block
+
+
+def track_length(recording: Recording, layout: Layout) -> int:
+    """Samples in a track of ``layout``: the wall-clock span, or all pieces back to back."""
+    if layout == "aligned":
+        return recording.timeline.length
+    return sum(p.length for p in pieces(recording))
+
+
+def aligned_blocks(
+    recording: Recording,
+    participant_id: str | None = None,
+    *,
+    layout: Layout = "aligned",
+    block_frames: int = DEFAULT_BLOCK_FRAMES,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """One participant's track (or, for a mixed recording, the mix) as consecutive blocks.
+
+    Yields ``(track_start, block)`` pairs that cover ``[0, track length)`` in order; ``block`` is
+    ``(n, channels)`` with ``n <= block_frames`` (one channel for a participant, the media's
+    channels for a mix), digital silence wherever the participant was not recorded.
+    """
+    mixed = recording.channel_type.value == "mixed"
+    if mixed == (participant_id is not None):
+        raise UsageError("pass a participant_id for an unmixed recording, and none for a mixed one")
+    if participant_id is not None and participant_id not in recording.participants:
+        raise UsageError(
+            f"no participant {participant_id!r}; participants: {list(recording.participants)}"
+        )
+    dtype = sample_dtype(recording)
+    channels = _mix_channels(recording) if mixed else 1
+    cursor = 0
+    for part in placed_parts(recording, block_frames=block_frames):
+        at = part.track_start if layout == "aligned" else part.compact_start
+        if mixed:
+            samples = part.samples
+        else:
+            assert participant_id is not None
+            channel = part.chunk.channel_map.channel_of(participant_id)
+            if channel is None:
+                continue
+            samples = part.samples[:, channel : channel + 1]
+        yield from _silence(cursor, at, channels, dtype, block_frames)
+        cursor = max(cursor, at)
+        if at + len(samples) > cursor:
+            yield cursor, samples[cursor - at :]
+            cursor = at + len(samples)
+    yield from _silence(cursor, track_length(recording, layout), channels, dtype, block_frames)
+
+
+def _mix_channels(recording: Recording) -> int:
+    counts = {c.media.channels for c in recording.chunks if c.media is not None}
+    return max(counts, default=1)
+
+
+def _silence(
+    start: int, stop: int, channels: int, dtype: np.dtype, block_frames: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    for at in range(start, stop, block_frames):
+        yield at, np.zeros((min(block_frames, stop - at), channels), dtype)
+
+
+class TrackFile:
+    """A track written front to back: samples at given positions, digital silence between.
+
+    The file appears (atomically, see :class:`AudioWriter`) only when :meth:`finish` succeeds.
+    """
+
+    def __init__(
+        self, path: Path, *, sample_rate: int, channels: int, dtype: np.dtype, block_frames: int
+    ) -> None:
+        self.path = path
+        self._writer = AudioWriter(path, sample_rate=sample_rate, channels=channels, dtype=dtype)
+        self._zeros = np.zeros((block_frames, channels), dtype)
+        self.cursor = 0
+
+    def write_at(self, position: int, samples: np.ndarray) -> None:
+        """Write ``samples`` from track sample ``position`` (at or after the cursor)."""
+        self._fill(position)
+        skip = self.cursor - position  # only when chunks overlapped: the earlier one has it
+        if skip < len(samples):
+            self._writer.write(samples[max(skip, 0) :])
+            self.cursor = position + len(samples)
+
+    def _fill(self, position: int) -> None:
+        while self.cursor < position:
+            n = min(len(self._zeros), position - self.cursor)
+            self._writer.write(self._zeros[:n])
+            self.cursor += n
+
+    def finish(self, length: int) -> Path:
+        self._fill(length)
+        return self._writer.close()
+
+    def discard(self) -> None:
+        self._writer.discard()
