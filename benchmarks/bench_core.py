@@ -228,6 +228,84 @@ def wrap(argv: list[str]) -> None:
     )
 
 
+def recording_folder(wav: Path) -> Path:
+    """A one-chunk unmixed recording around ``wav``: the media (hard-linked) and its metadata."""
+    import soundfile
+
+    folder = wav.with_name(wav.stem + "-recording")
+    doc = "0-bench-d1-" + wav.stem.replace("-", "")
+    folder.mkdir(exist_ok=True)
+    media = folder / f"{doc}.wav"
+    if not media.exists():
+        try:
+            os.link(wav, media)
+        except OSError:
+            shutil.copyfile(wav, media)
+    info = soundfile.info(wav)
+    metadata = {
+        "resourceId": "bench",
+        "callId": "0e0e0e0e-1111-2222-3333-444444444444",
+        "chunkDocumentId": doc,
+        "chunkIndex": 0,
+        "chunkStartTime": "2026-01-01T09:00:00.0000000Z",
+        "chunkDuration": round(1000 * info.frames / info.samplerate),
+        "pauseResumeIntervals": [],
+        "recordingInfo": {
+            "contentType": "audio",
+            "channelType": "unmixed",
+            "format": "wav",
+            "audioConfiguration": {"sampleRate": info.samplerate, "channels": info.channels},
+        },
+        "participants": [
+            {"participantId": f"8:acs:bench_{c:08d}", "channel": c} for c in range(info.channels)
+        ],
+    }
+    (folder / f"{doc}.json").write_text(json.dumps(metadata))
+    return folder
+
+
+def callrec_process(folder: Path) -> list[str]:
+    out = folder.with_name(folder.name + "-out")
+    return [
+        sys.executable,
+        "-m",
+        "callrec",
+        "process",
+        str(folder),
+        "--out",
+        str(out),
+        "--force",
+        "--quiet",
+        "--jobs",
+        "1",
+    ]
+
+
+def ffmpeg_chain(wav: Path, channels: int) -> list[str]:
+    """The same outputs from ffmpeg in one run: a WAV per channel, silences and loudness each."""
+    out = wav.with_name(wav.stem + "-ffmpeg")
+    out.mkdir(exist_ok=True)
+    graph = [f"[0:a]asplit={channels}" + "".join(f"[s{c}]" for c in range(channels))]
+    maps: list[str] = []
+    for c in range(channels):
+        graph.append(
+            f"[s{c}]pan=mono|c0=c{c},asplit=2[w{c}][m{c}];"
+            f"[m{c}]silencedetect=n={THRESHOLD_DBFS}dB:d={MIN_SILENCE_S},ebur128,anullsink"
+        )
+        maps += ["-map", f"[w{c}]", "-c:a", "pcm_s16le", str(out / f"channel-{c}.wav")]
+    return [
+        "ffmpeg",
+        "-y",
+        "-nostats",
+        "-hide_banner",
+        "-i",
+        str(wav),
+        "-filter_complex",
+        ";".join(graph),
+        *maps,
+    ]
+
+
 def python_task(name: str, path: Path) -> list[str]:
     return [sys.executable, __file__, "--task", name, str(path)]
 
@@ -340,6 +418,11 @@ def main() -> None:
         row(group, "ffmpeg silencedetect", ffmpeg_task(mono, "silencedetect"), "callrec activity")
         row(group, "ffmpeg ebur128", ffmpeg_task(mono, "ebur128"), "callrec loudness")
 
+    group = f"5 ch {args.minutes:g} min"
+    row(group, "callrec process", callrec_process(recording_folder(five)), "floor")
+    if have_ffmpeg:
+        row(group, "ffmpeg split+detect+r128", ffmpeg_chain(five, 5), "callrec process")
+
     if args.memory_hours:
         tag = f"{args.memory_hours:g}h"
         big = make_input(
@@ -348,6 +431,7 @@ def main() -> None:
         group = f"5 ch {tag}"
         row(group, "floor (soundfile int16)", python_task("floor", big))
         row(group, "callrec all (1 pass)", python_task("callrec-all", big), "floor")
+        row(group, "callrec process", callrec_process(recording_folder(big)), "floor")
 
     report(rows, frames)
     if args.json:

@@ -388,3 +388,29 @@ def test_process_recording_in_python_returns_arrays(tmp_path: Path) -> None:
         assert intervals.dtype == np.int64 and intervals.shape[1] == 2
     assert result.analysis[ALICE].frames == int(2.5 * RATE) + 2 * RATE
     assert (tmp_path / "one" / "report.json").is_file()
+
+
+def test_mixed_mp4_recording_gives_a_float_mix(tmp_path: Path) -> None:
+    source = MEDIA / "tone-16k-1.5s.mp4"
+    info = soundfile.info(MEDIA / "tone-16k-1.5s.mp3")  # the same tone; MP4 has no soundfile view
+    folder = tmp_path / "in"
+    folder.mkdir()
+    document = meta(
+        0,
+        start=T0,
+        duration_ms=1500,
+        participants=[(ALICE, None), (BOB, None)],
+        channel_type="mixed",
+        fmt="mp4",
+        channels=1,
+        doc="0-eus-d1-mp4",
+    )
+    (folder / "0-eus-d1-mp4.json").write_text(json.dumps(document))
+    (folder / "0-eus-d1-mp4.mp4").write_bytes(source.read_bytes())
+    result = process(folder, tmp_path / "out", jobs=1)
+    assert result.ok
+    report = report_of(tmp_path / "out")
+    assert report.mix is not None and report.mix.file == "mixed.wav"
+    written = soundfile.info(tmp_path / "out" / report_folder(tmp_path / "out") / "mixed.wav")
+    assert written.subtype == "FLOAT" and written.frames == 24000 and info.samplerate == RATE
+    assert report.mix.peak_dbfs is not None and report.mix.talk_time_s > 1.0

@@ -155,28 +155,44 @@ def open_recording(path: str | Path, **build: Any) -> Recording:
     return recordings[0]
 
 
-class _Track:
-    """One output: which channel(s) it takes per chunk, its files, its analyzer."""
+class _Group:
+    """Tracks recorded in exactly the same parts, measured together by one Analyzer.
 
-    def __init__(self, label: str, recording: Recording, options: ProcessOptions) -> None:
-        self.label = label
+    Participants present in the same chunks receive the same sequence of samples, so their
+    channels can share one multi-channel pass (one filter call for all of them instead of one
+    each); for a mixed recording the group is the mix with all its channels.
+    """
+
+    def __init__(self, labels: list[str], recording: Recording, options: ProcessOptions) -> None:
+        self.labels = labels
+        self.mixed = labels == [MIX_LABEL] and recording.channel_type.value == "mixed"
         self.analyzer = Analyzer(
             recording.sample_rate,
             features=("levels", "loudness", "activity"),
             activity=options.activity,
         )
-        self.file: TrackFile | None = None
-        self.mixed = label == MIX_LABEL and recording.channel_type.value == "mixed"
-        self._channels = {c.index: c.channel_map.channel_of(label) for c in recording.chunks}
+        self._columns: dict[int, list[int] | None] = {}
+        for chunk in recording.chunks:
+            columns = [chunk.channel_map.channel_of(label) for label in labels]
+            self._columns[chunk.index] = (
+                None
+                if self.mixed or None in columns
+                else [int(c) for c in columns if c is not None]
+            )
         # analysis sample -> track and compact positions, one row per contiguous run
         self.runs: list[list[int]] = []
         self.recorded = 0
 
     def take(self, part: Part) -> np.ndarray | None:
+        """The group's columns of a part, in label order; ``None`` where it was not recorded."""
         if self.mixed:
             return part.samples
-        channel = self._channels[part.chunk.index]
-        return None if channel is None else part.samples[:, channel : channel + 1]
+        columns = self._columns[part.chunk.index]
+        if columns is None:
+            return None
+        if columns == list(range(part.samples.shape[1])):
+            return part.samples
+        return part.samples[:, columns]
 
     def feed(self, part: Part, samples: np.ndarray) -> None:
         self.analyzer.update(samples)
@@ -200,6 +216,14 @@ class _Track:
         return close_gaps(np.concatenate(out), 1) if len(out) > 1 else out[0]
 
 
+def _groups(recording: Recording, labels: list[str], options: ProcessOptions) -> list[_Group]:
+    by_presence: dict[tuple[bool, ...], list[str]] = {}
+    for label in labels:
+        present = tuple(c.channel_map.channel_of(label) is not None for c in recording.chunks)
+        by_presence.setdefault(present, []).append(label)
+    return [_Group(members, recording, options) for members in by_presence.values()]
+
+
 def _seconds(samples: float, rate: int) -> float:
     return round(float(samples) / rate, 6)
 
@@ -209,7 +233,7 @@ def _finite(value: float) -> float | None:
 
 
 def _track_report(
-    track: _Track, result: Analysis, speech: np.ndarray, rate: int, file: str | None
+    recorded: int, result: Analysis, speech: np.ndarray, rate: int, file: str | None
 ) -> dict[str, Any]:
     levels, loud = result.levels, result.loudness
     assert levels is not None and loud is not None
@@ -219,7 +243,7 @@ def _track_report(
         rms = 10.0 * np.log10(power) if power > 0 else -np.inf
     return {
         "file": file,
-        "recorded_s": _seconds(track.recorded, rate),
+        "recorded_s": _seconds(recorded, rate),
         "talk_time_s": _seconds(int((speech[:, 1] - speech[:, 0]).sum()), rate),
         "speech_segments": [(_seconds(a, rate), _seconds(b, rate)) for a, b in speech.tolist()],
         "peak_dbfs": _finite(float(np.max(levels.peak_dbfs, initial=-np.inf))),
@@ -283,52 +307,50 @@ def _labels(recording: Recording) -> list[str]:
 def _run(recording: Recording, options: ProcessOptions, folder: Path | None) -> ProcessedRecording:
     labels = _labels(recording)
     names = {MIX_LABEL: "mixed"} if labels == [MIX_LABEL] else safe_names(labels)
-    tracks = {label: _Track(label, recording, options) for label in labels}
+    groups = _groups(recording, labels, options)
     rate = recording.sample_rate
-    dtype = sample_dtype(recording)
     length = track_length(recording, options.layout)
     findings: list[Finding] = list(recording.warnings)
     files: dict[str, str] = {}
-    if folder is not None:
-        for label, track in tracks.items():
-            relative = names[label] + ".wav"
-            if label != MIX_LABEL:
-                relative = f"participants/{relative}"
-            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-            files[label] = relative
-            channels = max((c.media.channels for c in recording.chunks if c.media), default=1)
-            track.file = TrackFile(
-                folder / relative,
-                sample_rate=rate,
-                channels=channels if track.mixed else 1,
-                dtype=dtype,
-                block_frames=options.block_frames,
-            )
+    writers: dict[str, TrackFile] = {}
     try:
+        if folder is not None:
+            channels = max((c.media.channels for c in recording.chunks if c.media), default=1)
+            for label in labels:
+                relative = "mixed.wav" if label == MIX_LABEL else f"participants/{names[label]}.wav"
+                (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+                files[label] = relative
+                writers[label] = TrackFile(
+                    folder / relative,
+                    sample_rate=rate,
+                    channels=channels if recording.channel_type.value == "mixed" else 1,
+                    dtype=sample_dtype(recording),
+                    block_frames=options.block_frames,
+                )
         for part in placed_parts(recording, block_frames=options.block_frames, findings=findings):
             position = part.track_start if options.layout == "aligned" else part.compact_start
-            for track in tracks.values():
-                samples = track.take(part)
+            for group in groups:
+                samples = group.take(part)
                 if samples is None:
                     continue
-                track.feed(part, samples)
-                if track.file is not None:
-                    track.file.write_at(position, samples)
-        for track in tracks.values():
-            if track.file is not None:
-                track.file.finish(length)
+                group.feed(part, samples)
+                for column, label in enumerate(group.labels):
+                    if label in writers:
+                        track = samples if group.mixed else samples[:, column : column + 1]
+                        writers[label].write_at(position, track)
+        for writer in writers.values():
+            writer.finish(length)
     except BaseException:
-        for track in tracks.values():
-            if track.file is not None:
-                track.file.discard()
+        for writer in writers.values():
+            writer.discard()
         raise
-    return _assemble(recording, options, tracks, files, findings, folder)
+    return _assemble(recording, options, groups, files, findings, folder)
 
 
 def _assemble(
     recording: Recording,
     options: ProcessOptions,
-    tracks: dict[str, _Track],
+    groups: list[_Group],
     files: dict[str, str],
     findings: list[Finding],
     folder: Path | None,
@@ -338,25 +360,32 @@ def _assemble(
     speech: dict[str, np.ndarray] = {}
     analysis: dict[str, Analysis] = {}
     entries: dict[str, dict[str, Any]] = {}
-    for label, track in tracks.items():
-        if track.recorded == 0:
-            findings.append(Finding("never-recorded", f"{label} has no recorded audio"))
-            analysis[label] = Analysis(sample_rate=rate, frames=0, channels=0)
-            speech[label] = empty_intervals()
-            entries[label] = _silent_entry(files.get(label))
-            continue
-        result = track.analyzer.result()
-        assert result.activity is not None
-        analysis[label] = result
-        found = union(list(result.activity.intervals))
-        speech[label] = track.to_track(found)
-        entries[label] = _track_report(track, result, speech[label], rate, files.get(label))
-        if options.trim and folder is not None and len(found):
-            column = 1 if options.layout == "aligned" else 2
-            on_track = track.to_track(found, column)
-            entries[label]["trim"] = _write_trimmed(
-                folder, files[label], int(on_track[0, 0]), int(on_track[-1, 1]), rate
+    for group in groups:
+        result = group.analyzer.result() if group.recorded else None
+        for column, label in enumerate(group.labels):
+            if result is None:
+                findings.append(Finding("never-recorded", f"{label} has no recorded audio"))
+                analysis[label] = Analysis(sample_rate=rate, frames=0, channels=0)
+                speech[label] = empty_intervals()
+                entries[label] = _silent_entry(files.get(label))
+                continue
+            mine = result if group.mixed else result.channel(column)
+            assert mine.activity is not None
+            analysis[label] = mine
+            found = union(list(mine.activity.intervals))
+            speech[label] = group.to_track(found)
+            entries[label] = _track_report(
+                group.recorded, mine, speech[label], rate, files.get(label)
             )
+            if options.trim and folder is not None and len(found):
+                on_track = group.to_track(found, 1 if options.layout == "aligned" else 2)
+                entries[label]["trim"] = _write_trimmed(
+                    folder, files[label], int(on_track[0, 0]), int(on_track[-1, 1]), rate
+                )
+    order = [label for group in groups for label in group.labels]
+    labels = sorted(order, key=_labels(recording).index)  # the report lists people as they appear
+    speech = {label: speech[label] for label in labels}
+    analysis = {label: analysis[label] for label in labels}
     mixed = recording.channel_type.value == "mixed"
     min_overlap = round(options.interruption_min_overlap_s * rate)
     recorded = np.array([[p.track_start, p.track_start + p.length] for p in plan], np.int64)
@@ -377,7 +406,7 @@ def _assemble(
                 turns=int(stats.turns[i]),
                 interruptions=int(stats.interruptions[i]),
             )
-            for i, label in enumerate(tracks)
+            for i, label in enumerate(speech)
         ],
     )
     participants = (
@@ -389,7 +418,7 @@ def _assemble(
                 channels=recording.channels_of(label),
                 **entries[label],
             )
-            for label in tracks
+            for label in speech
         ]
     )
     report = Report(

@@ -114,6 +114,7 @@ class Accumulator(ABC, Generic[R]):
         self._pending: list[np.ndarray] = []
         self._pending_frames = 0
         self._frames = 0
+        self._consumed = 0  # grid blocks consumed so far: the number of the next one
         self._result: R | None = None
 
     @property
@@ -148,10 +149,10 @@ class Accumulator(ABC, Generic[R]):
             if self._pending_frames < GRID_FRAMES:
                 self._pending[-1] = self._pending[-1].copy()
                 return
-            self._consume(np.concatenate(self._pending))
+            self._grid_block(np.concatenate(self._pending))
             self._pending, self._pending_frames = [], 0
         while len(arr) - pos >= GRID_FRAMES:
-            self._consume(arr[pos : pos + GRID_FRAMES])
+            self._grid_block(arr[pos : pos + GRID_FRAMES])
             pos += GRID_FRAMES
         if pos < len(arr):
             self._pending = [arr[pos:].copy()]
@@ -166,10 +167,14 @@ class Accumulator(ABC, Generic[R]):
                     "channel count"
                 )
             if self._pending_frames:
-                self._consume(np.concatenate(self._pending))
+                self._grid_block(np.concatenate(self._pending))
                 self._pending, self._pending_frames = [], 0
             self._result = self._finish()
         return self._result
+
+    def _grid_block(self, block: np.ndarray) -> None:
+        self._consume(block)
+        self._consumed += 1
 
     def _start(self, channels: int, dtype: np.dtype) -> None:
         """Called once with the first block's channel count and sample type."""

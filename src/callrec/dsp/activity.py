@@ -24,8 +24,8 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, Scratch, as_frames
-from .frames import DbHistogram, FrameEnergy, energy_to_db, frame_sizes
+from ._blocks import Accumulator, as_frames
+from .frames import FrameLevels, frame_sizes
 from .intervals import close_gaps, drop_short, empty_intervals, mask_runs, pad
 
 __all__ = ["Activity", "SpeechDetector", "speech_activity", "speech_bounds"]
@@ -133,22 +133,17 @@ class SpeechDetector(Accumulator[Activity]):
         self.pad = to_samples(pad_s, self.sample_rate)
         self.noise_percentile = noise_percentile
         self._levels: list[np.ndarray] = []
-
-    def _start(self, channels: int, dtype: np.dtype) -> None:
-        self._energy = FrameEnergy(channels, dtype, frame=self.frame, hop=self.hop)
-        self._hist = DbHistogram.empty(channels)
-        self._scratch = Scratch()
+        self._frame_levels = FrameLevels(frame=self.frame, hop=self.hop)
 
     def _consume(self, block: np.ndarray) -> None:
-        energy = self._energy.push(self._scratch.rows(block))
-        level = energy_to_db(energy, self.frame, self._energy.scale)
-        self._hist.add(level)
+        _, level = self._frame_levels.push(self._consumed, block)
         self._levels.append(_to_centi_db(level))
 
     def _finish(self) -> Activity:
         assert self._channels is not None
         channels = self._channels
-        floor = self._hist.percentile(self.noise_percentile)
+        assert self._frame_levels.hist is not None
+        floor = self._frame_levels.hist.percentile(self.noise_percentile)
         raised = np.fmin(floor + self.floor_margin_db, self.max_threshold_dbfs)
         on = np.fmax(self.threshold_dbfs, raised)
         off = on - self.hysteresis_db

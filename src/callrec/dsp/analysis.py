@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,45 @@ class Analysis:
     loudness: Loudness | None = None
     activity: Activity | None = None
     dtmf: tuple[DtmfTones, ...] | None = None
+
+    def channel(self, c: int) -> Analysis:
+        """The figures of channel ``c`` alone, as if it had been measured by itself."""
+        if not 0 <= c < self.channels:
+            raise UsageError(f"channel {c} does not exist; there are {self.channels}")
+        keep = slice(c, c + 1)
+        levels = loud = activity = None
+        if self.levels is not None:
+            levels = replace(
+                self.levels, **{f.name: getattr(self.levels, f.name)[keep] for f in fields(Levels)}
+            )
+        if self.loudness is not None:
+            whole = self.loudness
+            loud = replace(
+                whole,
+                step_power=whole.step_power[:, keep],
+                integrated_lufs=whole.integrated_lufs[keep],
+                range_lu=whole.range_lu[keep],
+                programme_lufs=float(whole.integrated_lufs[c]),
+                programme_range_lu=float(whole.range_lu[c]),
+            )
+        if self.activity is not None:
+            found = self.activity
+            activity = replace(
+                found,
+                intervals=(found.intervals[c],),
+                noise_floor_dbfs=found.noise_floor_dbfs[keep],
+                on_dbfs=found.on_dbfs[keep],
+                off_dbfs=found.off_dbfs[keep],
+            )
+        return Analysis(
+            sample_rate=self.sample_rate,
+            frames=self.frames,
+            channels=1,
+            levels=levels,
+            loudness=loud,
+            activity=activity,
+            dtmf=None if self.dtmf is None else (self.dtmf[c],),
+        )
 
 
 class Analyzer:
@@ -69,6 +108,9 @@ class Analyzer:
             "dtmf": lambda: DtmfDetector(rate, **(dtmf or {})),
         }
         self._parts = {name: makers[name]() for name in chosen}
+        meter, detector = self._parts.get("levels"), self._parts.get("activity")
+        if isinstance(meter, LevelMeter) and isinstance(detector, SpeechDetector):
+            meter.share_frame_levels(detector)
         self._frames = 0
         self._channels: int | None = None
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UsageError
-from .intervals import empty_intervals
+from .intervals import close_gaps, empty_intervals
 
 __all__ = ["ConversationStats", "conversation_stats", "coverage", "intersect", "union"]
 
@@ -51,7 +51,7 @@ def coverage(groups: list[np.ndarray], at_least: int = 1) -> np.ndarray:
     starts = edges[np.flatnonzero(inside & ~np.concatenate([[False], inside[:-1]]))]
     stops = edges[np.flatnonzero(~inside & np.concatenate([[False], inside[:-1]]))]
     out = np.stack([starts, stops], axis=1)
-    return out[out[:, 1] > out[:, 0]]
+    return close_gaps(out[out[:, 1] > out[:, 0]], 1)  # touching pieces are one interval
 
 
 def union(groups: list[np.ndarray]) -> np.ndarray:

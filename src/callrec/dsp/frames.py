@@ -112,6 +112,41 @@ class FrameEnergy:
         return tail
 
 
+class FrameLevels:
+    """Frame energies, their levels and a histogram of the levels, for one or more readers.
+
+    Levels and speech activity both start from 10 ms frame energies; in one :class:`Analyzer`
+    pass they share one of these, which computes each grid block once, however many accumulators
+    ask for it. Readers pass the number of the grid block they are at (they all see the same
+    sequence).
+    """
+
+    def __init__(self, *, frame: int, hop: int) -> None:
+        self.frame, self.hop = frame, hop
+        self.energy: FrameEnergy | None = None
+        self.hist: DbHistogram | None = None
+        self._scratch = Scratch()
+        self._number = -1
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
+
+    def push(
+        self, number: int, block: np.ndarray, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(energies, levels_db)``, each ``(channels, k)``, of the frames grid block ``number``
+        completes; ``rows`` is the block channel-major when the caller already has it."""
+        if number == self._number and self._last is not None:
+            return self._last
+        if self.energy is None:
+            self.energy = FrameEnergy(block.shape[1], block.dtype, frame=self.frame, hop=self.hop)
+            self.hist = DbHistogram.empty(block.shape[1])
+        assert self.hist is not None
+        energy = self.energy.push(self._scratch.rows(block) if rows is None else rows)
+        level = energy_to_db(energy, self.frame, self.energy.scale)
+        self.hist.add(level)
+        self._number, self._last = number, (energy, level)
+        return self._last
+
+
 def energy_to_db(energy: np.ndarray, frame: int, scale: float = 1.0) -> np.ndarray:
     """Sums of squares over ``frame`` samples as RMS dBFS (sine at full scale: -3.01).
 

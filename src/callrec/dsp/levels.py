@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ._blocks import Accumulator, Scratch, as_frames, full_scale
-from .frames import DbHistogram, FrameEnergy, energy_to_db, frame_sizes
+from .frames import FrameLevels, frame_sizes
+
+if TYPE_CHECKING:
+    from .activity import SpeechDetector
 
 __all__ = ["AES17_OFFSET_DB", "LevelMeter", "Levels", "levels"]
 
@@ -84,8 +87,7 @@ class LevelMeter(Accumulator[Levels]):
         super().__init__()
         self.frame, self.hop = frame_sizes(sample_rate, noise_frame_s, noise_frame_s)
         self.noise_percentile = noise_percentile
-        self._energy: FrameEnergy | None = None
-        self._hist: DbHistogram | None = None
+        self._frame_levels = FrameLevels(frame=self.frame, hop=self.hop)
 
     def _start(self, channels: int, dtype: np.dtype) -> None:
         self._exact = dtype == np.dtype(np.int16)
@@ -99,12 +101,23 @@ class LevelMeter(Accumulator[Levels]):
             self._clip_low, self._clip_high = float(info.min), float(info.max)
         else:
             self._clip_low, self._clip_high = -1.0, 1.0
-        self._energy = FrameEnergy(channels, dtype, frame=self.frame, hop=self.hop)
-        self._hist = DbHistogram.empty(channels)
         self._scratch = Scratch()
 
+    def share_frame_levels(self, other: SpeechDetector) -> None:
+        """Compute frame levels once for this meter and ``other`` (both fed the same blocks).
+
+        Only when both use the same frames and noise percentile; otherwise nothing changes.
+        """
+        mine, theirs = self._frame_levels, other._frame_levels
+        same = (mine.frame, mine.hop, self.noise_percentile) == (
+            theirs.frame,
+            theirs.hop,
+            other.noise_percentile,
+        )
+        if same and self._channels is None and other.channels is None:
+            self._frame_levels = theirs
+
     def _consume(self, block: np.ndarray) -> None:
-        assert self._energy is not None and self._hist is not None
         # Channel-major rows in the input's own type: min, max and sums along contiguous rows
         # are many times faster than along axis 0, and int16 is a quarter of int64's bytes.
         rows = self._scratch.rows(block)
@@ -119,14 +132,14 @@ class LevelMeter(Accumulator[Levels]):
                     (row <= self._clip_low) | (row >= self._clip_high)
                 )
         self._sum += rows.sum(axis=1, dtype=self._sum.dtype)
-        energy = self._energy.push(rows)
+        energy, _ = self._frame_levels.push(self._consumed, block, rows)
         self._squares += energy.sum(axis=1)
-        self._hist.add(energy_to_db(energy, self.frame, self._energy.scale))
 
     def _finish(self) -> Levels:
-        assert self._dtype is not None and self._hist is not None
-        assert self._energy is not None
-        self._squares += self._energy.unframed()
+        assert self._dtype is not None
+        energy, hist = self._frame_levels.energy, self._frame_levels.hist
+        assert energy is not None and hist is not None
+        self._squares += energy.unframed()
         scale = full_scale(self._dtype)
         n = self._frames
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -143,7 +156,7 @@ class LevelMeter(Accumulator[Levels]):
             crest_db=crest,
             dc_offset=dc,
             clipped=self._clipped.copy(),
-            noise_floor_dbfs=self._hist.percentile(self.noise_percentile),
+            noise_floor_dbfs=hist.percentile(self.noise_percentile),
         )
 
 
