@@ -403,11 +403,26 @@ def main() -> None:
     for label, path in (("mono 1 h", mono), ("5 ch 1 h", five)):
         group = label.replace("1 h", f"{args.minutes:g} min")
         row(group, "floor (soundfile int16)", python_task("floor", path))
-        row(group, "callrec read", python_task("callrec-read", path), "floor")
-        row(group, "callrec levels", python_task("callrec-levels", path), "floor")
-        row(group, "callrec loudness", python_task("callrec-loudness", path), "floor")
-        row(group, "callrec activity", python_task("callrec-activity", path), "floor")
-        row(group, "callrec all (1 pass)", python_task("callrec-all", path), "floor")
+        row(group, "callrec read", python_task("callrec-read", path), "floor (soundfile int16)")
+        row(group, "callrec levels", python_task("callrec-levels", path), "floor (soundfile int16)")
+        row(
+            group,
+            "callrec loudness",
+            python_task("callrec-loudness", path),
+            "floor (soundfile int16)",
+        )
+        row(
+            group,
+            "callrec activity",
+            python_task("callrec-activity", path),
+            "floor (soundfile int16)",
+        )
+        row(
+            group,
+            "callrec all (1 pass)",
+            python_task("callrec-all", path),
+            "floor (soundfile int16)",
+        )
     group = f"mono {args.minutes:g} min"
     if not args.skip_slow:
         row(group, "pydub seek_step 1", python_task("pydub-step1", mono), "callrec activity")
@@ -419,7 +434,9 @@ def main() -> None:
         row(group, "ffmpeg ebur128", ffmpeg_task(mono, "ebur128"), "callrec loudness")
 
     group = f"5 ch {args.minutes:g} min"
-    row(group, "callrec process", callrec_process(recording_folder(five)), "floor")
+    row(
+        group, "callrec process", callrec_process(recording_folder(five)), "floor (soundfile int16)"
+    )
     if have_ffmpeg:
         row(group, "ffmpeg split+detect+r128", ffmpeg_chain(five, 5), "callrec process")
 
@@ -430,8 +447,18 @@ def main() -> None:
         )
         group = f"5 ch {tag}"
         row(group, "floor (soundfile int16)", python_task("floor", big))
-        row(group, "callrec all (1 pass)", python_task("callrec-all", big), "floor")
-        row(group, "callrec process", callrec_process(recording_folder(big)), "floor")
+        row(
+            group,
+            "callrec all (1 pass)",
+            python_task("callrec-all", big),
+            "floor (soundfile int16)",
+        )
+        row(
+            group,
+            "callrec process",
+            callrec_process(recording_folder(big)),
+            "floor (soundfile int16)",
+        )
 
     report(rows, frames)
     if args.json:

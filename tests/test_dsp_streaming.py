@@ -25,7 +25,7 @@ from callrec.dsp import (
     loudness,
     speech_activity,
 )
-from callrec.dsp._blocks import GRID_FRAMES
+from callrec.dsp._blocks import grid_frames
 from callrec.errors import UsageError
 
 from .signals import dtmf_tone, to_int16
@@ -104,15 +104,16 @@ def test_block_size_does_not_change_the_result(name: str, dtype: str, data: st.D
 
 
 def test_blocks_of_one_frame_and_of_the_grid_size() -> None:
-    x = to_int16(material(GRID_FRAMES * 2.5 / RATE, 1, seed=9))
+    grid_size = grid_frames(1)
+    x = to_int16(material(grid_size * 2.5 / RATE, 1, seed=9))
     whole = LoudnessMeter(RATE)
     whole.update(x)
     ones, grid = LoudnessMeter(RATE), LoudnessMeter(RATE)
     for i in range(0, 3000):
         ones.update(x[i : i + 1])
     ones.update(x[3000:])
-    for i in range(0, len(x), GRID_FRAMES):
-        grid.update(x[i : i + GRID_FRAMES])
+    for i in range(0, len(x), grid_size):
+        grid.update(x[i : i + grid_size])
     same(whole.result(), ones.result())
     same(whole.result(), grid.result())
 

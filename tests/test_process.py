@@ -414,3 +414,18 @@ def test_mixed_mp4_recording_gives_a_float_mix(tmp_path: Path) -> None:
     written = soundfile.info(tmp_path / "out" / report_folder(tmp_path / "out") / "mixed.wav")
     assert written.subtype == "FLOAT" and written.frames == 24000 and info.samplerate == RATE
     assert report.mix.peak_dbfs is not None and report.mix.talk_time_s > 1.0
+
+
+def test_only_files_a_previous_report_lists_are_ever_deleted(tmp_path: Path) -> None:
+    Truth(tmp_path / "in")
+    folder = tmp_path / "one"
+    (folder / "participants").mkdir(parents=True)
+    (folder / "mine.wav").write_bytes(b"keep")
+    (folder / "participants" / "notes.wav").write_bytes(b"keep")
+    recording = open_recording(tmp_path / "in")
+    process_recording(recording, folder, ProcessOptions(trim=True))
+    assert len(list(folder.rglob("*.trimmed.wav"))) == 3
+    process_recording(recording, folder)  # without --trim the trimmed tracks go
+    assert not list(folder.rglob("*.trimmed.wav"))
+    assert (folder / "mine.wav").read_bytes() == b"keep"
+    assert (folder / "participants" / "notes.wav").read_bytes() == b"keep"

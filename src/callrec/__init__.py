@@ -11,8 +11,9 @@ part of it (the models pull in pydantic, the core numpy and scipy).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -96,22 +97,23 @@ if TYPE_CHECKING:
     from .audio.probe import MediaInfo, probe_media
     from .audio.reader import AudioReader, open_audio, read_audio
     from .audio.writer import AudioWriter, write_audio
+    from .batch import BatchResult, process
     from .discovery import Discovery, FoundRecording, Problem, discover
     from .errors import CallrecError
     from .findings import Finding
+    from .pipeline import (
+        ProcessedRecording,
+        ProcessOptions,
+        analyze_recording,
+        open_recording,
+        open_recordings,
+        process_recording,
+    )
     from .recording import ChannelMap, Chunk, ChunkSource, Recording, build_recording
+    from .report import Report, load_report
     from .timebase import to_samples
     from .timeline import PauseReading, Tile, Timeline
+    from .tracks import aligned_blocks
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'callrec' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .audio.reader import DEFAULT_BLOCK_FRAMES, open_audio
+from .audio.reader import open_audio
 from .dsp.analysis import DEFAULT_FEATURES, Analysis, Analyzer
 
 __all__ = ["analyze_file"]
@@ -18,7 +18,7 @@ def analyze_file(
     features: Iterable[str] = DEFAULT_FEATURES,
     activity: dict[str, Any] | None = None,
     dtmf: dict[str, Any] | None = None,
-    block_frames: int = DEFAULT_BLOCK_FRAMES,
+    block_frames: int | None = None,
 ) -> Analysis:
     """Levels, loudness, speech activity and/or DTMF of every channel of a media file.
 

@@ -25,7 +25,7 @@ from .discovery import discover
 from .dsp.analysis import Analysis, Analyzer
 from .dsp.conversation import conversation_stats, union
 from .dsp.intervals import close_gaps, empty_intervals
-from .errors import UsageError
+from .errors import CallrecError, UsageError
 from .findings import Finding
 from .naming import safe_names
 from .recording import Recording, build_recording
@@ -42,6 +42,7 @@ from .report import (
     TrackReport,
     TrimReport,
     WarningReport,
+    load_report,
     segments_csv,
     speech_rttm,
 )
@@ -138,10 +139,12 @@ class ProcessedRecording:
 def open_recordings(path: str | Path, **build: Any) -> list[Recording]:
     """Every recording found under ``path`` (a folder tree, or one metadata or event file).
 
-    Raises the first error found (use :func:`callrec.discover` to go on past bad recordings).
+    Files that discovery could not use are left out (:func:`callrec.discover` lists them); when
+    nothing usable is found, the first of those problems is raised. A recording whose chunks do
+    not fit together raises its :class:`~callrec.errors.RecordingError`.
     """
     found = discover(path)
-    if found.errors:
+    if not found.recordings and found.errors:
         raise found.errors[0].error or UsageError(found.errors[0].message)
     return [build_recording(r.sources, event=r.event, **build) for r in found.recordings]
 
@@ -543,6 +546,7 @@ def process_recording(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     clear_partials(folder)
+    previous = _outputs_of(folder / REPORT_NAME)
     (folder / REPORT_NAME).unlink(missing_ok=True)
     result = _run(recording, options, folder)
     report = result.report
@@ -550,15 +554,21 @@ def process_recording(
     speakers = {MIX_LABEL: MIX_LABEL} if labels == [MIX_LABEL] else safe_names(labels)
     write_text(folder / "segments.csv", segments_csv(report))
     write_text(folder / "speech.rttm", speech_rttm(report, file_id or folder.name, speakers))
-    _remove_stale(folder, report)
+    for stale in previous - _outputs(report):  # e.g. trimmed tracks of an earlier --trim run
+        (folder / stale).unlink(missing_ok=True)
     write_text(folder / REPORT_NAME, report.to_json())
     return result
 
 
-def _remove_stale(folder: Path, report: Report) -> None:
-    """Delete track files a previous run wrote that this one did not (e.g. without --trim)."""
-    keep = {Path(t.file) for _, t in report.tracks() if t.file}
-    keep |= {Path(t.trim.file) for _, t in report.tracks() if t.trim}
-    for old in [*folder.glob("*.wav"), *folder.glob("participants/*.wav")]:
-        if old.relative_to(folder) not in keep:
-            old.unlink(missing_ok=True)
+def _outputs(report: Report) -> set[str]:
+    files = {t.file for _, t in report.tracks() if t.file}
+    return files | {t.trim.file for _, t in report.tracks() if t.trim}
+
+
+def _outputs_of(path: Path) -> set[str]:
+    """Track files a previous report in this folder lists (only those are ever deleted)."""
+    try:
+        old = load_report(path)
+    except CallrecError:
+        return set()
+    return {f for f in _outputs(old) if ".." not in Path(f).parts and not Path(f).is_absolute()}

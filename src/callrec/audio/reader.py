@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 DEFAULT_BLOCK_FRAMES = 1 << 16
-"""The core's grid size: blocks of this size pass through accumulators without a copy."""
+"""Frames per block where a fixed size is wanted (the grid size for up to 4 channels)."""
 
 _INSTALL_MP4 = "pip install 'callrec[mp4]'"
 
@@ -108,11 +108,17 @@ class AudioReader:
     def channels(self) -> int:
         return self.info.channels
 
-    def blocks(self, frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
+    def blocks(self, frames: int | None = None) -> Iterator[np.ndarray]:
         """Yield ``(n, channels)`` blocks of ``frames`` frames (the last one shorter).
 
-        Reading resumes where it stopped, so a second call continues the file.
+        The default is the core's grid for this many channels (65536 frames for 5 channels,
+        262144 for one), so blocks pass through accumulators without a copy. Reading resumes
+        where it stopped, so a second call continues the file.
         """
+        if frames is None:
+            from ..dsp._blocks import grid_frames
+
+            frames = grid_frames(self.channels)
         if frames < 1:
             raise UsageError(f"frames must be at least 1, got {frames}")
         if self._closed:
@@ -123,7 +129,9 @@ class AudioReader:
         declared = self._source.declared_frames
         if self.frames_read < declared:
             warnings.warn(
-                TruncatedMediaWarning(self.path, self.frames_read, declared, self._source.stop_reason),
+                TruncatedMediaWarning(
+                    self.path, self.frames_read, declared, self._source.stop_reason
+                ),
                 stacklevel=2,
             )
 
