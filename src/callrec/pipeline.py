@@ -47,7 +47,16 @@ from .report import (
     speech_rttm,
 )
 from .timeline import PauseReading
-from .tracks import Layout, Part, TrackFile, pieces, placed_parts, sample_dtype, track_length
+from .tracks import (
+    Layout,
+    Part,
+    TrackFile,
+    mix_channels,
+    pieces,
+    placed_parts,
+    sample_dtype,
+    track_length,
+)
 
 __all__ = [
     "INTERRUPTION_MIN_OVERLAP_S",
@@ -318,7 +327,7 @@ def _run(recording: Recording, options: ProcessOptions, folder: Path | None) -> 
     writers: dict[str, TrackFile] = {}
     try:
         if folder is not None:
-            channels = max((c.media.channels for c in recording.chunks if c.media), default=1)
+            channels = mix_channels(recording) if recording.channel_type.value == "mixed" else 1
             for label in labels:
                 relative = "mixed.wav" if label == MIX_LABEL else f"participants/{names[label]}.wav"
                 (folder / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -326,7 +335,7 @@ def _run(recording: Recording, options: ProcessOptions, folder: Path | None) -> 
                 writers[label] = TrackFile(
                     folder / relative,
                     sample_rate=rate,
-                    channels=channels if recording.channel_type.value == "mixed" else 1,
+                    channels=channels,
                     dtype=sample_dtype(recording),
                     block_frames=options.block_frames,
                 )
@@ -359,7 +368,7 @@ def _assemble(
     folder: Path | None,
 ) -> ProcessedRecording:
     rate = recording.sample_rate
-    plan = pieces(recording)
+    plan = pieces(recording)  # a few spans; placed_parts made the same list for reading
     speech: dict[str, np.ndarray] = {}
     analysis: dict[str, Analysis] = {}
     entries: dict[str, dict[str, Any]] = {}

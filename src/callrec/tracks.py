@@ -221,7 +221,7 @@ def aligned_blocks(
             f"no participant {participant_id!r}; participants: {list(recording.participants)}"
         )
     dtype = sample_dtype(recording)
-    channels = _mix_channels(recording) if mixed else 1
+    channels = mix_channels(recording) if mixed else 1
     cursor = 0
     for part in placed_parts(recording, block_frames=block_frames):
         at = part.track_start if layout == "aligned" else part.compact_start
@@ -241,7 +241,8 @@ def aligned_blocks(
     yield from _silence(cursor, track_length(recording, layout), channels, dtype, block_frames)
 
 
-def _mix_channels(recording: Recording) -> int:
+def mix_channels(recording: Recording) -> int:
+    """Channels of a mixed track: the media's (the most any chunk has)."""
     counts = {c.media.channels for c in recording.chunks if c.media is not None}
     return max(counts, default=1)
 
