@@ -429,3 +429,12 @@ def test_only_files_a_previous_report_lists_are_ever_deleted(tmp_path: Path) -> 
     assert not list(folder.rglob("*.trimmed.wav"))
     assert (folder / "mine.wav").read_bytes() == b"keep"
     assert (folder / "participants" / "notes.wav").read_bytes() == b"keep"
+
+
+def test_an_event_file_brings_the_chunks_it_names(tmp_path: Path) -> None:
+    event = SAMPLES / "unmixed-call" / "recording-file-status-updated.json"
+    result = process(event, tmp_path / "out", jobs=1)
+    assert result.ok and [o.status for o in result.outcomes] == ["done"]
+    report = report_of(tmp_path / "out")
+    assert report.recording_id is not None and [c.index for c in report.chunks] == [0, 1]
+    assert [c.end_reason for c in report.chunks] == ["ChunkMaximumTimeExceeded", "SessionEnded"]

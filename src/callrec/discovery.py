@@ -260,6 +260,9 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
             which: ProblemKind = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
             problems.append(Problem(which, jpath, exc.detail, exc))
 
+    if root.is_file() and events and not metas:
+        # One event file: its chunks' metadata is expected beside it, as the SDK saves them.
+        metas = _named_chunks(root, {c.document_id for _, e in events for c in e.chunks})
     pairs = _pair(metas, media, problems)
     sources: list[ChunkSource] = []
     for i, meta in enumerate(metas):
@@ -287,6 +290,23 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
         # The folder around a single named file is not the user's input: only its pairs count.
         problems = [p for p in problems if p.kind != "media-without-metadata"]
     return Discovery(root, tuple(recordings), tuple(problems), tuple(ignored))
+
+
+def _named_chunks(event_file: Path, documents: set[str]) -> list[_Meta]:
+    """Chunk metadata beside an event file whose document ids the event names."""
+    found: list[_Meta] = []
+    for path in sorted(event_file.parent.glob("*.json")):
+        if path == event_file:
+            continue
+        try:
+            data = read_json(path)
+            if classify_json(data) == "chunk_metadata":
+                meta = parse_chunk_metadata(data, file=path)
+                if meta.chunk_document_id in documents:
+                    found.append(_Meta(path, meta))
+        except CallrecError:
+            continue  # not one of the named chunks' files; the folder itself was not asked for
+    return found
 
 
 def _group(
