@@ -83,3 +83,14 @@ def test_channels_do_not_interact() -> None:
     for c in range(4):
         alone, _ = SosFilter(sos).apply(x[c : c + 1], np.zeros((1, 4)))
         np.testing.assert_allclose(together[c], alone[0], rtol=0, atol=1e-12)
+
+
+def test_float32_products_stay_within_a_millionth() -> None:
+    sos = k_weighting_sos(16000)
+    x = np.random.default_rng(8).integers(-20000, 20000, (2, 50_000)).astype(np.float64)
+    expected, expected_state = reference(sos, x, np.zeros((2, 4)))
+    y, end = SosFilter(sos, dtype=np.float32).apply(x, np.zeros((2, 4)))
+    assert y.dtype == np.float32
+    scale = float(np.abs(expected).max())
+    np.testing.assert_allclose(y, expected, rtol=0, atol=1e-6 * scale)
+    np.testing.assert_allclose(end, expected_state, rtol=0, atol=1e-6 * scale)

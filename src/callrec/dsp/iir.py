@@ -16,7 +16,9 @@ rounding (a few ulps), for any number of channels at once.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
+from ..errors import UsageError
 from ._blocks import Scratch
 
 __all__ = ["SosFilter"]
@@ -35,7 +37,10 @@ class SosFilter:
     ``zi`` that ``scipy.signal.sosfilt`` carries, stored as ``(channels, 2 * sections)``.
     """
 
-    def __init__(self, sos: np.ndarray) -> None:
+    def __init__(self, sos: np.ndarray, *, dtype: npt.DTypeLike = np.float64) -> None:
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise UsageError(f"dtype must be float32 or float64, got {self.dtype}")
         sos = np.asarray(sos, dtype=np.float64)
         self.order = 2 * len(sos)
         a, b, c, d = _state_space(sos)
@@ -52,7 +57,8 @@ class SosFilter:
         self._zero_state = np.ascontiguousarray(toeplitz.T)
         self._to_state = np.ascontiguousarray(to_state.T)
         self._state_out = np.ascontiguousarray(np.stack([c @ powers[t] for t in range(BLOCK)]).T)
-        self._output = np.concatenate([self._zero_state, self._state_out])
+        self._output = np.concatenate([self._zero_state, self._state_out]).astype(self.dtype)
+        self._to_state_out = self._to_state.astype(self.dtype)
         self._powers = powers
         self._levels: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._block_step = powers[BLOCK]
@@ -66,24 +72,27 @@ class SosFilter:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Filter the rows of ``x`` (``(channels, frames)``, any real type) from ``state``.
 
-        Returns the float64 output (written to ``out`` when given) and the state after the last
-        sample. ``x`` may be a strided view, such as the transpose of a ``(frames, channels)``
-        int16 block: it is converted while it is copied into the filter's own buffer.
+        Returns the output in the filter's ``dtype`` (written to ``out`` when given) and the
+        state after the last sample. ``x`` may be a strided view, such as the transpose of a
+        ``(frames, channels)`` int16 block: it is converted while it is copied into the filter's
+        own buffer. The block products run in ``dtype``; the state recursion always in float64.
         """
         channels, frames = x.shape
-        y = np.empty((channels, frames)) if out is None else out
+        y = np.empty((channels, frames), self.dtype) if out is None else out
         whole = frames - frames % BLOCK
         if whole:
             rows = channels * whole // BLOCK
             # Blocks and their start states side by side, so that one product gives the output;
             # every intermediate lives in a buffer kept between calls (see Scratch).
-            joint = self._scratch.get("joint", (rows, BLOCK + self.order), np.float64)
+            joint = self._scratch.get("joint", (rows, BLOCK + self.order), self.dtype)
             blocks = joint[:, :BLOCK]
             np.copyto(
                 blocks.reshape(channels, -1, BLOCK), x[:, :whole].reshape(channels, -1, BLOCK)
             )
-            feed = self._scratch.get("feed", (rows, self.order), np.float64)
-            np.matmul(blocks, self._to_state, out=feed)
+            feed = self._scratch.get("feed", (rows, self.order), self.dtype)
+            np.matmul(blocks, self._to_state_out, out=feed)
+            if self.dtype != np.float64:
+                feed = feed.astype(np.float64)
             starts, state = self._scan(feed.reshape(channels, -1, self.order), state, 0)
             joint[:, BLOCK:] = starts.reshape(rows, self.order)
             target = y[:, :whole]
