@@ -138,7 +138,7 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
         return show_bar, bar
 
     def show_line(outcome: Any, done: int, total: int) -> None:
-        what = {"done": f"done in {outcome.seconds:.1f} s", "skipped": "already done"}
+        what = {"done": f"done in {outcome.seconds:.2f} s", "skipped": "already done"}
         text = what.get(outcome.status) or f"FAILED: {outcome.error['message']}"
         err.write(f"[{done}/{total}] {outcome.folder} ({outcome.audio_s:.1f} s of audio): {text}\n")
         err.flush()
