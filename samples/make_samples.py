@@ -12,6 +12,11 @@ change the samples. Output is deterministic for a given espeak-ng version.
 - chunk 1: starts where chunk 0 ends, 5.000 s; the channels have moved: the customer is on
   channel 0, the agent on 1, and a supervisor who joined is on 2 and talks over the agent.
 
+``record-response/`` holds a Graph ``commsNotifications`` payload with three ``recordOperation``
+results and the audio of two: an answer in speech after 1.2 s of silence that ends with the caller
+pressing ``#`` (subcode 8514), an answer with no speech (8509), and a cancelled operation (8508)
+that has no audio. The access token is a made-up stand-in.
+
 ``mixed-call-wav/`` is a mixed recording (one mono 16-bit WAV per chunk) of one chunk with a
 pause; ``mixed-call-mp3/`` a mixed MP3 recording of two chunks with a gap between them. Their
 metadata lists participants without channels, as mixed recordings do.
@@ -227,7 +232,110 @@ def make_mixed(folder: Path, fmt: str, call_id: str, docs: list[str]) -> None:
         (folder / f"{docs[index]}.json").write_text(json.dumps(meta, indent=2) + "\n")
 
 
+RESPONSE_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.c2FtcGxlLW9ubHk.bm90LWEtcmVhbC10b2tlbg"
+RESPONSE_CALL = "57DAB8B1894C409AB240BD8BEAE78896"
+
+
+def dtmf(key: str, seconds: float, level_dbfs: float = -12.0) -> np.ndarray:
+    rows, cols = (697, 770, 852, 941), (1209, 1336, 1477, 1633)
+    layout = ["123A", "456B", "789C", "*0#D"]
+    r = next(i for i, line in enumerate(layout) if key in line)
+    c = layout[r].index(key)
+    t = np.arange(round(seconds * RATE)) / RATE
+    amp = 10 ** (level_dbfs / 20)
+    return amp * (np.sin(2 * np.pi * rows[r] * t) + np.sin(2 * np.pi * cols[c] * t)) / 2
+
+
+def operation(
+    op_id: str, status: str, code: int, subcode: int, message: str, location: str
+) -> dict[str, object]:
+    path = f"/communications/calls/{RESPONSE_CALL}/operations/{op_id.replace('-', '').upper()}"
+    return {
+        "@odata.type": "#microsoft.graph.commsNotification",
+        "changeType": "deleted",
+        "resourceUrl": path,
+        "resourceData": {
+            "@odata.type": "#microsoft.graph.recordOperation",
+            "@odata.id": path,
+            "@odata.etag": 'W/"54451"',
+            "id": op_id,
+            "clientContext": "d45324c1-fcb5-430a-902c-f20af696537c",
+            "status": status,
+            "resultInfo": {
+                "@odata.type": "#microsoft.graph.resultInfo",
+                "code": code,
+                "subcode": subcode,
+                "message": message,
+            },
+            "recordingLocation": location,
+            "recordingAccessToken": RESPONSE_TOKEN,
+        },
+    }
+
+
+def make_responses(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(21)
+    noise = 10 ** (-62 / 20)
+    # An answer: 1.2 s of line noise, the caller speaking, a short pause, then "#" to stop.
+    speech = speak("I would like to pay my bill, please.", "en-gb+f3")
+    speech *= 10 ** (-9 / 20) / np.max(np.abs(speech))
+    parts = [
+        np.zeros(round(1.2 * RATE)),
+        speech,
+        np.zeros(round(0.35 * RATE)),
+        dtmf("#", 0.18),
+        np.zeros(round(0.12 * RATE)),
+    ]
+    answer = np.concatenate(parts)
+    answer += rng.normal(0.0, noise, len(answer))
+    located = "17e3b46c-f61d-4f4d-9635-c626ef18e6ad"
+    soundfile.write(
+        folder / f"{located}.wav", np.round(answer * 32767).astype(np.int16), RATE, subtype="PCM_16"
+    )
+    # No answer: 5 s of line noise, the recording stopped by the silence timer.
+    quiet_id = "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90"
+    silence = rng.normal(0.0, noise, 5 * RATE)
+    soundfile.write(
+        folder / f"{quiet_id}.wav",
+        np.round(silence * 32767).astype(np.int16),
+        RATE,
+        subtype="PCM_16",
+    )
+    payload = {
+        "@odata.type": "#microsoft.graph.commsNotifications",
+        "value": [
+            operation(
+                "0fe0623f-d628-42ed-b4bd-8ac290072cc5",
+                "completed",
+                200,
+                8514,
+                "Action completed, stop tone detected.",
+                f"https://file.location/{located}",
+            ),
+            operation(
+                quiet_id,
+                "completed",
+                200,
+                8509,
+                "Action completed, max silence timeout reached.",
+                "https://file.location/9a1c7e55-2d4b-4f0a-8e6c-3b5d7f9e1a2c",
+            ),
+            operation(
+                "c3e8a1f0-5b7d-4e2a-9c6f-0d1b3a5c7e9f",
+                "failed",
+                400,
+                8508,
+                "Action falied, the operation was cancelled.",
+                "https://file.location/00000000-0000-0000-0000-000000000000",
+            ),
+        ],
+    }
+    (folder / "notifications.json").write_text(json.dumps(payload, indent=2) + "\n")
+
+
 if __name__ == "__main__":
+    make_responses(HERE / "record-response")
     make_unmixed(HERE / "unmixed-call")
     make_mixed(
         HERE / "mixed-call-wav",

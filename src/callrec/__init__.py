@@ -52,6 +52,8 @@ _LAZY = {
     "Report": "callrec.report",
     "load_report": "callrec.report",
     "aligned_blocks": "callrec.tracks",
+    "ResponseReport": "callrec.response",
+    "analyze_response": "callrec.response",
 }
 
 __all__ = [
@@ -72,12 +74,14 @@ __all__ = [
     "ProcessedRecording",
     "Recording",
     "Report",
+    "ResponseReport",
     "Tile",
     "Timeline",
     "__version__",
     "aligned_blocks",
     "analyze_file",
     "analyze_recording",
+    "analyze_response",
     "build_recording",
     "discover",
     "load_report",
@@ -111,6 +115,7 @@ if TYPE_CHECKING:
     )
     from .recording import ChannelMap, Chunk, ChunkSource, Recording, build_recording
     from .report import Report, load_report
+    from .response import ResponseReport, analyze_response
     from .timebase import to_samples
     from .timeline import PauseReading, Tile, Timeline
     from .tracks import aligned_blocks

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import __version__
+from .atomic import write_text
 from .discovery import Discovery, FoundRecording, discover
 from .errors import CallrecError, UsageError
 from .naming import safe_name
-from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance, write_text
+from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance
 from .recording import build_recording
 from .report import load_report
 

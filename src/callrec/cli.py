@@ -69,6 +69,23 @@ def _parser() -> argparse.ArgumentParser:
         help="how far media length and metadata may disagree before a warning (default 50)",
     )
     _add_process(commands)
+    response = commands.add_parser(
+        "response",
+        help="clean up and judge Graph recordResponse answers",
+        description="Pair each recordOperation notification under PATH with its downloaded audio, "
+        "then write <operation id>.response.json and <operation id>.clean.wav (the answer without "
+        "silence or the stop tone) into OUT, and print a summary.",
+    )
+    response.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a folder, or a notification JSON (and the audio file to pair it with)",
+    )
+    response.add_argument(
+        "--out", "-o", default="responses", metavar="DIR", help="output folder (default: responses)"
+    )
+    response.add_argument("--json", action="store_true", help="print the reports as JSON")
     return parser
 
 
@@ -184,6 +201,39 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0 if result.ok else 1
 
 
+def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .response import find_responses, process_response
+
+    found, errors = find_responses(args.paths)
+    reports = []
+    failed = bool(errors)
+    for item in found:
+        report = process_response(item, args.out).report
+        reports.append(report)
+        failed = failed or report.error is not None
+    if args.json:
+        json.dump([r.model_dump(mode="json") for r in reports], out, indent=2)
+        out.write("\n")
+    else:
+        out.write(
+            f"{'operation':<38} {'status':<10} {'reason':<26} {'key':<4} {'speech':>7}  verdict\n"
+        )
+        for r in reports:
+            key = r.stop_tone.key if r.stop_tone else "-"
+            out.write(
+                f"{r.operation_id or '?':<38} {r.status or '?':<10} {r.completion_reason or '-':<26} "
+                f"{key:<4} {r.speech_s:6.2f}s  {r.verdict}"
+                + (f" ({r.error['message']})" if r.error else "")
+                + "\n"
+            )
+        if not reports:
+            out.write("No recordOperation notifications found.\n")
+        out.write(f"Reports and clean clips are in {args.out}\n")
+    for error in errors:
+        err.write(f"callrec: {error}\n")
+    return 1 if failed else 0
+
+
 def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.tolerance_ms < 0:
         raise UsageError(f"--tolerance-ms must be >= 0, got {args.tolerance_ms}")
@@ -244,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        command = _process if args.command == "process" else _inspect
+        command = {"process": _process, "response": _response}.get(args.command, _inspect)
         return command(args, sys.stdout, sys.stderr)
     except UsageError as exc:
         sys.stderr.write(f"callrec: error: {exc}\n")

@@ -26,7 +26,13 @@ from typing import Literal
 from .audio.probe import probe_media
 from .errors import CallrecError, UsageError
 from .models.events import RecordingFileStatusUpdated
-from .models.loading import classify_json, parse_chunk_metadata, parse_recording_events, read_json
+from .models.loading import (
+    classify_json,
+    parse_chunk_metadata,
+    parse_notifications,
+    parse_recording_events,
+    read_json,
+)
 from .models.metadata import ChunkMetadata
 from .recording import ChunkSource
 
@@ -242,6 +248,7 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
     ignored: list[Path] = list(other)
     metas: list[_Meta] = []
     events: list[tuple[Path, RecordingFileStatusUpdated]] = []
+    answers: set[str] = set()  # recordResponse audio named by Graph notifications in the tree
     for jpath in jsons:
         try:
             data = read_json(jpath)
@@ -255,6 +262,9 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
             elif kind == "recording_event":
                 events += [(jpath, e) for e in parse_recording_events(data, file=jpath)]
             else:
+                if kind == "graph_notification":
+                    for op in parse_notifications(data, file=jpath).record_operations:
+                        answers |= {n.lower() for n in (op.id, op.recording_name) if n}
                 ignored.append(jpath)
         except CallrecError as exc:
             which: ProblemKind = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
@@ -286,6 +296,15 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
         sources.append(ChunkSource(meta.metadata, meta.path, info, media_path, trouble))
 
     recordings = _group(sources, events, problems)
+    # Audio of recordResponse answers is `callrec response`'s input, not a chunk without metadata.
+    answer_files = {
+        p.file
+        for p in problems
+        if p.kind == "media-without-metadata"
+        and (p.file.stem.lower() in answers or p.file.name.lower() in answers)
+    }
+    problems = [p for p in problems if p.file not in answer_files]
+    ignored += sorted(answer_files)
     if root.is_file():
         # The folder around a single named file is not the user's input: only its pairs count.
         problems = [p for p in problems if p.kind != "media-without-metadata"]

@@ -11,8 +11,6 @@ comes last, so a folder with a report is complete.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from .atomic import clear_partials, write_text
 from .audio.reader import DEFAULT_BLOCK_FRAMES
 from .discovery import discover
 from .dsp.analysis import Analysis, Analyzer
@@ -518,26 +517,6 @@ def analyze_recording(
     return _run(recording, options or ProcessOptions(), None)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed at the end."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def clear_partials(folder: Path) -> None:
-    """Remove temporary files a killed run left behind (``.<name>.<random>.partial``)."""
-    for sub in (folder, folder / "participants"):
-        if sub.is_dir():
-            for stale in sub.glob(".*.partial"):
-                stale.unlink(missing_ok=True)
-
-
 def process_recording(
     recording: Recording,
     folder: str | Path,
@@ -554,7 +533,7 @@ def process_recording(
     options = options or ProcessOptions()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    clear_partials(folder)
+    clear_partials(folder, folder / "participants")
     previous = _outputs_of(folder / REPORT_NAME)
     (folder / REPORT_NAME).unlink(missing_ok=True)
     result = _run(recording, options, folder)

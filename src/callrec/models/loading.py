@@ -78,6 +78,35 @@ def redact(value: Any) -> Any:
     return value
 
 
+def secret_values(value: Any) -> set[str]:
+    """The strings held by secret fields anywhere in ``value``."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if str(k).lower() in _SECRET_KEYS and isinstance(v, str) and v:
+                found.add(v)
+            else:
+                found |= secret_values(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            found |= secret_values(v)
+    return found
+
+
+def scrub(value: Any, secrets: set[str]) -> Any:
+    """``value`` with every occurrence of the ``secrets`` strings masked, even outside their
+    own fields (a token pasted into another field must not be echoed either)."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, SECRET_MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
 def json_path(loc: tuple[int | str, ...], prefix: str = "") -> str:
     """``("participants", 1, "channel")`` → ``participants[1].channel``."""
     out = prefix
@@ -118,10 +147,11 @@ def validate_model(
             value = SECRET_MASK
         else:
             value = redact(first.get("input"))
+        secrets = secret_values(data)
         raise MetadataError(
             path=path,
-            value=value,
-            expected=_expected(first["msg"]),
+            value=scrub(value, secrets),
+            expected=scrub(_expected(first["msg"]), secrets),
             file=file,
             more=len(errors) - 1,
         ) from None

@@ -1,0 +1,226 @@
+"""Graph recordResponse answers: reasons, stop tones, clean clips, verdicts, and a token that never leaks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile
+from scipy.signal import resample_poly
+
+from callrec import cli
+from callrec.errors import MediaError, UsageError
+from callrec.models.graph import SUBCODE_REASONS
+from callrec.response import analyze_response, find_responses, process_response
+
+from .conftest import MEDIA, SAMPLES
+from .signals import dtmf_tone
+
+TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRlc3Q.dGVzdC10b2tlbi12YWx1ZQ"
+SAMPLE_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.c2FtcGxlLW9ubHk.bm90LWEtcmVhbC10b2tlbg"
+
+
+def notification(
+    op_id: str = "0fe0623f-d628-42ed-b4bd-8ac290072cc5",
+    *,
+    status: str = "completed",
+    subcode: int = 8514,
+    location: str = "https://file.location/17e3b46c?sig=secret-sas",
+) -> dict[str, Any]:
+    return {
+        "@odata.type": "#microsoft.graph.commsNotification",
+        "resourceUrl": f"/communications/calls/57DA/operations/{op_id}",
+        "resourceData": {
+            "@odata.type": "#microsoft.graph.recordOperation",
+            "id": op_id,
+            "status": status,
+            "resultInfo": {"code": 200 if status == "completed" else 400, "subcode": subcode},
+            "recordingLocation": location,
+            "recordingAccessToken": TOKEN,
+        },
+    }
+
+
+def espeak(rate: int) -> tuple[np.ndarray, float]:
+    """The committed espeak clip at ``rate`` (float), and the end of its last voiced phrase (s)."""
+    audio, native = soundfile.read(MEDIA / "speech-16k.wav", dtype="float64")
+    truth = json.loads((MEDIA / "speech-16k.json").read_text())
+    end = truth["phrases"][-1]["voiced"][1] / native
+    if rate != native:
+        audio = resample_poly(audio, rate, native)
+    return audio, end
+
+
+def clip(
+    rate: int, *, lead_s: float = 1.0, tail: np.ndarray | None = None, seed: int = 0
+) -> tuple[np.ndarray, float, float]:
+    """Silence, the espeak clip, then ``tail``; with its speech start and end (s)."""
+    speech, end = espeak(rate)
+    truth = json.loads((MEDIA / "speech-16k.json").read_text())
+    start = truth["phrases"][0]["voiced"][0] / 16000
+    parts = [np.zeros(round(lead_s * rate)), speech]
+    if tail is not None:
+        parts.append(tail)
+    x = np.concatenate(parts)
+    x += np.random.default_rng(seed).normal(0, 10 ** (-65 / 20), len(x))
+    return np.round(x * 32767).astype(np.int16), lead_s + start, lead_s + end
+
+
+@pytest.mark.parametrize(("subcode", "reason"), sorted(SUBCODE_REASONS.items()))
+def test_every_subcode_maps_to_its_reason(subcode: int, reason: Any) -> None:
+    status = "failed" if subcode in (8508, 8511, 8512, 8513) else "completed"
+    audio = None if status == "failed" else np.zeros(8000, np.int16)
+    result = analyze_response(notification(status=status, subcode=subcode), audio, sample_rate=8000)
+    assert result.report.completion_reason == reason.value
+    assert result.report.subcode == subcode
+    assert result.report.verdict == ("failed" if status == "failed" else "empty")
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_a_stop_tone_at_the_end_is_found_and_cut_off(rate: int) -> None:
+    tone = np.concatenate(
+        [
+            np.zeros(round(0.3 * rate)),
+            dtmf_tone("#", 0.2, rate, level_dbfs=-12.0),
+            np.zeros(round(0.1 * rate)),
+        ]
+    )
+    x, start, end = clip(rate, tail=tone)
+    result = analyze_response(notification(), x, sample_rate=rate)
+    report = result.report
+    assert report.verdict == "speech"
+    assert (
+        report.stop_tone is not None
+        and report.stop_tone.key == "#"
+        and report.stop_tone.matches_reason
+    )
+    assert report.clean is not None and result.clean is not None
+    assert abs(report.clean.end_s - end) <= 0.05
+    assert abs(report.clean.start_s - start) <= 0.05
+    assert len(result.clean) == round((report.clean.end_s - report.clean.start_s) * rate)
+    # Nothing of the tone is left in the clean clip.
+    assert not analyze_response(notification(), result.clean, sample_rate=rate).report.stop_tone
+
+
+def test_a_key_in_the_middle_of_speech_does_not_cut_it() -> None:
+    rate = 16000
+    speech, voiced_end = espeak(rate)
+    key = dtmf_tone("5", 0.15, rate, level_dbfs=-12.0)
+    x = np.concatenate([np.zeros(rate // 2), speech, key, speech, np.zeros(rate * 2)])
+    x += np.random.default_rng(1).normal(0, 10 ** (-65 / 20), len(x))
+    samples = np.round(x * 32767).astype(np.int16)
+    report = analyze_response(notification(subcode=8509), samples, sample_rate=rate).report
+    assert report.stop_tone is None
+    assert report.clean is not None
+    last_speech_end = (rate // 2 + len(speech) + len(key)) / rate + voiced_end
+    assert abs(report.clean.end_s - last_speech_end) <= 0.05  # the second half is kept
+    assert report.clean.start_s < 1.0
+
+
+def test_a_stop_tone_the_reason_does_not_mention_is_still_cut_with_a_warning() -> None:
+    tone = dtmf_tone("1", 0.2, 16000, level_dbfs=-12.0)
+    x, _, end = clip(16000, tail=tone)
+    report = analyze_response(notification(subcode=8515), x, sample_rate=16000).report
+    assert report.stop_tone is not None and not report.stop_tone.matches_reason
+    assert report.warnings and "'1'" in report.warnings[0]
+    assert report.clean is not None and abs(report.clean.end_s - end) <= 0.05
+
+
+def test_noise_at_minus_60_dbfs_is_empty() -> None:
+    x = np.random.default_rng(2).normal(0, 10 ** (-60 / 20), 5 * 16000)
+    report = analyze_response(
+        notification(subcode=8509), np.round(x * 32767).astype(np.int16), sample_rate=16000
+    ).report
+    assert report.verdict == "empty" and report.clean is None and report.speech_s < 0.2
+    assert report.peak_dbfs is None
+
+
+def test_a_failed_operation_and_missing_audio_are_failed() -> None:
+    failed = analyze_response(notification(status="failed", subcode=8508), None)
+    assert failed.report.verdict == "failed" and "operationCanceled" in failed.report.verdict_reason
+    assert analyze_response(notification(), None).report.verdict == "failed"
+    with pytest.raises(UsageError):
+        analyze_response(notification(), np.zeros(100, np.int16))  # no sample rate
+    with pytest.raises(UsageError):
+        analyze_response({"value": [notification(), notification()]}, None)
+
+
+def test_api_takes_json_text_and_a_file(tmp_path: Path) -> None:
+    x, _, _ = clip(8000, tail=dtmf_tone("#", 0.2, 8000, level_dbfs=-12.0))
+    soundfile.write(tmp_path / "a.wav", x, 8000, subtype="PCM_16")
+    report = analyze_response(json.dumps({"value": [notification()]}), tmp_path / "a.wav").report
+    assert report.sample_rate == 8000 and report.verdict == "speech"
+    assert report.recording_location == "https://file.location/17e3b46c"  # no query string
+    with pytest.raises(MediaError):
+        analyze_response(notification(), tmp_path / "missing.wav")
+
+
+def all_text(folder: Path) -> str:
+    return "".join(
+        p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file()
+    )
+
+
+def test_the_sample_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["response", str(SAMPLES / "record-response"), "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0
+    verdicts = {}
+    for path in tmp_path.glob("*.response.json"):
+        document = json.loads(path.read_text())
+        verdicts[document["subcode"]] = document
+    assert verdicts[8514]["verdict"] == "speech" and verdicts[8514]["stop_tone"]["key"] == "#"
+    assert verdicts[8509]["verdict"] == "empty"
+    assert verdicts[8508]["verdict"] == "failed" and verdicts[8508]["error"] is None
+    clean = tmp_path / verdicts[8514]["clean"]["file"]
+    info = soundfile.info(clean)
+    assert info.subtype == "PCM_16" and 1.5 < info.frames / info.samplerate < 3.0
+    assert "stopToneDetected" in captured.out and "speech" in captured.out
+    assert SAMPLE_TOKEN not in captured.out + captured.err + all_text(tmp_path)
+
+
+def test_a_broken_folder_reports_each_problem_and_never_leaks_the_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = notification("aaaaaaaa-0000-0000-0000-000000000001", location="https://x/good")
+    absent = notification("aaaaaaaa-0000-0000-0000-000000000002", location="https://x/absent")
+    empty = notification("aaaaaaaa-0000-0000-0000-000000000003", location="https://x/empty")
+    (folder / "batch.json").write_text(json.dumps({"value": [good, absent, empty]}))
+    x, _, _ = clip(16000, tail=dtmf_tone("#", 0.2, 16000, level_dbfs=-12.0))
+    soundfile.write(folder / "good.wav", x, 16000, subtype="PCM_16")
+    (folder / "empty").write_bytes(b"")  # a download that failed: zero bytes, no extension
+    bad = notification("aaaaaaaa-0000-0000-0000-000000000004")
+    bad["resourceData"]["status"] = {"nested": TOKEN}  # a malformed payload that carries the token
+    (folder / "bad.json").write_text(json.dumps(bad))
+    (folder / "junk.json").write_text('{"value": [')
+    code = cli.main(["response", str(folder), "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 1
+    reports = {
+        json.loads(p.read_text())["operation_id"]: json.loads(p.read_text())
+        for p in (tmp_path / "out").glob("*.response.json")
+    }
+    assert reports["aaaaaaaa-0000-0000-0000-000000000001"]["verdict"] == "speech"
+    missing = reports["aaaaaaaa-0000-0000-0000-000000000002"]
+    assert missing["verdict"] == "failed" and missing["error"]["error"] == "MediaError"
+    zero = reports["aaaaaaaa-0000-0000-0000-000000000003"]
+    assert zero["verdict"] == "failed" and zero["error"]["error"] == "EmptyMediaError"
+    assert "junk.json" in captured.err
+    everything = captured.out + captured.err + all_text(tmp_path / "out")
+    assert TOKEN not in everything
+    assert "secret-sas" not in everything
+
+
+def test_an_explicit_pair_of_files(tmp_path: Path) -> None:
+    x, _, _ = clip(16000)
+    soundfile.write(tmp_path / "whatever-name.wav", x, 16000, subtype="PCM_16")
+    (tmp_path / "n.json").write_text(json.dumps(notification(subcode=8509)))
+    found, errors = find_responses([tmp_path / "n.json", tmp_path / "whatever-name.wav"])
+    assert not errors and len(found) == 1 and found[0].audio == tmp_path / "whatever-name.wav"
+    result = process_response(found[0], tmp_path / "out")
+    assert result.report.verdict == "speech" and result.report.stop_tone is None
