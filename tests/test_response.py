@@ -224,3 +224,14 @@ def test_an_explicit_pair_of_files(tmp_path: Path) -> None:
     assert not errors and len(found) == 1 and found[0].audio == tmp_path / "whatever-name.wav"
     result = process_response(found[0], tmp_path / "out")
     assert result.report.verdict == "speech" and result.report.stop_tone is None
+
+
+def test_completion_reason_field_wins_over_the_subcode() -> None:
+    payload = notification(subcode=8515)
+    payload["resourceData"]["completionReason"] = "stopToneDetected"
+    del payload["resourceData"]["resultInfo"]["subcode"]
+    report = analyze_response(payload, np.zeros(8000, np.int16), sample_rate=8000).report
+    assert report.completion_reason == "stopToneDetected" and report.subcode is None
+    assert report.warnings == [
+        "the completion reason is stopToneDetected but no key was found at the end"
+    ]
