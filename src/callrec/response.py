@@ -342,8 +342,9 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
     ``recordingLocation`` (file name or stem, case-insensitive). A notification file plus one
     audio file pairs them directly. Unreadable JSON files are returned as errors.
     """
+    given = [Path(p) for p in paths]
     files: list[Path] = []
-    for item in (Path(p) for p in paths):
+    for item in given:
         if not item.exists():
             raise UsageError(f"{item}: no such file or folder")
         files += sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item]
@@ -366,9 +367,7 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
                 errors.append(exc)
         elif path.suffix.lower() in _AUDIO_SUFFIXES and not path.name.endswith(".clean.wav"):
             audio.append(path)
-    explicit = (
-        len(notifications) == 1 and len(audio) == 1 and all(p.is_file() for p in map(Path, paths))
-    )
+    explicit = len(notifications) == 1 and len(audio) == 1 and all(p.is_file() for p in given)
     found: list[FoundResponse] = []
     for path, op in notifications:
         if explicit:
