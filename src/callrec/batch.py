@@ -24,7 +24,7 @@ from .discovery import Discovery, FoundRecording, discover
 from .errors import CallrecError, UsageError
 from .naming import safe_name
 from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance
-from .recording import build_recording
+from .recording import Recording, build_recording
 from .report import load_report
 
 __all__ = ["BatchResult", "Outcome", "folder_names", "process"]
@@ -93,26 +93,18 @@ def folder_names(recordings: tuple[FoundRecording, ...]) -> list[str]:
     return names
 
 
-def _up_to_date(folder: Path, item: FoundRecording, options: ProcessOptions) -> float | None:
+def _up_to_date(folder: Path, recording: Recording, options: ProcessOptions) -> float | None:
     """The recording's audio seconds if its folder is complete and current, else ``None``."""
     if not (folder / REPORT_NAME).is_file():
         return None
     try:
         report = load_report(folder / REPORT_NAME)
-        recording = build_recording(
-            item.sources,
-            event=item.event,
-            pause_reading=options.pause_reading,
-            tolerance_s=options.tolerance_s,
-        )
         current = provenance(recording, options)
     except (CallrecError, OSError):
         return None
     if report.provenance != current:
         return None
-    outputs = [t.file for _, t in report.tracks() if t.file]
-    outputs += [t.trim.file for _, t in report.tracks() if t.trim]
-    if not all((folder / f).is_file() for f in outputs):
+    if not all((folder / f).is_file() for f in report.output_files()):
         return None
     return report.duration_s
 
@@ -122,10 +114,6 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
     started = time.perf_counter()
     files = tuple(str(s.metadata_path) for s in item.sources if s.metadata_path)
     files += tuple(str(s.media_path) for s in item.sources if s.media_path)
-    if not force:
-        done = _up_to_date(folder, item, options)
-        if done is not None:
-            return Outcome(folder.name, item.call_id, "skipped", audio_s=done, files=files)
     try:
         recording = build_recording(
             item.sources,
@@ -133,6 +121,9 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
             pause_reading=options.pause_reading,
             tolerance_s=options.tolerance_s,
         )
+        done = None if force else _up_to_date(folder, recording, options)
+        if done is not None:
+            return Outcome(folder.name, item.call_id, "skipped", audio_s=done, files=files)
         result = process_recording(recording, folder, options, file_id=folder.name)
     except (CallrecError, OSError) as exc:
         error = (

@@ -367,6 +367,7 @@ def _assemble(
     folder: Path | None,
 ) -> ProcessedRecording:
     rate = recording.sample_rate
+    dtype = sample_dtype(recording)  # what the tracks were written in
     plan = pieces(recording)  # a few spans; placed_parts made the same list for reading
     speech: dict[str, np.ndarray] = {}
     analysis: dict[str, Analysis] = {}
@@ -391,7 +392,7 @@ def _assemble(
             if options.trim and folder is not None and len(found):
                 on_track = group.to_track(found, 1 if options.layout == "aligned" else 2)
                 entries[label]["trim"] = _write_trimmed(
-                    folder, files[label], int(on_track[0, 0]), int(on_track[-1, 1]), rate
+                    folder, files[label], (int(on_track[0, 0]), int(on_track[-1, 1])), rate, dtype
                 )
     order = [label for group in groups for label in group.labels]
     labels = sorted(order, key=_labels(recording).index)  # the report lists people as they appear
@@ -482,16 +483,17 @@ def _silent_entry(file: str | None) -> dict[str, Any]:
     }
 
 
-def _write_trimmed(folder: Path, relative: str, start: int, stop: int, rate: int) -> TrimReport:
-    """Copy ``[start, stop)`` of a written track into ``<name>.trimmed.wav``."""
+def _write_trimmed(
+    folder: Path, relative: str, bounds: tuple[int, int], rate: int, dtype: np.dtype
+) -> TrimReport:
+    """Copy ``[start, stop)`` of a track written in ``dtype`` into ``<name>.trimmed.wav``."""
     import soundfile
 
     from .audio.writer import AudioWriter
 
-    source = folder / relative
+    start, stop = bounds
     target_relative = relative[: -len(".wav")] + ".trimmed.wav"
-    with soundfile.SoundFile(source) as handle:
-        dtype = np.dtype(np.int16 if handle.subtype == "PCM_16" else np.float32)
+    with soundfile.SoundFile(folder / relative) as handle:
         handle.seek(start)
         with AudioWriter(
             folder / target_relative, sample_rate=rate, channels=handle.channels, dtype=dtype
@@ -542,15 +544,10 @@ def process_recording(
     speakers = {MIX_LABEL: MIX_LABEL} if labels == [MIX_LABEL] else safe_names(labels)
     write_text(folder / "segments.csv", segments_csv(report))
     write_text(folder / "speech.rttm", speech_rttm(report, file_id or folder.name, speakers))
-    for stale in previous - _outputs(report):  # e.g. trimmed tracks of an earlier --trim run
+    for stale in previous - report.output_files():  # e.g. trimmed tracks of an earlier --trim run
         (folder / stale).unlink(missing_ok=True)
     write_text(folder / REPORT_NAME, report.to_json())
     return result
-
-
-def _outputs(report: Report) -> set[str]:
-    files = {t.file for _, t in report.tracks() if t.file}
-    return files | {t.trim.file for _, t in report.tracks() if t.trim}
 
 
 def _outputs_of(path: Path) -> set[str]:
@@ -559,4 +556,6 @@ def _outputs_of(path: Path) -> set[str]:
         old = load_report(path)
     except CallrecError:
         return set()
-    return {f for f in _outputs(old) if ".." not in Path(f).parts and not Path(f).is_absolute()}
+    return {
+        f for f in old.output_files() if ".." not in Path(f).parts and not Path(f).is_absolute()
+    }

@@ -59,16 +59,18 @@ TURN_DEFINITION = (
 )
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
+    """Base of callrec's own output documents: frozen, and no field it does not define."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PauseReport(_Model):
+class PauseReport(StrictModel):
     start_s: float = Field(description="Start of the pause, seconds from the recording start.")
     duration_s: float
 
 
-class ChunkReport(_Model):
+class ChunkReport(StrictModel):
     index: int
     document_id: str | None
     media_file: str | None = Field(description="The chunk's media file as found on input.")
@@ -82,13 +84,13 @@ class ChunkReport(_Model):
     end_reason: str | None
 
 
-class TrimReport(_Model):
+class TrimReport(StrictModel):
     file: str = Field(description="The trimmed track, relative to the report's folder.")
     start_s: float = Field(description="Where the trimmed track starts on the untrimmed one.")
     end_s: float = Field(description="Where it ends on the untrimmed one.")
 
 
-class TrackReport(_Model):
+class TrackReport(StrictModel):
     """One written track and what was measured on its recorded audio."""
 
     file: str | None = Field(description="Track file relative to the report's folder.")
@@ -113,14 +115,14 @@ class ParticipantReport(TrackReport):
     )
 
 
-class ParticipantTalk(_Model):
+class ParticipantTalk(StrictModel):
     participant_id: str
     talk_time_s: float
     turns: int
     interruptions: int
 
 
-class ConversationReport(_Model):
+class ConversationReport(StrictModel):
     talk_time_s: float = Field(description="Time during which anyone speaks.")
     non_talk_time_s: float = Field(description="Recorded time during which nobody speaks.")
     overlap_s: float | None = Field(
@@ -131,7 +133,7 @@ class ConversationReport(_Model):
     participants: list[ParticipantTalk]
 
 
-class CompactSpan(_Model):
+class CompactSpan(StrictModel):
     """A run of the compact track and where it sits on the wall clock."""
 
     track_start_s: float
@@ -140,19 +142,19 @@ class CompactSpan(_Model):
     chunk_index: int
 
 
-class WarningReport(_Model):
+class WarningReport(StrictModel):
     code: str
     message: str
     chunk_index: int | None = None
 
 
-class InputFile(_Model):
+class InputFile(StrictModel):
     path: str
     size: int
     mtime_ns: int
 
 
-class Provenance(_Model):
+class Provenance(StrictModel):
     """What the outputs were made from; a re-run compares it to decide whether to redo them."""
 
     callrec_version: str
@@ -160,7 +162,7 @@ class Provenance(_Model):
     inputs: list[InputFile]
 
 
-class Report(_Model):
+class Report(StrictModel):
     """Everything ``callrec process`` found out about one recording."""
 
     schema_version: Literal[1] = 1
@@ -193,6 +195,11 @@ class Report(_Model):
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"
+
+    def output_files(self) -> set[str]:
+        """The track files (and trimmed tracks) the report lists, relative to its folder."""
+        tracks = [track for _, track in self.tracks()]
+        return {t.file for t in tracks if t.file} | {t.trim.file for t in tracks if t.trim}
 
     def tracks(self) -> list[tuple[str, TrackReport]]:
         """``(speaker label, track)`` pairs: each participant, or ``"mix"``."""

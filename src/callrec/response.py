@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from . import __version__
 from .atomic import clear_partials, write_text
@@ -45,6 +45,7 @@ from .errors import CallrecError, MediaError, UsageError
 from .models.graph import CompletionReason, OperationStatus, RecordOperation
 from .models.loading import classify_json, parse_notifications, read_json
 from .naming import safe_name
+from .report import StrictModel
 
 __all__ = [
     "CLEAN_PAD_S",
@@ -70,11 +71,7 @@ MIN_SPEECH_S = 0.2
 Verdict = Literal["speech", "empty", "failed"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StopTone(_Model):
+class StopTone(StrictModel):
     key: str
     start_s: float
     end_s: float
@@ -83,13 +80,13 @@ class StopTone(_Model):
     )
 
 
-class CleanClip(_Model):
+class CleanClip(StrictModel):
     file: str | None = Field(description="The clean clip, relative to response.json's folder.")
     start_s: float = Field(description="Where the clean clip starts in the downloaded audio.")
     end_s: float
 
 
-class ResponseReport(_Model):
+class ResponseReport(StrictModel):
     """What ``<operation id>.response.json`` holds. Times are seconds from the clip's start."""
 
     schema_version: Literal[1] = 1
