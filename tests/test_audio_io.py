@@ -209,3 +209,55 @@ def test_pydub_round_trip() -> None:
     quiet = to_segment(sine(-20, 1.0, RATE), RATE)
     assert quiet.sample_width == 2
     assert quiet.max_dBFS == pytest.approx(-20.0, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "subtype"),
+    [("int16", "PCM_16"), ("int32", "PCM_32"), ("float32", "FLOAT"), ("float64", "DOUBLE")],
+)
+def test_wav_writer_headers_read_back_everywhere(tmp_path: Path, dtype: str, subtype: str) -> None:
+    # The WAV writer writes its own header: libsndfile and Python's wave module (for PCM) must
+    # both read it as written, whatever the sample type.
+    rng = np.random.default_rng(3)
+    if dtype.startswith("int"):
+        limits = np.iinfo(dtype)
+        x = rng.integers(limits.min, limits.max, (1001, 2), dtype=dtype, endpoint=True)
+    else:
+        x = rng.uniform(-1, 1, (1001, 2)).astype(dtype)
+    path = tmp_path / "a.wav"
+    with AudioWriter(path, sample_rate=22050, channels=2, dtype=dtype) as w:
+        w.write(x[:500])
+        w.write(x[500:500])
+        w.write(x[500:, :][::1])
+    info = soundfile.info(str(path))
+    assert (info.subtype, info.samplerate, info.channels, info.frames) == (
+        subtype,
+        22050,
+        2,
+        1001,
+    )
+    assert np.array_equal(soundfile.read(str(path), dtype=dtype)[0], x)
+    data = path.read_bytes()
+    assert struct.unpack("<I", data[4:8])[0] == len(data) - 8
+    if dtype.startswith("int"):
+        import wave
+
+        with wave.open(str(path)) as w2:
+            assert (w2.getnframes(), w2.getsampwidth(), w2.getnchannels()) == (1001, x.itemsize, 2)
+            assert w2.readframes(1001) == x.tobytes()
+
+
+def test_wav_writer_refuses_more_than_riff_can_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import callrec.audio.writer as writer
+
+    monkeypatch.setattr(writer, "_WAV_LIMIT", 1000)
+    target = tmp_path / "big.wav"
+    with (
+        pytest.raises(UsageError, match="4 GiB"),
+        AudioWriter(target, sample_rate=RATE, channels=1, dtype="int16") as w,
+    ):
+        w.write(np.zeros(400, np.int16))
+        w.write(np.zeros(400, np.int16))
+    assert list(tmp_path.iterdir()) == []

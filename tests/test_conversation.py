@@ -46,8 +46,8 @@ def test_bad_input() -> None:
 
 
 @st.composite
-def speech(draw: st.DrawFn) -> np.ndarray:
-    edges = sorted(draw(st.lists(st.integers(0, 500), max_size=12, unique=True)))
+def speech(draw: st.DrawFn, top: int = 500) -> np.ndarray:
+    edges = sorted(draw(st.lists(st.integers(0, top), max_size=12, unique=True)))
     pairs = np.array(edges[: len(edges) // 2 * 2], np.int64).reshape(-1, 2)
     return close_gaps(pairs, 1)
 
@@ -66,3 +66,20 @@ def test_invariants_against_a_sample_count(parts: list[np.ndarray]) -> None:
     assert stats.turns.sum() <= sum(len(p) for p in parts)
     both = intersect(parts[0], union(parts))
     assert int((both[:, 1] - both[:, 0]).sum()) == int((parts[0][:, 1] - parts[0][:, 0]).sum())
+
+
+@given(st.lists(speech(top=40), min_size=1, max_size=5), st.integers(0, 12))
+def test_interruptions_follow_their_definition(parts: list[np.ndarray], min_overlap: int) -> None:
+    # The definition, one interval at a time: it starts while another participant's interval
+    # that began earlier is still running, and the two overlap by at least min_overlap samples.
+    expected = [0] * len(parts)
+    for p, mine in enumerate(parts):
+        for a, b in mine:
+            for q, theirs in enumerate(parts):
+                if q != p and any(
+                    s < a < e and min(b, e) - a >= min_overlap for s, e in theirs.tolist()
+                ):
+                    expected[p] += 1
+                    break
+    stats = conversation_stats(parts, iv((0, 600)), min_overlap=min_overlap)
+    assert stats.interruptions.tolist() == expected

@@ -38,6 +38,22 @@ def test_int16_minimum_is_zero_dbfs_and_clipped_samples_are_counted() -> None:
     assert got.clipped[0] == 3
 
 
+@pytest.mark.parametrize("channels", [1, 5])
+def test_int16_sums_are_exact_at_full_scale(channels: int) -> None:
+    # The extremes of int16 over several whole grid blocks: sums and squares must not overflow
+    # or round anywhere (one more frame than 2**18, with a lone positive maximum inside).
+    frames = (1 << 18) + 1
+    x = np.full((frames, channels), -32768, np.int16)
+    x[12345] = 32767
+    got = levels(x, RATE)
+    total = (frames - 1) * -32768 + 32767
+    squares = (frames - 1) * 32768**2 + 32767**2
+    assert got.dc_offset.tolist() == [total / (frames * 32768.0)] * channels
+    expected_rms = 10 * np.log10(squares / (frames * 32768.0**2))
+    assert got.rms_dbfs.tolist() == [float(expected_rms)] * channels
+    assert got.clipped.tolist() == [frames] * channels
+
+
 def test_float_clipping_and_dc() -> None:
     x = np.full((1000, 1), 0.25)
     x[:5] = 1.0

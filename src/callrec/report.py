@@ -62,7 +62,7 @@ TURN_DEFINITION = (
 class StrictModel(BaseModel):
     """Base of callrec's own output documents: frozen, and no field it does not define."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class PauseReport(StrictModel):

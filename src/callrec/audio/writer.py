@@ -8,9 +8,11 @@ target's name. int16 blocks are written as 16-bit PCM, bit for bit.
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import numpy as np
 
@@ -50,6 +52,68 @@ def subtype_for(path: str | Path, dtype: np.dtype | str) -> str:
         ) from None
 
 
+_WAV_TAGS = {"i": 1, "f": 3}  # WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT
+_WAV_LIMIT = 0xFFFFFFFF
+
+
+class _WavFile:
+    """A canonical RIFF/WAVE file written straight from the arrays' bytes.
+
+    libsndfile copies every block through its own buffers; for WAV output, which is a header and
+    the samples as they are in memory (little-endian), writing the bytes directly took a third
+    of the time. The sizes in the header are filled in by :meth:`close`.
+    """
+
+    def __init__(self, handle: BinaryIO, *, sample_rate: int, channels: int, dtype: np.dtype):
+        self._handle = handle
+        self._dtype = dtype.newbyteorder("<")
+        self._frame_bytes = channels * dtype.itemsize
+        self._float = dtype.kind == "f"
+        fmt = struct.pack(
+            "<HHIIHH",
+            _WAV_TAGS[dtype.kind],
+            channels,
+            sample_rate,
+            sample_rate * self._frame_bytes,
+            self._frame_bytes,
+            8 * dtype.itemsize,
+        )
+        header = [b"RIFF", b"\0\0\0\0", b"WAVE"]
+        if self._float:  # non-PCM data: an extension size of 0, and a fact chunk
+            header += [b"fmt ", struct.pack("<I", 18), fmt, b"\0\0", b"fact", struct.pack("<I", 4)]
+            self._fact_at = sum(len(h) for h in header)
+            header.append(b"\0\0\0\0")
+        else:
+            header += [b"fmt ", struct.pack("<I", 16), fmt]
+        header.append(b"data")
+        self._data_size_at = sum(len(h) for h in header)
+        header.append(b"\0\0\0\0")
+        self._data_at = sum(len(h) for h in header)
+        handle.write(b"".join(header))
+        self._data_bytes = 0
+
+    def write(self, block: np.ndarray) -> None:
+        data = np.ascontiguousarray(block, dtype=self._dtype)
+        if self._data_at + self._data_bytes + data.nbytes > _WAV_LIMIT:
+            raise UsageError("a WAV file holds at most 4 GiB of samples; write FLAC instead")
+        if data.size:
+            self._handle.write(data.data.cast("B"))
+        self._data_bytes += data.nbytes
+
+    def close(self) -> None:
+        handle = self._handle
+        handle.seek(4)
+        handle.write(struct.pack("<I", self._data_at - 8 + self._data_bytes))
+        handle.seek(self._data_size_at)
+        handle.write(struct.pack("<I", self._data_bytes))
+        if self._float:
+            handle.seek(self._fact_at)
+            handle.write(struct.pack("<I", self._data_bytes // self._frame_bytes))
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before the rename makes it visible
+        handle.close()
+
+
 class AudioWriter:
     """Write blocks to a WAV or FLAC file that appears only when :meth:`close` succeeds.
 
@@ -81,13 +145,29 @@ class AudioWriter:
                 prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent
             )
         except OSError as exc:
-            raise MediaError(f"cannot create a file here: {exc.strerror or exc}", file=path) from None
-        os.close(handle)
+            raise MediaError(
+                f"cannot create a file here: {exc.strerror or exc}", file=path
+            ) from None
         self._temp = Path(temp)
+        self._file: _WavFile | soundfile.SoundFile
         try:
-            self._file = soundfile.SoundFile(
-                temp, "w", samplerate=sample_rate, channels=channels, subtype=subtype, format=fmt
-            )
+            if fmt == "WAV":
+                self._file = _WavFile(
+                    os.fdopen(handle, "wb"),
+                    sample_rate=sample_rate,
+                    channels=channels,
+                    dtype=self.dtype,
+                )
+            else:
+                os.close(handle)
+                self._file = soundfile.SoundFile(
+                    temp,
+                    "w",
+                    samplerate=sample_rate,
+                    channels=channels,
+                    subtype=subtype,
+                    format=fmt,
+                )
         except Exception:
             self._temp.unlink(missing_ok=True)
             raise

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import UsageError
+from ._threads import one_blas_thread
 
 __all__ = [
     "GRID_FRAMES",
@@ -116,6 +117,25 @@ class Scratch:
         return rows
 
 
+class BlockRows:
+    """The channel-major copy of each grid block, made once however many accumulators ask.
+
+    Accumulators fed the same blocks in one pass share one of these (see
+    :meth:`Accumulator.share_rows`); they pass the number of the grid block they are at.
+    """
+
+    def __init__(self) -> None:
+        self._scratch = Scratch()
+        self._number = -1
+        self._rows: np.ndarray | None = None
+
+    def of(self, number: int, block: np.ndarray) -> np.ndarray:
+        if number != self._number or self._rows is None:
+            self._rows = self._scratch.rows(block)
+            self._number = number
+        return self._rows
+
+
 def sample_rate_checked(sample_rate: int) -> int:
     if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
         raise UsageError(f"sample_rate must be a positive integer, got {sample_rate!r}")
@@ -138,6 +158,7 @@ class Accumulator(ABC, Generic[R]):
         self._consumed = 0  # grid blocks consumed so far: the number of the next one
         self._result: R | None = None
         self._grid = GRID_FRAMES
+        self._block_rows = BlockRows()
 
     @property
     def frames(self) -> int:
@@ -147,6 +168,18 @@ class Accumulator(ABC, Generic[R]):
     @property
     def channels(self) -> int | None:
         return self._channels
+
+    def share_rows(self, others: list[Accumulator[Any]]) -> None:
+        """Make one channel-major copy of each grid block for this and ``others``.
+
+        Only for accumulators fed exactly the same blocks, before the first one.
+        """
+        for other in others:
+            other._block_rows = self._block_rows
+
+    def _rows(self, block: np.ndarray) -> np.ndarray:
+        """The grid block being consumed as read-only ``(channels, frames)`` rows."""
+        return self._block_rows.of(self._consumed, block)
 
     def update(self, block: npt.ArrayLike) -> None:
         """Add the next block of samples."""
@@ -196,7 +229,8 @@ class Accumulator(ABC, Generic[R]):
         return self._result
 
     def _grid_block(self, block: np.ndarray) -> None:
-        self._consume(block)
+        with one_blas_thread():
+            self._consume(block)
         self._consumed += 1
 
     def _start(self, channels: int, dtype: np.dtype) -> None:

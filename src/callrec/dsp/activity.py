@@ -136,7 +136,7 @@ class SpeechDetector(Accumulator[Activity]):
         self._frame_levels = FrameLevels(frame=self.frame, hop=self.hop)
 
     def _consume(self, block: np.ndarray) -> None:
-        _, level = self._frame_levels.push(self._consumed, block)
+        _, level = self._frame_levels.push(self._consumed, self._rows(block))
         self._levels.append(_to_centi_db(level))
 
     def _finish(self) -> Activity:

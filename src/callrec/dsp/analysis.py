@@ -111,6 +111,9 @@ class Analyzer:
         meter, detector = self._parts.get("levels"), self._parts.get("activity")
         if isinstance(meter, LevelMeter) and isinstance(detector, SpeechDetector):
             meter.share_frame_levels(detector)
+        parts = list(self._parts.values())
+        if parts:
+            parts[0].share_rows(parts[1:])
         self._frames = 0
         self._channels: int | None = None
 

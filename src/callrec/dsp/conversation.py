@@ -91,6 +91,30 @@ class ConversationStats:
     interruptions: np.ndarray
 
 
+def _interrupting(
+    parts: list[np.ndarray], table: np.ndarray, who: np.ndarray, min_overlap: int
+) -> np.ndarray:
+    """Which intervals of ``table`` (sorted by start; ``who`` says whose) are interruptions.
+
+    Interval ``[a, b)`` interrupts when another participant's interval that started before
+    ``a`` overlaps it by ``min_overlap``: ``min(b, end) - a >= min_overlap`` with ``end > a``.
+    That is ``b - a >= min_overlap`` and, among the others' intervals started before ``a``, a
+    latest end of at least ``a + max(min_overlap, 1)``.
+    """
+    starts = table[:, 0]
+    latest = np.full((len(parts), len(table)), np.iinfo(np.int64).min, np.int64)
+    for p, mine in enumerate(parts):  # one row per participant, each a few vector operations
+        if len(mine):
+            before = np.searchsorted(mine[:, 0], starts, side="left")
+            running = np.maximum.accumulate(mine[:, 1])
+            latest[p] = np.where(before > 0, running[np.maximum(before - 1, 0)], latest[p])
+    latest[who, np.arange(len(table))] = np.iinfo(np.int64).min  # not one's own intervals
+    others_end = latest.max(axis=0)
+    long_enough = table[:, 1] - starts >= min_overlap
+    found: np.ndarray = long_enough & (others_end >= starts + max(min_overlap, 1))
+    return found
+
+
 def conversation_stats(
     speech: list[np.ndarray], recorded: np.ndarray, *, min_overlap: int
 ) -> ConversationStats:
@@ -119,13 +143,8 @@ def conversation_stats(
         who, table = who[order], table[order]
         changed = np.concatenate([[True], who[1:] != who[:-1]])
         np.add.at(turns, who[changed], 1)
-        for k in range(len(table)):  # one step per speech interval, not per sample
-            start, stop = table[k]
-            others = (who != who[k]) & (table[:, 0] < start) & (table[:, 1] > start)
-            if others.any():
-                overlap = np.minimum(stop, table[others, 1]) - start
-                if (overlap >= min_overlap).any():
-                    interruptions[who[k]] += 1
+        interrupting = _interrupting(parts, table, who, min_overlap)
+        np.add.at(interruptions, who[interrupting], 1)
     return ConversationStats(
         talk=_length(anyone),
         non_talk=max(0, _length(union([recorded])) - _length(talk_recorded)),

@@ -23,7 +23,7 @@ from ._blocks import Scratch
 
 __all__ = ["SosFilter"]
 
-BLOCK = 16
+BLOCK = 32
 """Samples per block: small enough that ``H`` is cheap, large enough for BLAS to be efficient."""
 GROUP = 8
 """Block states solved together at each level of the state recursion."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from ._blocks import Accumulator, Scratch, as_frames, full_scale
+from ._blocks import Accumulator, as_frames, full_scale
 from .frames import FrameLevels, frame_sizes
 
 if TYPE_CHECKING:
@@ -101,7 +101,6 @@ class LevelMeter(Accumulator[Levels]):
             self._clip_low, self._clip_high = float(info.min), float(info.max)
         else:
             self._clip_low, self._clip_high = -1.0, 1.0
-        self._scratch = Scratch()
 
     def share_frame_levels(self, other: SpeechDetector) -> None:
         """Compute frame levels once for this meter and ``other`` (both fed the same blocks).
@@ -120,7 +119,7 @@ class LevelMeter(Accumulator[Levels]):
     def _consume(self, block: np.ndarray) -> None:
         # Channel-major rows in the input's own type: min, max and sums along contiguous rows
         # are many times faster than along axis 0, and int16 is a quarter of int64's bytes.
-        rows = self._scratch.rows(block)
+        rows = self._rows(block)
         low = rows.min(axis=1, initial=0).astype(np.float64)
         high = rows.max(axis=1, initial=0).astype(np.float64)
         self._peak = np.maximum(self._peak, np.maximum(-low, high))
@@ -131,8 +130,8 @@ class LevelMeter(Accumulator[Levels]):
                 self._clipped[c] += np.count_nonzero(
                     (row <= self._clip_low) | (row >= self._clip_high)
                 )
-        self._sum += rows.sum(axis=1, dtype=self._sum.dtype)
-        energy, _ = self._frame_levels.push(self._consumed, block, rows)
+        self._sum += _row_sums(rows) if self._exact else rows.sum(axis=1, dtype=np.float64)
+        energy, _ = self._frame_levels.push(self._consumed, rows)
         self._squares += energy.sum(axis=1)
 
     def _finish(self) -> Levels:
@@ -158,6 +157,18 @@ class LevelMeter(Accumulator[Levels]):
             clipped=self._clipped.copy(),
             noise_floor_dbfs=hist.percentile(self.noise_percentile),
         )
+
+
+_INT32_EXACT = 1 << 16
+"""int16 samples whose sum cannot overflow int32: at most 2**16 * 2**15 in magnitude."""
+
+
+def _row_sums(rows: np.ndarray) -> np.ndarray:
+    """Exact int64 sums of int16 rows, in int32 pieces (a sum in int64 converts every sample)."""
+    total = np.zeros(len(rows), np.int64)
+    for start in range(0, rows.shape[1], _INT32_EXACT):  # a grid block is at most 4 pieces
+        total += rows[:, start : start + _INT32_EXACT].sum(axis=1, dtype=np.int32)
+    return total
 
 
 def levels(

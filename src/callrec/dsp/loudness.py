@@ -209,7 +209,8 @@ class LoudnessMeter(Accumulator[Loudness]):
     def _consume(self, block: np.ndarray) -> None:
         # Filtered in the input's own units; the squares are scaled once per step instead.
         out = self._scratch.get("weighted", block.shape[::-1], np.float32)
-        weighted, self._state = self._filter.apply(block.T, self._state, out=out)
+        # Channel-major rows: the filter converts contiguous rows fastest.
+        weighted, self._state = self._filter.apply(self._rows(block), self._state, out=out)
         first = min(self.step - self._partial_frames, weighted.shape[1])
         self._partial += _sum_of_squares(weighted[:, :first])
         self._partial_frames += first
