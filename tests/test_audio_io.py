@@ -255,7 +255,7 @@ def test_wav_writer_refuses_more_than_riff_can_hold(
     monkeypatch.setattr(writer, "_WAV_LIMIT", 1000)
     target = tmp_path / "big.wav"
     with (
-        pytest.raises(UsageError, match="4 GiB"),
+        pytest.raises(UsageError, match=r"big\.wav: a WAV file holds at most 4 GiB"),
         AudioWriter(target, sample_rate=RATE, channels=1, dtype="int16") as w,
     ):
         w.write(np.zeros(400, np.int16))

@@ -64,8 +64,11 @@ class _WavFile:
     of the time. The sizes in the header are filled in by :meth:`close`.
     """
 
-    def __init__(self, handle: BinaryIO, *, sample_rate: int, channels: int, dtype: np.dtype):
+    def __init__(
+        self, handle: BinaryIO, target: Path, *, sample_rate: int, channels: int, dtype: np.dtype
+    ):
         self._handle = handle
+        self._target = target
         self._dtype = dtype.newbyteorder("<")
         self._frame_bytes = channels * dtype.itemsize
         self._float = dtype.kind == "f"
@@ -95,7 +98,9 @@ class _WavFile:
     def write(self, block: np.ndarray) -> None:
         data = np.ascontiguousarray(block, dtype=self._dtype)
         if self._data_at + self._data_bytes + data.nbytes > _WAV_LIMIT:
-            raise UsageError("a WAV file holds at most 4 GiB of samples; write FLAC instead")
+            raise UsageError(
+                f"{self._target}: a WAV file holds at most 4 GiB of samples; write FLAC instead"
+            )
         if data.size:
             self._handle.write(data.data.cast("B"))
         self._data_bytes += data.nbytes
@@ -154,6 +159,7 @@ class AudioWriter:
             if fmt == "WAV":
                 self._file = _WavFile(
                     os.fdopen(handle, "wb"),
+                    self.path,
                     sample_rate=sample_rate,
                     channels=channels,
                     dtype=self.dtype,
