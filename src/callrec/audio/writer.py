@@ -118,6 +118,10 @@ class _WavFile:
         os.fsync(handle.fileno())  # on disk before the rename makes it visible
         handle.close()
 
+    def abandon(self) -> None:
+        """Close without finishing: the file is about to be deleted."""
+        self._handle.close()
+
 
 class AudioWriter:
     """Write blocks to a WAV or FLAC file that appears only when :meth:`close` succeeds.
@@ -204,7 +208,10 @@ class AudioWriter:
         """Drop everything written; the target is left as it was."""
         if not self._done:
             self._done = True
-            self._file.close()
+            if isinstance(self._file, _WavFile):
+                self._file.abandon()  # no header to patch nor data to sync for a deleted file
+            else:
+                self._file.close()
             self._temp.unlink(missing_ok=True)
 
     def __enter__(self) -> AudioWriter:

@@ -59,14 +59,15 @@ class FrameEnergy:
     def __init__(self, channels: int, dtype: np.dtype, *, frame: int, hop: int) -> None:
         self.frame, self.hop = frame, hop
         self._exact = dtype == np.dtype(np.int16)
-        # int16 squares (at most 2**30) and their sums over a frame (below 2**53) are exact in
-        # float64, in any order of summation; float64 converts and multiplies several times
-        # faster than the int32/int64 mix does. Sums over frames are returned as int64.
-        self._squares = np.dtype(np.float64)
+        # Squares are float64 for every input: int16 squares (at most 2**30) and their sums over
+        # a frame (below 2**53) are exact in it, in any order of summation, and float64
+        # converts and multiplies several times faster than the int32/int64 mix does. Sums
+        # over frames are returned as int64 for int16.
         self._acc = np.dtype(np.int64) if self._exact else np.dtype(np.float64)
         self.scale = 1.0 / full_scale(dtype) ** 2 if self._exact else 1.0
         self._float_scale = 1.0 / full_scale(dtype)
-        self._tail = np.zeros((channels, 0), self._squares)
+        self._tail = np.zeros((channels, 0))
+        self._ones = np.ones(hop)
         self._tail_start = 0  # absolute sample index of _tail[0]
         self._next_frame = 0  # index of the next frame to complete
         self._scratch = Scratch()
@@ -74,7 +75,7 @@ class FrameEnergy:
     def push(self, rows: np.ndarray) -> np.ndarray:
         tail_len = self._tail.shape[1]
         shape = (rows.shape[0], tail_len + rows.shape[1])
-        squares = self._scratch.get("squares", shape, self._squares)
+        squares = self._scratch.get("squares", shape, np.float64)
         squares[:, :tail_len] = self._tail
         body: np.ndarray = squares[:, tail_len:]
         np.copyto(body, rows)
@@ -90,7 +91,7 @@ class FrameEnergy:
             # Back-to-back frames: the tail always starts on a frame, so a reshape does it.
             framed = squares[:, : count * self.hop].reshape(len(squares), count, self.hop)
             # For int16, a product with ones: exact here, and the fastest way to sum.
-            energy = (framed @ self._ones()).astype(np.int64) if self._exact else framed.sum(-1)
+            energy = (framed @ self._ones).astype(np.int64) if self._exact else framed.sum(-1)
         elif count:
             starts = np.arange(first, done, dtype=np.int64) * self.hop - self._tail_start
             sums = np.empty((len(squares), squares.shape[1] + 1), self._acc)
@@ -104,11 +105,6 @@ class FrameEnergy:
         self._tail = squares[:, keep_from - self._tail_start :].copy()
         self._tail_start = keep_from
         return energy
-
-    def _ones(self) -> np.ndarray:
-        ones = self._scratch.get("ones", (self.hop,), np.float64)
-        ones[...] = 1.0
-        return ones
 
     def unframed(self) -> np.ndarray:
         """``(channels,)`` sums of squares of the samples after the last complete frame."""
