@@ -2,7 +2,7 @@
 
 Run from the repository root after ``pip install '.[bench]'``::
 
-    python benchmarks/bench_core.py                 # 60-minute inputs, 3 runs each
+    python benchmarks/bench_core.py                 # 60-minute inputs, 3 rounds
     python benchmarks/bench_core.py --minutes 10    # quicker
     python benchmarks/bench_core.py --memory-hours 4  # also: peak memory on a 4-hour 5-channel WAV
 
@@ -10,7 +10,8 @@ Inputs are generated once with a fixed seed into ``--data`` (default ``benchmark
 committed espeak-ng speech clip, tiled with random gains and pauses over steady background noise,
 as 16 kHz 16-bit WAV, mono and 5-channel. Every measurement is a fresh Python process (start-up
 and imports included), timed by the wall clock; peak memory is the child's maximum resident set.
-The table shows medians, peak memory and the ratios callrec / floor and peer / callrec, then how
+Every row runs once per round, for ``--repeat`` rounds. The table shows medians, peak memory and
+the ratios callrec / floor and peer / callrec (each the median of its per-round ratios), then how
 far the results agree.
 """
 
@@ -199,24 +200,49 @@ def run_process(argv: list[str]) -> tuple[float, float, str, str]:
     return seconds, peak_mb, done.stdout, done.stderr
 
 
-def measure(argv: list[str], repeat: int) -> dict[str, Any]:
-    """Median time and peak memory over ``repeat`` runs, each in a fresh wrapper process."""
-    times, peaks, output, errors = [], [], "", ""
-    for _ in range(repeat):
-        wrapper = [sys.executable, __file__, "--wrap", json.dumps(argv)]
-        done = subprocess.run(wrapper, capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(f"{argv} failed:\n{done.stderr[-2000:]}")
-        report = json.loads(done.stdout)
-        times.append(report["seconds"])
-        peaks.append(report["peak_mb"])
-        output, errors = report["stdout"], report["stderr"]
-    return {
-        "seconds": statistics.median(times),
-        "peak_mb": max(peaks),
-        "stdout": output,
-        "stderr": errors,
-    }
+def measure_once(argv: list[str]) -> dict[str, Any]:
+    """Seconds, peak MB and output of one run, in a fresh wrapper process."""
+    wrapper = [sys.executable, __file__, "--wrap", json.dumps(argv)]
+    done = subprocess.run(wrapper, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{argv} failed:\n{done.stderr[-2000:]}")
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def run_rounds(plan: list[dict[str, Any]], repeat: int) -> None:
+    """Run every planned row once per round, ``repeat`` rounds, and summarise each row.
+
+    Rounds rather than one row's repeats back to back: on a shared virtual machine the speed
+    drifts over minutes, and a row and its base measured seconds apart in the same round are hit
+    by the same drift. Each row's ratio is the median of its per-round ratios.
+    """
+    for entry in plan:
+        entry["times"], entry["peaks"] = [], []
+    for number in range(repeat):
+        for entry in plan:
+            report = measure_once(entry["argv"])
+            entry["times"].append(report["seconds"])
+            entry["peaks"].append(report["peak_mb"])
+            entry["stdout"], entry["stderr"] = report["stdout"], report["stderr"]
+            print(
+                f"  round {number + 1}/{repeat}  {entry['group']:<14} {entry['name']:<24} "
+                f"{report['seconds']:8.3f} s {report['peak_mb']:8.1f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
+    for entry in plan:
+        entry["seconds"] = statistics.median(entry["times"])
+        entry["peak_mb"] = max(entry["peaks"])
+        base = find(plan, entry["group"], entry["base"]) if entry["base"] else None
+        if base is not None:
+            entry["ratio"] = statistics.median(
+                mine / theirs for mine, theirs in zip(entry["times"], base["times"], strict=True)
+            )
+
+
+def find(rows: list[dict[str, Any]], group: str, name: str) -> dict[str, Any] | None:
+    return next((r for r in rows if r["group"] == group and r["name"] == name), None)
 
 
 def wrap(argv: list[str]) -> None:
@@ -386,16 +412,8 @@ def main() -> None:
     have_ffmpeg = shutil.which("ffmpeg") is not None
     rows: list[dict[str, Any]] = []
 
-    def row(group: str, name: str, argv: list[str], base: str | None = None) -> dict[str, Any]:
-        result = measure(argv, args.repeat)
-        entry = {"group": group, "name": name, "base": base, **result}
-        rows.append(entry)
-        print(
-            f"  {group:<14} {name:<24} {result['seconds']:8.3f} s {result['peak_mb']:8.1f} MB",
-            file=sys.stderr,
-            flush=True,
-        )
-        return entry
+    def row(group: str, name: str, argv: list[str], base: str | None = None) -> None:
+        rows.append({"group": group, "name": name, "argv": argv, "base": base})
 
     print(f"inputs: {mono.name}, {five.name}", file=sys.stderr)
     row("start-up", "python", [sys.executable, "-c", "pass"])
@@ -460,51 +478,48 @@ def main() -> None:
             "floor (soundfile int16)",
         )
 
+    run_rounds(rows, args.repeat)
     report(rows, frames)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 
 
 def report(rows: list[dict[str, Any]], frames: int) -> None:
-    def find(group: str, name: str) -> dict[str, Any] | None:
-        return next((r for r in rows if r["group"] == group and r["name"] == name), None)
-
-    print(f"\n{'input':<14} {'what':<24} {'median s':>9} {'peak MB':>8}  ratio")
+    print(f"\n{'input':<14} {'what':<24} {'median s':>9} {'peak MB':>8}  ratio (median of rounds)")
     for r in rows:
         ratio = ""
-        base = find(r["group"], r["base"]) if r["base"] else None
-        if base and r["name"].startswith("callrec"):
-            ratio = f"{r['seconds'] / base['seconds']:.2f}x the floor"
-        elif base:
-            ratio = f"{r['seconds'] / base['seconds']:.1f}x slower than {r['base']}"
+        if "ratio" in r and r["name"].startswith("callrec"):
+            ratio = f"{r['ratio']:.2f}x the floor"
+        elif "ratio" in r:
+            ratio = f"{r['ratio']:.1f}x slower than {r['base']}"
         print(f"{r['group']:<14} {r['name']:<24} {r['seconds']:9.3f} {r['peak_mb']:8.1f}  {ratio}")
 
     print("\nagreement")
     mono = next(r["group"] for r in rows if r["group"].startswith("mono"))
-    ours = find(mono, "callrec activity")
+    ours = find(rows, mono, "callrec activity")
     assert ours is not None
     our_segments = json.loads(ours["stdout"])["segments"][0]
     print(f"  callrec activity: {len(our_segments)} segments")
     for name in ("pydub seek_step 1", "pydub seek_step 10", "librosa split"):
-        peer = find(mono, name)
+        peer = find(rows, mono, name)
         if peer:
             theirs = json.loads(peer["stdout"])["segments"][0]
             print(
                 f"  {name}: {len(theirs)} segments, same decision on {agreement(our_segments, theirs, frames):.1%} of 10 ms frames"
             )
-    silence = find(mono, "ffmpeg silencedetect")
+    silence = find(rows, mono, "ffmpeg silencedetect")
     if silence:
         theirs = ffmpeg_silence_to_segments(silence["stderr"], frames)
         print(
             f"  ffmpeg silencedetect: {len(theirs)} segments, same decision on {agreement(our_segments, theirs, frames):.1%} of 10 ms frames"
         )
-    lufs = json.loads(find(mono, "callrec loudness")["stdout"])["lufs"][0]  # type: ignore[index]
+    lufs = json.loads(find(rows, mono, "callrec loudness")["stdout"])["lufs"][0]  # type: ignore[index]
     print(f"  callrec integrated loudness: {lufs:.3f} LUFS")
-    pyln = find(mono, "pyloudnorm")
+    pyln = find(rows, mono, "pyloudnorm")
     if pyln:
         theirs = json.loads(pyln["stdout"])["lufs"][0]
         print(f"  pyloudnorm: {theirs:.3f} LUFS (difference {theirs - lufs:+.4f} LU)")
-    ebu = find(mono, "ffmpeg ebur128")
+    ebu = find(rows, mono, "ffmpeg ebur128")
     if ebu:
         values = re.findall(r"lavfi\.r128\.I=(-?[\d.]+)", ebu["stdout"])
         if values:

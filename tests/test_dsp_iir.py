@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import butter, sosfilt
 
-from callrec.dsp.iir import BLOCK, SosFilter
+from callrec.dsp.iir import BLOCK, SosFilter, _balancing, _gramian, _state_space
 from callrec.dsp.loudness import k_weighting_sos
 
 
@@ -33,6 +33,10 @@ FILTERS = {
     "k-weighting 16 kHz": k_weighting_sos(16000),
     "k-weighting 48 kHz": k_weighting_sos(48000),
     "butterworth band-pass, 3 sections": butter(3, [300, 3400], "bandpass", fs=16000, output="sos"),
+    # A pure gain section leaves states that nothing excites: kept unbalanced.
+    "low-pass then a plain gain": np.vstack(
+        [butter(2, 1000, fs=16000, output="sos"), [[0.5, 0.0, 0.0, 1.0, 0.0, 0.0]]]
+    ),
 }
 
 
@@ -85,12 +89,31 @@ def test_channels_do_not_interact() -> None:
         np.testing.assert_allclose(together[c], alone[0], rtol=0, atol=1e-12)
 
 
-def test_float32_products_stay_within_a_millionth() -> None:
-    sos = k_weighting_sos(16000)
-    x = np.random.default_rng(8).integers(-20000, 20000, (2, 50_000)).astype(np.float64)
-    expected, expected_state = reference(sos, x, np.zeros((2, 4)))
-    y, end = SosFilter(sos, dtype=np.float32).apply(x, np.zeros((2, 4)))
+@pytest.mark.parametrize("name", FILTERS)
+def test_float32_stays_within_a_millionth(name: str) -> None:
+    sos = FILTERS[name]
+    rng = np.random.default_rng(8)
+    x = rng.integers(-20000, 20000, (2, 50_000)).astype(np.float64)
+    state = rng.standard_normal((2, 2 * len(sos))) * 1000.0
+    expected, expected_state = reference(sos, x, state)
+    y, end = SosFilter(sos, dtype=np.float32).apply(x, state)
     assert y.dtype == np.float32
+    assert end.dtype == np.float64
     scale = float(np.abs(expected).max())
     np.testing.assert_allclose(y, expected, rtol=0, atol=1e-6 * scale)
     np.testing.assert_allclose(end, expected_state, rtol=0, atol=1e-6 * scale)
+
+
+@pytest.mark.parametrize("name", ["k-weighting 16 kHz", "butterworth band-pass, 3 sections"])
+def test_balanced_gramians_are_equal_and_diagonal(name: str) -> None:
+    a, b, c, _ = _state_space(FILTERS[name])
+    balance = _balancing(a, b, c)
+    unbalance = np.linalg.inv(balance)
+    a, b, c = unbalance @ a @ balance, unbalance @ b, c @ balance
+    controllability, observability = _gramian(a, b), _gramian(a.T, c)
+    np.testing.assert_allclose(controllability, observability, atol=1e-9)
+    off_diagonal = controllability - np.diag(np.diag(controllability))
+    np.testing.assert_allclose(off_diagonal, 0.0, atol=1e-9)
+    # The gramian is the fixed point it is defined as.
+    fixed_point = a @ controllability @ a.T + np.outer(b, b)
+    np.testing.assert_allclose(controllability, fixed_point, rtol=1e-9, atol=1e-12)
