@@ -9,21 +9,41 @@ is being computed and is then restored, so other code in the same program keeps 
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["one_blas_thread"]
 
-_controller: Any = None
+_blas: list[Any] | None = None
 
 
-def one_blas_thread() -> AbstractContextManager[Any]:
-    """A context in which numpy's BLAS uses one thread."""
-    global _controller
-    if _controller is None:
+def _blas_libraries() -> list[Any]:
+    global _blas
+    if _blas is None:
         # Imported late: the libraries it inspects are numpy's, loaded by now.
         from threadpoolctl import ThreadpoolController
 
-        _controller = ThreadpoolController()
-    limit: AbstractContextManager[Any] = _controller.limit(limits=1, user_api="blas")
-    return limit
+        _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _blas
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """A context in which numpy's BLAS uses one thread.
+
+    It is entered for every block of every accumulator, so it talks to the libraries directly
+    rather than through ``threadpool_limits`` (14 us a time), and leaves alone a library already
+    on one thread, which makes nesting it free.
+    """
+    changed = []
+    for library in _blas_libraries():
+        threads = library.get_num_threads()
+        if threads != 1:
+            library.set_num_threads(1)
+            changed.append((library, threads))
+    try:
+        yield
+    finally:
+        for library, threads in changed:
+            library.set_num_threads(threads)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ._blocks import Accumulator, as_frames, sample_rate_checked
+from ._threads import one_blas_thread
 from .activity import Activity, SpeechDetector
 from .dtmf import DtmfDetector, DtmfTones
 from .levels import LevelMeter, Levels
@@ -121,8 +122,9 @@ class Analyzer:
         arr = as_frames(block, name="block")
         self._channels = arr.shape[1] if self._channels is None else self._channels
         self._frames += len(arr)
-        for part in self._parts.values():
-            part.update(arr)
+        with one_blas_thread():  # once for all the parts
+            for part in self._parts.values():
+                part.update(arr)
 
     def result(self) -> Analysis:
         if self._channels is None:
