@@ -2,7 +2,7 @@
 
 Run from the repository root after ``pip install '.[bench]'``::
 
-    python benchmarks/bench_core.py                 # 60-minute inputs, 3 rounds
+    python benchmarks/bench_core.py                 # 60-minute inputs, 5 rounds
     python benchmarks/bench_core.py --minutes 10    # quicker
     python benchmarks/bench_core.py --memory-hours 4  # also: peak memory on a 4-hour 5-channel WAV
 
@@ -390,7 +390,7 @@ def ffmpeg_silence_to_segments(stderr: str, frames: int) -> list[list[int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / ".data")
     parser.add_argument("--memory-hours", type=float, default=0.0)
     parser.add_argument("--skip-slow", action="store_true", help="leave out pydub seek_step 1")
