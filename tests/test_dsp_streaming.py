@@ -136,6 +136,29 @@ def test_loudness_streaming_within_a_thousandth_of_an_lu_of_a_one_shot_filter() 
     assert loudness(x, RATE).integrated_lufs[0] == pytest.approx(reference, abs=0.001)
 
 
+def test_loudness_step_powers_within_a_hundred_thousandth_of_a_db_of_float64() -> None:
+    """The meter filters in float32; loud and quiet int16 steps stay true to float64."""
+    from scipy.signal import sosfilt
+
+    from callrec.dsp import LoudnessMeter, k_weighting_sos
+
+    rate = 16000
+    rng = np.random.default_rng(12)
+    gains = np.repeat(10 ** (rng.uniform(-60, 0, 40) / 20), rate // 2)  # 20 s, new gain every 0.5 s
+    x = np.clip(
+        np.rint(rng.standard_normal((len(gains), 3)) * gains[:, None] * 9000), -32768, 32767
+    )
+    x = x.astype(np.int16)
+    meter = LoudnessMeter(rate)
+    for start in range(0, len(x), 7001):
+        meter.update(x[start : start + 7001])
+    got = meter.result().step_power
+    y = sosfilt(k_weighting_sos(rate), x / 32768.0, axis=0)
+    step = rate // 10
+    expected = (y[: len(y) // step * step] ** 2).reshape(-1, step, 3).mean(axis=1)
+    np.testing.assert_allclose(10 * np.log10(got / expected), 0.0, atol=1e-5)
+
+
 MULTI: dict[str, Callable[[np.ndarray], Any]] = {
     "frame_rms": lambda x: [frame_rms_db(x, RATE)[:, c] for c in range(x.shape[1])],
     "levels": lambda x: levels(x, RATE),
