@@ -88,15 +88,11 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
 
 
 def _sum_of_squares(rows: np.ndarray) -> np.ndarray:
-    total: np.ndarray = np.einsum("ck,ck->c", rows, rows).astype(np.float64)
+    """``(rows * rows).sum(axis=-1)`` in float64, as one BLAS dot product per row: on 100 ms
+    steps two to three times faster than ``einsum``, which accumulates in float32 as well."""
+    dots = np.matmul(rows[..., np.newaxis, :], rows[..., :, np.newaxis])[..., 0, 0]
+    total: np.ndarray = dots.astype(np.float64)
     return total
-
-
-def _row_dots(rows: np.ndarray) -> np.ndarray:
-    """``(rows * rows).sum(axis=-1)`` as one BLAS dot product per row: on 100 ms steps two to
-    three times faster than ``einsum``, which accumulates in float32 as well."""
-    dots: np.ndarray = np.matmul(rows[..., np.newaxis, :], rows[..., :, np.newaxis])[..., 0, 0]
-    return dots
 
 
 def _power_to_lufs(power: np.ndarray) -> np.ndarray:
@@ -231,7 +227,7 @@ class LoudnessMeter(Accumulator[Loudness]):
         self._steps.append(self._partial[np.newaxis] * self._power_scale)
         whole = (weighted.shape[1] - first) // self.step
         body = weighted[:, first : first + whole * self.step].reshape(len(weighted), whole, -1)
-        steps = _row_dots(body).T.astype(np.float64)
+        steps = _sum_of_squares(body).T
         self._steps.append(steps * self._power_scale)
         rest = weighted[:, first + whole * self.step :]
         self._partial = _sum_of_squares(rest)
