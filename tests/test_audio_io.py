@@ -18,7 +18,12 @@ from callrec.audio import (
     to_segment,
     write_audio,
 )
-from callrec.errors import EmptyMediaError, UnsupportedMediaError, UsageError
+from callrec.errors import (
+    EmptyMediaError,
+    MissingExtraError,
+    UnsupportedMediaError,
+    UsageError,
+)
 
 from .conftest import MEDIA
 from .signals import sine, to_int16
@@ -209,6 +214,13 @@ def test_pydub_round_trip() -> None:
     quiet = to_segment(sine(-20, 1.0, RATE), RATE)
     assert quiet.sample_width == 2
     assert quiet.max_dBFS == pytest.approx(-20.0, abs=0.01)
+
+
+def test_pydub_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pydub", None)  # what an install without the extra sees
+    with pytest.raises(MissingExtraError, match=r"pip install 'callrec\[pydub\]'") as caught:
+        to_segment(noise_int16(100, 1), RATE)
+    assert isinstance(caught.value, ImportError) and caught.value.extra == "pydub"
 
 
 @pytest.mark.parametrize(

@@ -369,16 +369,6 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert cli.main(["process", str(SAMPLES)]) == 2  # --out is required
 
 
-def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (ROOT / "README.md").read_text()
-    start = text.index("```python\n", text.index("## Python API")) + len("```python\n")
-    code = text[start : text.index("```", start)]
-    monkeypatch.chdir(ROOT)
-    namespace: dict[str, Any] = {"__name__": "readme", "OUT": str(tmp_path / "api-out")}
-    exec(compile(code, "README.md", "exec"), namespace)
-    assert (tmp_path / "api-out").is_dir() or "report" in namespace
-
-
 def test_process_recording_in_python_returns_arrays(tmp_path: Path) -> None:
     truth = Truth(tmp_path / "in")
     recording = open_recording(tmp_path / "in")

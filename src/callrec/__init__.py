@@ -6,7 +6,7 @@ Read chunk metadata and events (:mod:`callrec.models`), find the recordings in a
 it in one streaming pass (:mod:`callrec.dsp`: levels, loudness, speech activity, DTMF).
 
 Names are loaded on first use, so that ``import callrec`` stays cheap for scripts that only need a
-part of it (the models pull in pydantic, the core numpy and scipy).
+part of it (the models pull in pydantic, the core numpy).
 """
 
 from __future__ import annotations

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
-__all__ = ["clear_partials", "write_text"]
+__all__ = ["clear_partials", "temporary_beside", "write_text"]
+
+_ATTEMPTS = 100
+
+
+def temporary_beside(path: Path) -> tuple[int, Path]:
+    """A new, empty ``.<name>.<random>.partial`` file in ``path``'s folder, open for writing.
+
+    Created with the mode the umask gives any new file (``tempfile.mkstemp`` would make it 0600,
+    and the rename would carry that to the result, unreadable by anyone else). ``O_EXCL`` makes
+    the name ours alone. Returns the descriptor and the path.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(_ATTEMPTS):
+        temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.partial"
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path} after {_ATTEMPTS} attempts")
 
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, renamed at the end."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    handle, temp = temporary_beside(path)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 

@@ -9,9 +9,12 @@ folders, and does not stop the others.
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -27,7 +30,7 @@ from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance
 from .recording import Recording, build_recording
 from .report import load_report
 
-__all__ = ["BatchResult", "Outcome", "folder_names", "process"]
+__all__ = ["BatchResult", "Outcome", "available_cpus", "folder_names", "process"]
 
 ERRORS_NAME = "errors.json"
 LOSSY = frozenset({"truncated-media", "chunk-without-media"})
@@ -68,6 +71,41 @@ class BatchResult:
     @property
     def ok(self) -> bool:
         return not self.failed and not any(p["severity"] == "error" for p in self.problems)
+
+
+def available_cpus() -> int:
+    """The CPUs this process may really use: its affinity mask and its container's CPU quota.
+
+    ``os.cpu_count()`` counts the machine's CPUs, so a job pinned to two of them, or a container
+    given two CPUs' worth of time, would start one worker per CPU of the host.
+    """
+    counts = [os.cpu_count() or 1]
+    if hasattr(os, "sched_getaffinity"):
+        counts.append(len(os.sched_getaffinity(0)))
+    quota = _cgroup_cpu_quota()
+    if quota is not None:
+        counts.append(quota)
+    return max(1, min(counts))
+
+
+def _cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """CPUs' worth of time a Linux control group grants (rounded up), or ``None`` if unlimited."""
+    candidates = (
+        (root / "cpu.max", None),  # cgroup v2: "QUOTA PERIOD" or "max PERIOD"
+        (root / "cpu" / "cpu.cfs_quota_us", root / "cpu" / "cpu.cfs_period_us"),  # cgroup v1
+    )
+    for quota_file, period_file in candidates:
+        try:
+            fields = quota_file.read_text().split()
+            if period_file is not None:
+                fields.append(period_file.read_text().strip())
+            quota, period = fields[0], fields[1]
+            if quota in ("max", "-1"):
+                return None
+            return max(1, math.ceil(int(quota) / int(period)))
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
 
 
 def folder_names(recordings: tuple[FoundRecording, ...]) -> list[str]:
@@ -193,7 +231,10 @@ def process(
     options
         How to process each recording.
     jobs
-        Worker processes (default: the number of CPUs; 1 runs in this process).
+        Worker processes. The default (``None``) and 1 run every recording in this process, so
+        that callrec can run inside other engines (a Dask worker, a ``multiprocessing`` pool);
+        :func:`available_cpus` gives the number the command line uses. Asked for more than one
+        inside a daemonic process, which may not start children, it warns and runs here.
     force
         Redo recordings whose outputs are complete and current.
     on_outcome
@@ -202,9 +243,17 @@ def process(
         A discovery of ``path`` already made (skips walking the tree again).
     """
     options = options or ProcessOptions()
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers < 1:
-        raise UsageError(f"jobs must be at least 1, got {workers}")
+    workers = 1 if jobs is None else jobs
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UsageError(f"jobs must be a whole number of at least 1, got {jobs!r}")
+    if workers > 1 and multiprocessing.current_process().daemon:
+        warnings.warn(
+            f"callrec.process(jobs={workers}) runs in this process: it is a daemonic worker "
+            "(Dask, a multiprocessing pool), which may not start processes of its own",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        workers = 1
     out = Path(out)
     found = found or discover(path)
     try:

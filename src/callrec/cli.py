@@ -36,6 +36,16 @@ _READINGS = {
 }
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callrec",
@@ -43,10 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"callrec {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    # Accepted after the subcommand too; SUPPRESS keeps a subcommand that lacks it from
+    # resetting the value given before it.
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     inspect = commands.add_parser(
         "inspect",
+        parents=[debug],
         help="summarise the recordings in a folder or metadata file",
         description="Find every recording under PATH and print its timeline, chunks, "
         "participants and warnings.",
@@ -68,9 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         default=50.0,
         help="how far media length and metadata may disagree before a warning (default 50)",
     )
-    _add_process(commands)
+    _add_process(commands, debug)
     response = commands.add_parser(
         "response",
+        parents=[debug],
         help="clean up and judge Graph recordResponse answers",
         description="Pair each recordOperation notification under PATH with its downloaded audio, "
         "then write <operation id>.response.json and <operation id>.clean.wav (the answer without "
@@ -89,9 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_process(commands: Any) -> None:
+def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
     process = commands.add_parser(
         "process",
+        parents=[debug],
         help="write aligned per-participant tracks, the speech timeline and a report",
         description="For every recording under PATH, write into OUT/<recording>/: one track per "
         "participant aligned to the wall clock (or mixed.wav), segments.csv, speech.rttm and "
@@ -116,9 +135,9 @@ def _add_process(commands: Any) -> None:
     process.add_argument(
         "--jobs",
         "-j",
-        type=int,
+        type=_positive_int,
         default=None,
-        help="recordings processed in parallel (default: the number of CPUs)",
+        help="recordings processed in parallel (default: the CPUs this process may use)",
     )
     process.add_argument("--force", action="store_true", help="redo recordings already done")
     process.add_argument("--quiet", "-q", action="store_true", help="no progress output")
@@ -164,7 +183,7 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
 
 
 def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .batch import process
+    from .batch import available_cpus, process
     from .pipeline import ProcessOptions
 
     activity = {} if args.threshold_dbfs is None else {"threshold_dbfs": args.threshold_dbfs}
@@ -177,7 +196,12 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     callback, bar = _progress(args, err)
     try:
         result = process(
-            args.path, args.out, options, jobs=args.jobs, force=args.force, on_outcome=callback
+            args.path,
+            args.out,
+            options,
+            jobs=args.jobs or available_cpus(),
+            force=args.force,
+            on_outcome=callback,
         )
     finally:
         if bar is not None:

@@ -18,7 +18,8 @@ input was bad" catch ``CallrecError``; batch code catches it per recording and g
     ├── MediaError (OSError)               a media file cannot be used
     │   ├── EmptyMediaError                zero bytes, or a header that declares no audio
     │   └── UnsupportedMediaError          not a format or encoding callrec reads
-    └── UsageError (ValueError)            a caller passed an argument that makes no sense
+    ├── UsageError (ValueError)            a caller passed an argument that makes no sense
+    └── MissingExtraError (ImportError)    a feature needs an optional dependency not installed
 
 Every message names the file (when there is one), the field or parameter, the bad value and what
 was expected, so that a batch log line is enough to fix the input.
@@ -40,6 +41,7 @@ __all__ = [
     "JSONFileError",
     "MediaError",
     "MetadataError",
+    "MissingExtraError",
     "RecordingError",
     "UnsupportedMediaError",
     "UsageError",
@@ -167,3 +169,22 @@ class UnsupportedMediaError(MediaError):
 
 class UsageError(CallrecError, ValueError):
     """A caller passed an argument that makes no sense (negative tolerance, unknown option)."""
+
+
+class MissingExtraError(CallrecError, ImportError):
+    """A feature needs an optional dependency that is not installed; the message names the
+    ``pip install 'callrec[extra]'`` that brings it.
+
+    Attributes
+    ----------
+    extra
+        The name of the extra, such as ``pydub``.
+    """
+
+    def __init__(self, feature: str, *, extra: str, module: str) -> None:
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs the optional package {module!r}, which is not installed; "
+            f"install it with: pip install 'callrec[{extra}]'"
+        )
+        self.name = module

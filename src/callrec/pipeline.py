@@ -298,7 +298,11 @@ def _inputs(recording: Recording) -> list[InputFile]:
     out = []
     for path in files:
         stat = path.stat()
-        out.append(InputFile(path=str(path), size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+        # Absolute and without symlinks: `samples`, `./samples/` and the full path name the
+        # same files, and a re-run must see that they are unchanged.
+        out.append(
+            InputFile(path=str(path.resolve()), size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        )
     return out
 
 

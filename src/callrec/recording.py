@@ -74,6 +74,14 @@ class ChannelMap:
     channels: int | None
     participants: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __post_init__(self) -> None:
+        # Read-only whatever the caller passed; a plain dict copy keeps it picklable.
+        object.__setattr__(self, "participants", MappingProxyType(dict(self.participants)))
+
+    def __reduce__(self) -> tuple[type[ChannelMap], tuple[int | None, dict[int, str]]]:
+        # A mappingproxy cannot be pickled: recordings go to worker processes as plain dicts.
+        return (ChannelMap, (self.channels, dict(self.participants)))
+
     def channel_of(self, participant_id: str) -> int | None:
         for channel, pid in self.participants.items():
             if pid == participant_id:
@@ -265,9 +273,7 @@ def _channel_map(src: ChunkSource, unmixed: bool, findings: list[Finding]) -> Ch
             )
         on_channel[p.channel] = (i, p.participant_id)
         channel_of[p.participant_id] = p.channel
-    result = ChannelMap(
-        count, MappingProxyType({c: pid for c, (_, pid) in sorted(on_channel.items())})
-    )
+    result = ChannelMap(count, {c: pid for c, (_, pid) in sorted(on_channel.items())})
     if result.unassigned_channels and meta.participants:
         findings.append(
             Finding(

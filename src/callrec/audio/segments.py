@@ -1,4 +1,8 @@
-"""pydub interop: numpy blocks from an ``AudioSegment`` and back, without a round trip to disk."""
+"""pydub interop: numpy blocks from an ``AudioSegment`` and back, without a round trip to disk.
+
+pydub is an optional dependency (``pip install 'callrec[pydub]'``): :func:`to_segment` raises
+:class:`~callrec.errors.MissingExtraError` without it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import MissingExtraError, UsageError
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -40,7 +44,10 @@ def to_segment(data: np.ndarray, sample_rate: int) -> AudioSegment:
     Float arrays are converted to int16 with rounding and clipping at full scale, as a WAV
     writer would.
     """
-    from pydub import AudioSegment
+    try:
+        from pydub import AudioSegment
+    except ImportError:
+        raise MissingExtraError("callrec.audio.to_segment", extra="pydub", module="pydub") from None
 
     arr = np.asarray(data)
     if arr.ndim == 1:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
 import numpy as np
 
+from ..atomic import temporary_beside
 from ..errors import MediaError, UsageError
 
 __all__ = ["AudioWriter", "subtype_for", "write_audio"]
@@ -150,14 +150,12 @@ class AudioWriter:
         subtype = subtype_for(self.path, self.dtype)
         self.frames_written = 0
         try:
-            handle, temp = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent
-            )
+            handle, temp = temporary_beside(self.path)
         except OSError as exc:
             raise MediaError(
                 f"cannot create a file here: {exc.strerror or exc}", file=path
             ) from None
-        self._temp = Path(temp)
+        self._temp = temp
         self._file: _WavFile | soundfile.SoundFile
         try:
             if fmt == "WAV":
@@ -171,7 +169,7 @@ class AudioWriter:
             else:
                 os.close(handle)
                 self._file = soundfile.SoundFile(
-                    temp,
+                    str(temp),
                     "w",
                     samplerate=sample_rate,
                     channels=channels,

@@ -1,7 +1,8 @@
-"""The vectorized core: pure numpy/scipy on ``(frames, channels)`` arrays, no files, no JSON.
+"""The vectorized core: pure numpy on ``(frames, channels)`` arrays, no files, no JSON.
 
 Every feature comes as a whole-array function and as a streaming accumulator (``update(block)``
-then ``result()``) that gives the identical result for any block size.
+then ``result()``) that gives the identical result for any block size (the numerical
+guarantees are listed in the README, "Numerical guarantees").
 
 ==================  ========================  =================================================
 function            accumulator               result
