@@ -3,20 +3,28 @@
 For each ``recordOperation`` and its downloaded audio:
 
 1. the completion reason, from ``completionReason`` or ``resultInfo.subcode``;
-2. the stop tone: a DTMF key that ends within :data:`STOP_TONE_TAIL_S` of the clip's end, with no
-   speech after it. It is compared with the reason (``stopToneDetected``, subcode 8514);
-3. speech, found before the stop tone only (a key press is loud and is not speech);
-4. the clean clip: from the first speech start to the last speech end, each widened by
-   :data:`CLEAN_PAD_S`, so the silence and the stop tone are gone;
-5. a verdict:
+2. the DTMF keys, anywhere in the clip. Each key, widened by :data:`KEY_GUARD_S` on both sides
+   for its onset and decay, is kept out of everything below: a key press is loud but not speech;
+3. the stop tone: the last key, when it ends within :data:`STOP_TONE_TAIL_S` of the clip's end with
+   no speech after it. It is compared with the reason (``stopToneDetected``, subcode 8514);
+4. speech: the keys are replaced by digital silence *before* speech is looked for, so they neither
+   start speech nor hold it on, nor raise the noise floor, and the edges of speech next to a key
+   are where the voice starts and stops. Speech joined across a key is then split around it;
+5. the clean clip: from the first speech start to the last speech end, each widened by
+   :data:`CLEAN_PAD_S`, so the silence and the stop tone are gone. Keys between speech parts are
+   replaced by digital silence in it (a clean clip never holds a key);
+6. a verdict:
    - ``failed`` when the operation failed or has no audio;
-   - ``empty`` when less than :data:`MIN_SPEECH_S` of speech was found;
-   - ``speech`` otherwise.
+   - ``speech`` when at least :data:`MIN_SPEECH_S` of speech was found;
+   - ``keys`` when less speech than that was found, but a key other than the stop tone was: the
+     caller answered with keys only (they are in the report's ``keys``);
+   - ``empty`` otherwise (silence, noise, or the stop tone alone).
 
-    audio    |  silence  | speech ... speech |  | # |
-    speech               [=================)
-    clean              [=====================)          pads of CLEAN_PAD_S
-    stop tone                                   [===)   ends within STOP_TONE_TAIL_S of the end
+    audio    |  silence  |speech|  5  |speech|  |  #  |
+    keys                        [======)        [======)  each widened by KEY_GUARD_S
+    speech                [====)       [====)
+    clean                [===================)  pads of CLEAN_PAD_S; the 5 silenced
+    stop tone                                    [====)  ends within STOP_TONE_TAIL_S of the end
 
 The access token never leaves :class:`~callrec.models.RecordOperation`'s ``SecretStr``: nothing
 here reads it, and the recording location is reported without its query string.
@@ -37,8 +45,9 @@ from . import __version__
 from .atomic import clear_partials, write_text
 from .audio.reader import open_audio
 from .audio.writer import write_audio
-from .dsp.activity import speech_activity
+from .dsp.activity import SpeechDetector, speech_activity
 from .dsp.dtmf import detect_dtmf
+from .dsp.intervals import close_gaps, drop_short, pad
 from .dsp.levels import levels
 from .dsp.loudness import loudness
 from .errors import CallrecError, MediaError, UsageError
@@ -46,9 +55,11 @@ from .models.graph import CompletionReason, OperationStatus, RecordOperation
 from .models.loading import classify_json, parse_notifications, read_json
 from .naming import safe_name
 from .report import StrictModel
+from .timebase import to_samples
 
 __all__ = [
     "CLEAN_PAD_S",
+    "KEY_GUARD_S",
     "MIN_SPEECH_S",
     "RESPONSE_SCHEMA_VERSION",
     "STOP_TONE_TAIL_S",
@@ -66,9 +77,18 @@ STOP_TONE_TAIL_S = 1.0
 CLEAN_PAD_S = 0.02
 """Kept before the first and after the last speech in the clean clip."""
 MIN_SPEECH_S = 0.2
-"""Less speech than this in total is an ``empty`` answer."""
+"""Less speech than this in total is not a spoken answer (``keys`` or ``empty``)."""
+KEY_GUARD_S = 0.03
+"""Kept out of speech on both sides of a key: the key detector's 25.6 ms frames place a key's
+edges within about 10 ms, and a key's own onset and decay must not become slivers of speech."""
 
-Verdict = Literal["speech", "empty", "failed"]
+Verdict = Literal["speech", "keys", "empty", "failed"]
+
+
+class Key(StrictModel):
+    key: str = Field(description="0-9, *, #, A-D.")
+    start_s: float
+    end_s: float
 
 
 class StopTone(StrictModel):
@@ -84,6 +104,11 @@ class CleanClip(StrictModel):
     file: str | None = Field(description="The clean clip, relative to response.json's folder.")
     start_s: float = Field(description="Where the clean clip starts in the downloaded audio.")
     end_s: float
+    silenced: list[tuple[float, float]] = Field(
+        default_factory=list,
+        description="Spans of the downloaded audio inside the clip that hold a key (with its "
+        "guard): digital silence in the clip.",
+    )
 
 
 class ResponseReport(StrictModel):
@@ -102,6 +127,11 @@ class ResponseReport(StrictModel):
     audio_file: str | None
     sample_rate: int | None
     duration_s: float | None
+    keys: list[Key] = Field(
+        default_factory=list,
+        description="Every DTMF key found, in time order, the stop tone included; none of it is "
+        "speech.",
+    )
     stop_tone: StopTone | None
     clean: CleanClip | None
     speech_s: float
@@ -163,6 +193,7 @@ def _base(op: RecordOperation) -> dict[str, Any]:
             "min_speech_s": MIN_SPEECH_S,
             "stop_tone_tail_s": STOP_TONE_TAIL_S,
             "clean_pad_s": CLEAN_PAD_S,
+            "key_guard_s": KEY_GUARD_S,
         },
     }
 
@@ -173,6 +204,7 @@ def _failed(op: RecordOperation, why: str, error: CallrecError | None = None) ->
         audio_file=str(error.file) if error is not None and error.file else None,
         sample_rate=None,
         duration_s=None,
+        keys=[],
         stop_tone=None,
         clean=None,
         speech_s=0.0,
@@ -249,54 +281,89 @@ def _judge(op: RecordOperation, samples: np.ndarray, rate: int, name: str | None
     n = len(mono)
     warnings: list[str] = []
     tones = detect_dtmf(mono, rate)[0]
+    guarded = pad(tones.intervals, to_samples(KEY_GUARD_S, rate), n)
+    found = _speech(mono, rate, guarded)
+    keys = [
+        Key(key=k, start_s=round(a / rate, 3), end_s=round(b / rate, 3))
+        for k, (a, b) in zip(tones.keys, tones.intervals.tolist(), strict=True)
+    ]
     reason = _reason(op)
     said_stop_tone = reason == CompletionReason.STOP_TONE_DETECTED.value
     stop: StopTone | None = None
-    speech_end_limit = n
-    if len(tones.keys) and n - int(tones.intervals[-1, 1]) <= round(STOP_TONE_TAIL_S * rate):
+    near_end = spoken_after = False
+    if keys:
         start, end = (int(v) for v in tones.intervals[-1])
+        near_end = n - end <= to_samples(STOP_TONE_TAIL_S, rate)
+        spoken_after = len(found) > 0 and int(found[-1, 1]) > start
+    if near_end and not spoken_after:
         stop = StopTone(
-            key=tones.keys[-1],
-            start_s=round(start / rate, 3),
-            end_s=round(end / rate, 3),
+            key=keys[-1].key,
+            start_s=keys[-1].start_s,
+            end_s=keys[-1].end_s,
             matches_reason=said_stop_tone,
         )
-        speech_end_limit = start
         if not said_stop_tone:
             warnings.append(
-                f"the clip ends with the key {tones.keys[-1]!r} but the completion reason is "
+                f"the clip ends with the key {keys[-1].key!r} but the completion reason is "
                 f"{reason or 'not given'}"
             )
     elif said_stop_tone:
-        warnings.append("the completion reason is stopToneDetected but no key was found at the end")
-    found = speech_activity(mono[:speech_end_limit], rate).intervals[0]
+        warnings.append(
+            f"the completion reason is stopToneDetected but speech follows the last key "
+            f"{keys[-1].key!r}"
+            if near_end
+            else "the completion reason is stopToneDetected but no key was found at the end"
+        )
+    # The stop tone ends the recording; it is not part of the answer.
+    answer_keys = tones.keys[:-1] if stop is not None else tones.keys
     speech_samples = int((found[:, 1] - found[:, 0]).sum())
+    speech_s = speech_samples / rate
     segments = [(round(a / rate, 3), round(b / rate, 3)) for a, b in found.tolist()]
     clean = None
     clip: np.ndarray | None = None
     peak = rms = lufs = float("-inf")
-    if speech_samples >= round(MIN_SPEECH_S * rate):
-        pad = round(CLEAN_PAD_S * rate)
-        lo, hi = max(0, int(found[0, 0]) - pad), min(speech_end_limit, int(found[-1, 1]) + pad)
-        clip = samples[lo:hi]
-        clean = CleanClip(file=None, start_s=round(lo / rate, 3), end_s=round(hi / rate, 3))
+    verdict: Verdict
+    if speech_samples >= to_samples(MIN_SPEECH_S, rate):
+        margin = to_samples(CLEAN_PAD_S, rate)
+        lo, hi = max(0, int(found[0, 0]) - margin), min(n, int(found[-1, 1]) + margin)
+        clip = samples[lo:hi].copy()
+        # Speech never lies inside a guarded key, so silencing one removes no speech.
+        inside = np.clip(guarded, lo, hi)
+        inside = inside[inside[:, 1] > inside[:, 0]]
+        for a, b in inside.tolist():  # one per key
+            clip[a - lo : b - lo] = 0
+        clean = CleanClip(
+            file=None,
+            start_s=round(lo / rate, 3),
+            end_s=round(hi / rate, 3),
+            silenced=[(round(a / rate, 3), round(b / rate, 3)) for a, b in inside.tolist()],
+        )
         speech = np.concatenate([mono[a:b] for a, b in found.tolist()])
         measured = levels(speech, rate)
         peak, rms = float(measured.peak_dbfs[0]), float(measured.rms_dbfs[0])
         lufs = float(loudness(speech, rate).integrated_lufs[0])
-        verdict: Verdict = "speech"
-        why = f"{speech_samples / rate:.2f} s of speech"
+        verdict = "speech"
+        why = f"{speech_s:.2f} s of speech"
+        if answer_keys:
+            why += f"; the keys {' '.join(answer_keys)} are not counted"
+    elif answer_keys:
+        verdict = "keys"
+        why = (
+            f"the keys {' '.join(answer_keys)} and {speech_s:.2f} s of speech, under the "
+            f"{MIN_SPEECH_S} s that makes a spoken answer"
+        )
     else:
         verdict = "empty"
-        why = f"{speech_samples / rate:.2f} s of speech, under the {MIN_SPEECH_S} s that makes an answer"
+        why = f"{speech_s:.2f} s of speech, under the {MIN_SPEECH_S} s that makes an answer"
     report = ResponseReport(
         **_base(op),
         audio_file=name,
         sample_rate=rate,
         duration_s=round(n / rate, 3),
+        keys=keys,
         stop_tone=stop,
         clean=clean,
-        speech_s=round(speech_samples / rate, 3),
+        speech_s=round(speech_s, 3),
         speech_segments=segments,
         peak_dbfs=_round(peak),
         rms_dbfs=_round(rms),
@@ -306,6 +373,61 @@ def _judge(op: RecordOperation, samples: np.ndarray, rate: int, name: str | None
         warnings=warnings,
     )
     return ResponseResult(report, clip)
+
+
+def _speech(mono: np.ndarray, rate: int, keys: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` speech intervals of a mono clip, none of them inside ``keys``.
+
+    The keys are silenced before speech is looked for: found afterwards and subtracted, a key
+    would hold speech on through the hysteresis and bridge the pauses beside it, so the speech
+    next to it would end where the key's guard starts, not where the voice stops. For the same
+    reason the detector's own joining of short pauses is redone here, never across a key.
+    Without keys this is exactly :func:`speech_activity` with its defaults.
+    """
+    defaults = SpeechDetector(rate)
+    masked = mono.copy()  # the caller's samples are never written to
+    for a, b in keys.tolist():  # one per key
+        masked[a:b] = 0
+    runs = speech_activity(masked, rate, min_speech_s=0.0, min_silence_s=0.0).intervals[0]
+    runs = _bridge(_subtract(runs, keys), defaults.min_silence, keys)
+    return drop_short(runs, defaults.min_speech)
+
+
+def _bridge(intervals: np.ndarray, min_gap: int, keys: np.ndarray) -> np.ndarray:
+    """:func:`~callrec.dsp.intervals.close_gaps`, except that a gap holding a key is kept."""
+    if len(intervals) < 2:
+        return intervals
+    gap_lo, gap_hi = intervals[:-1, 1], intervals[1:, 0]
+    starts = keys[:, 0]
+    holds_key = np.searchsorted(starts, gap_hi) > np.searchsorted(starts, gap_lo)
+    keep_gap = (gap_hi - gap_lo >= max(min_gap, 1)) | holds_key
+    first = intervals[np.concatenate([[True], keep_gap]), 0]
+    last = intervals[np.concatenate([keep_gap, [True]]), 1]
+    return np.stack([first, last], axis=1)
+
+
+def _subtract(intervals: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    """``intervals`` without ``holes``: both sorted, non-overlapping ``(n, 2)`` half-open.
+
+    ::
+
+        intervals   [==========)    [=====)
+        holes            [==)          [=======)
+        result      [====)  [==)    [==)
+    """
+    if not len(intervals) or not len(holes):
+        return intervals
+    points = np.unique(np.concatenate([intervals.ravel(), holes.ravel()]))
+    lo, hi = points[:-1], points[1:]
+    keep = _covered(intervals, lo) & ~_covered(holes, lo)
+    return close_gaps(np.stack([lo[keep], hi[keep]], axis=1), 1)
+
+
+def _covered(intervals: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Whether each position lies inside one of the sorted, non-overlapping ``intervals``."""
+    row = np.searchsorted(intervals[:, 0], positions, side="right") - 1
+    inside: np.ndarray = (row >= 0) & (positions < intervals[np.maximum(row, 0), 1])
+    return inside
 
 
 def _operation(operation: RecordOperation | dict[str, Any] | str) -> RecordOperation:
