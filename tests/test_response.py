@@ -299,6 +299,10 @@ def test_api_takes_json_text_and_a_file(tmp_path: Path) -> None:
     report = analyze_response(json.dumps({"value": [notification()]}), tmp_path / "a.wav").report
     assert report.sample_rate == 8000 and report.verdict == "speech"
     assert report.recording_location == "https://file.location/17e3b46c"  # no query string
+    assert (
+        report.resource_url
+        == "/communications/calls/57DA/operations/0fe0623f-d628-42ed-b4bd-8ac290072cc5"
+    )
     with pytest.raises(MediaError):
         analyze_response(notification(), tmp_path / "missing.wav")
 
@@ -392,3 +396,111 @@ def test_completion_reason_field_wins_over_the_subcode() -> None:
     assert report.warnings == [
         "the completion reason is stopToneDetected but no key was found at the end"
     ]
+
+
+def without_id(
+    location: str, *, subcode: int = 8514, url: str | None = None, resource: str | None = None
+) -> dict[str, Any]:
+    """A notification whose recordOperation has no id: identified by resourceUrl, or by the
+    older form's ``resource`` (and ``@odata.id``), or by nothing."""
+    payload = notification(location=location, subcode=subcode)
+    del payload["resourceData"]["id"], payload["resourceUrl"]
+    if url is not None:
+        payload["resourceUrl"] = url
+    if resource is not None:
+        payload["resource"] = resource
+        payload["resourceData"]["@odata.id"] = resource
+    return payload
+
+
+def run(folder: Path, out: Path) -> dict[str, dict[str, Any]]:
+    """``callrec response`` over a folder: the reports by file name."""
+    assert cli.main(["response", str(folder), "--out", str(out)]) == 0
+    return {p.name: json.loads(p.read_text()) for p in sorted(out.glob("*.response.json"))}
+
+
+def answer_and_silence(folder: Path, *names: str) -> None:
+    x, _, _ = clip(16000, tail=dtmf_tone("#", 0.2, 16000, level_dbfs=-12.0))
+    soundfile.write(folder / f"{names[0]}.wav", x, 16000, subtype="PCM_16")
+    for name in names[1:]:
+        soundfile.write(folder / f"{name}.wav", np.zeros(16000, np.int16), 16000)
+
+
+def test_operations_without_an_id_each_get_their_own_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    new = without_id("https://x/aaa", url="/communications/calls/C1/operations/OP1")
+    old = without_id("https://x/bbb", subcode=8509, resource="/app/calls/C2/operations/OP2")
+    bare = without_id("https://x/ccc?sig=secret-sas", subcode=8509)["resourceData"]
+    (folder / "n.json").write_text(json.dumps({"value": [new, old]}))
+    (folder / "bare.json").write_text(json.dumps(bare))  # a recordOperation, nothing else
+    answer_and_silence(folder, "aaa", "bbb", "ccc")
+    reports = run(folder, tmp_path / "out")
+    capsys.readouterr()
+    # Before, all three were written as n.response.json (or bare.response.json), each
+    # over the last, with the first one's clean clip left beside an empty answer's report.
+    assert sorted(reports) == ["OP1.response.json", "OP2.response.json", "ccc.response.json"]
+    assert reports["OP1.response.json"]["resource_url"] == "/communications/calls/C1/operations/OP1"
+    assert reports["OP2.response.json"]["resource_url"] == "/app/calls/C2/operations/OP2"
+    assert reports["ccc.response.json"]["recording_location"] == "https://x/ccc"
+    assert [r["verdict"] for r in reports.values()] == ["speech", "empty", "empty"]
+    assert reports["OP1.response.json"]["clean"]["file"] == "OP1.clean.wav"
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.wav")) == ["OP1.clean.wav"]
+    assert "secret-sas" not in all_text(tmp_path / "out")
+
+
+def test_operations_whose_names_would_clash_get_distinct_stable_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    one = without_id("https://x/aaa", url="/communications/calls/A/operations/op")
+    two = without_id("https://x/bbb", subcode=8509, url="/communications/calls/B/operations/OP")
+    dots = without_id("https://x/bbb", subcode=8509, url="/communications/calls/C/operations/..")
+    first = notification("same-id", location="https://x/bbb", subcode=8509)
+    second = notification("same-id", location="https://x/bbb", subcode=8510)
+    repeated = notification("4b9d", location="https://x/bbb", subcode=8509)
+    (folder / "a.json").write_text(json.dumps({"value": [one, two, dots, first, repeated]}))
+    # Delivered again: the same operation; and one id whose two notifications disagree.
+    (folder / "b.json").write_text(json.dumps({"value": [second, repeated]}))
+    answer_and_silence(folder, "aaa", "bbb")
+    reports = run(folder, tmp_path / "out")
+    capsys.readouterr()
+    assert len(reports) == 6  # seven notifications, one of them a copy
+    by_source = {
+        (r["operation_id"] or r["resource_url"], r["subcode"]): n for n, r in reports.items()
+    }
+    names = list(by_source.values())
+    assert len({n.casefold() for n in names}) == len(names)
+    assert by_source[("4b9d", 8509)] == "4b9d.response.json"  # no clash, no hash
+    url_a, url_b = "/communications/calls/A/operations/op", "/communications/calls/B/operations/OP"
+    assert by_source[(url_a, 8514)].startswith("op~")
+    assert by_source[(url_b, 8509)].startswith("OP~")
+    assert by_source[("same-id", 8509)].startswith("same-id~")
+    assert by_source[("same-id", 8510)].startswith("same-id~")
+    assert by_source[("/communications/calls/C/operations/..", 8509)] == "%2E..response.json"
+    clip_name = reports[by_source[(url_a, 8514)]]["clean"]["file"]
+    assert clip_name == by_source[(url_a, 8514)].replace(".response.json", ".clean.wav")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".wav") == [clip_name]
+    # The same inputs give the same names, whichever order they are found in.
+    (folder / "b.json").rename(folder / "0.json")
+    assert sorted(run(folder, tmp_path / "again")) == sorted(reports)
+
+
+def test_a_rerun_without_a_clean_clip_removes_the_old_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "n.json").write_text(json.dumps(notification(location="https://x/aaa")))
+    answer_and_silence(folder, "aaa")
+    name = "0fe0623f-d628-42ed-b4bd-8ac290072cc5"
+    assert run(folder, out)[f"{name}.response.json"]["clean"]["file"] == f"{name}.clean.wav"
+    # The download is replaced by silence (a re-download, a fixed pairing): no answer now.
+    soundfile.write(folder / "aaa.wav", np.zeros(16000, np.int16), 16000)
+    report = run(folder, out)[f"{name}.response.json"]
+    capsys.readouterr()
+    assert report["verdict"] == "empty" and report["clean"] is None
+    assert not (out / f"{name}.clean.wav").exists()

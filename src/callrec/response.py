@@ -26,13 +26,18 @@ For each ``recordOperation`` and its downloaded audio:
     clean                [===================)  pads of CLEAN_PAD_S; the 5 silenced
     stop tone                                    [====)  ends within STOP_TONE_TAIL_S of the end
 
+Outputs are named after the operation: its id, else the last segment of its resource path (see
+:func:`find_responses`), so operations without an id never share a name or overwrite each other.
+
 The access token never leaves :class:`~callrec.models.RecordOperation`'s ``SecretStr``: nothing
 here reads it, and the recording location is reported without its query string.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +56,7 @@ from .dsp.intervals import close_gaps, drop_short, pad
 from .dsp.levels import levels
 from .dsp.loudness import loudness
 from .errors import CallrecError, MediaError, UsageError
-from .models.graph import CompletionReason, OperationStatus, RecordOperation
+from .models.graph import CommsNotification, CompletionReason, OperationStatus, RecordOperation
 from .models.loading import classify_json, parse_notifications, read_json
 from .naming import safe_name
 from .report import StrictModel
@@ -117,6 +122,11 @@ class ResponseReport(StrictModel):
     schema_version: Literal[1] = 1
     callrec_version: str = __version__
     operation_id: str | None
+    resource_url: str | None = Field(
+        default=None,
+        description="The operation's resourceUrl (older payloads: resource, or the operation's "
+        "@odata.id): what identifies an operation without an id.",
+    )
     client_context: str | None
     status: str | None
     code: int | None
@@ -176,10 +186,23 @@ def _round(value: float) -> float | None:
     return round(float(value), 3) if np.isfinite(value) else None
 
 
-def _base(op: RecordOperation) -> dict[str, Any]:
+def _resource_url(op: RecordOperation, notification: CommsNotification | None) -> str | None:
+    """The operation's resource path: the notification's ``resourceUrl``, the older
+    ``resource``, or the operation's own ``@odata.id``."""
+    candidates: list[str | None] = [op.odata_id]
+    if notification is not None:
+        candidates[:0] = [notification.resource_url, notification.resource]
+    for value in candidates:
+        if value and value.strip():
+            return value.split("?", 1)[0]
+    return None
+
+
+def _base(op: RecordOperation, resource_url: str | None) -> dict[str, Any]:
     info = op.result_info
     return {
         "operation_id": op.id,
+        "resource_url": resource_url,
         "client_context": op.client_context,
         "status": _status(op),
         "code": info.code if info else None,
@@ -198,9 +221,11 @@ def _base(op: RecordOperation) -> dict[str, Any]:
     }
 
 
-def _failed(op: RecordOperation, why: str, error: CallrecError | None = None) -> ResponseResult:
+def _failed(
+    op: RecordOperation, resource_url: str | None, why: str, error: CallrecError | None = None
+) -> ResponseResult:
     report = ResponseReport(
-        **_base(op),
+        **_base(op, resource_url),
         audio_file=str(error.file) if error is not None and error.file else None,
         sample_rate=None,
         duration_s=None,
@@ -253,11 +278,22 @@ def analyze_response(
     UsageError
         An array without ``sample_rate``, or a payload without exactly one record operation.
     """
-    op = _operation(operation)
+    op, resource_url = _operation(operation)
+    return _analyze(op, resource_url, audio, sample_rate)
+
+
+def _analyze(
+    op: RecordOperation,
+    resource_url: str | None,
+    audio: str | Path | np.ndarray | None,
+    sample_rate: int | None,
+) -> ResponseResult:
     if _status(op) == OperationStatus.FAILED.value:
-        return _failed(op, f"the operation failed ({_reason(op) or 'no reason given'})")
+        return _failed(
+            op, resource_url, f"the operation failed ({_reason(op) or 'no reason given'})"
+        )
     if audio is None:
-        return _failed(op, "no audio was given for a completed operation")
+        return _failed(op, resource_url, "no audio was given for a completed operation")
     if isinstance(audio, np.ndarray):
         if sample_rate is None:
             raise UsageError("sample_rate is needed when the audio is an array")
@@ -266,7 +302,7 @@ def analyze_response(
             samples = samples[:, np.newaxis]
     else:
         samples, rate, name = _read(audio)
-    return _judge(op, samples, rate, name)
+    return _judge(op, resource_url, samples, rate, name)
 
 
 def _mono(samples: np.ndarray) -> np.ndarray:
@@ -276,7 +312,9 @@ def _mono(samples: np.ndarray) -> np.ndarray:
     return mixed
 
 
-def _judge(op: RecordOperation, samples: np.ndarray, rate: int, name: str | None) -> ResponseResult:
+def _judge(
+    op: RecordOperation, resource_url: str | None, samples: np.ndarray, rate: int, name: str | None
+) -> ResponseResult:
     mono = _mono(samples)
     n = len(mono)
     warnings: list[str] = []
@@ -356,7 +394,7 @@ def _judge(op: RecordOperation, samples: np.ndarray, rate: int, name: str | None
         verdict = "empty"
         why = f"{speech_s:.2f} s of speech, under the {MIN_SPEECH_S} s that makes an answer"
     report = ResponseReport(
-        **_base(op),
+        **_base(op, resource_url),
         audio_file=name,
         sample_rate=rate,
         duration_s=round(n / rate, 3),
@@ -430,24 +468,35 @@ def _covered(intervals: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return inside
 
 
-def _operation(operation: RecordOperation | dict[str, Any] | str) -> RecordOperation:
+def _operation(
+    operation: RecordOperation | dict[str, Any] | str,
+) -> tuple[RecordOperation, str | None]:
     if isinstance(operation, RecordOperation):
-        return operation
+        return operation, _resource_url(operation, None)
     data = json.loads(operation) if isinstance(operation, str) else operation
-    found = parse_notifications(data).record_operations
+    found = [n for n in parse_notifications(data).value if n.record_operation is not None]
     if len(found) != 1:
         raise UsageError(f"expected one recordOperation in the payload, found {len(found)}")
-    return found[0]
+    op = found[0].record_operation
+    assert op is not None
+    return op, _resource_url(op, found[0])
 
 
 @dataclass(frozen=True)
 class FoundResponse:
-    """A record operation, the file it came from, and its audio when one was found."""
+    """A record operation, the file it came from, and its audio when one was found.
+
+    ``resource_url`` is the notification's (see :class:`ResponseReport`); ``name`` is what
+    :func:`find_responses` chose for the operation's output files, distinct from every other
+    operation's in the same run.
+    """
 
     operation: RecordOperation
     notification_file: Path | None
     audio: Path | None
     problem: CallrecError | None = None
+    resource_url: str | None = None
+    name: str | None = None
 
 
 _AUDIO_SUFFIXES = frozenset({"", ".wav", ".mp3", ".flac", ".ogg", ".mp4", ".m4a", ".bin"})
@@ -459,7 +508,11 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
     A folder is searched (not recursively into other folders' pairs: any depth, each audio file
     paired once). Audio is matched by the operation id or by the last path segment of
     ``recordingLocation`` (file name or stem, case-insensitive). A notification file plus one
-    audio file pairs them directly. Unreadable JSON files are returned as errors.
+    audio file pairs them directly. Unreadable JSON files are returned as errors. The same
+    operation found twice (a notification delivered or saved twice) is kept once.
+
+    Each operation gets an output name (see :func:`_output_names`) that no other operation of
+    this call shares, even ignoring case.
     """
     given = [Path(p) for p in paths]
     files: list[Path] = []
@@ -467,7 +520,8 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
         if not item.exists():
             raise UsageError(f"{item}: no such file or folder")
         files += sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item]
-    notifications: list[tuple[Path, RecordOperation]] = []
+    notifications: list[tuple[Path, int, RecordOperation, str | None]] = []
+    seen: set[tuple[str | None, str]] = set()
     audio: list[Path] = []
     errors: list[CallrecError] = []
     for path in files:
@@ -479,64 +533,124 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
             try:
                 data = read_json(path)
                 if classify_json(data) == "graph_notification":
-                    notifications += [
-                        (path, op) for op in parse_notifications(data, file=path).record_operations
-                    ]
+                    parsed = parse_notifications(data, file=path).value
+                    for index, notification in enumerate(parsed):
+                        op = notification.record_operation
+                        if op is None:
+                            continue
+                        resource_url = _resource_url(op, notification)
+                        # The token is masked in the dump, so a re-sent copy with a fresh
+                        # token is the same operation too.
+                        same = (resource_url, op.model_dump_json(by_alias=True))
+                        if same not in seen:
+                            seen.add(same)
+                            notifications.append((path, index, op, resource_url))
             except CallrecError as exc:
                 errors.append(exc)
         elif path.suffix.lower() in _AUDIO_SUFFIXES and not path.name.endswith(".clean.wav"):
             audio.append(path)
     explicit = len(notifications) == 1 and len(audio) == 1 and all(p.is_file() for p in given)
+    names = _output_names([(op, url, path, index) for path, index, op, url in notifications])
     found: list[FoundResponse] = []
-    for path, op in notifications:
+    for (path, _, op, url), name in zip(notifications, names, strict=True):
         if explicit:
-            found.append(FoundResponse(op, path, audio[0]))
+            found.append(FoundResponse(op, path, audio[0], resource_url=url, name=name))
             continue
-        names = {n.lower() for n in (op.id, op.recording_name) if n}
-        matches = [a for a in audio if a.name.lower() in names or a.stem.lower() in names]
-        if len(matches) == 1:
-            found.append(FoundResponse(op, path, matches[0]))
-        elif len(matches) > 1:
+        wanted = {n.lower() for n in (op.id, op.recording_name) if n}
+        matches = [a for a in audio if a.name.lower() in wanted or a.stem.lower() in wanted]
+        problem: CallrecError | None = None
+        if len(matches) > 1:
             listed = ", ".join(str(m) for m in matches)
-            found.append(
-                FoundResponse(
-                    op, path, None, MediaError(f"several audio files match: {listed}", file=path)
-                )
-            )
-        else:
-            found.append(FoundResponse(op, path, None))
+            problem = MediaError(f"several audio files match: {listed}", file=path)
+        paired = matches[0] if len(matches) == 1 else None
+        found.append(FoundResponse(op, path, paired, problem, resource_url=url, name=name))
     return found, errors
 
 
+def _own_name(
+    op: RecordOperation, resource_url: str | None, file: Path | None, index: int = 0
+) -> tuple[str, str]:
+    """An operation's output name when nothing else shares it, and the string behind it.
+
+    The id; else the last segment of its resource path (``.../operations/<this>``); else of its
+    recording location; else the notification file's name. Always through :func:`safe_name`:
+    these strings come from files and never become paths as they are.
+    """
+    if op.id:
+        return safe_name(op.id), op.id
+    if resource_url:
+        return safe_name(resource_url.rstrip("/").rsplit("/", 1)[-1] or resource_url), resource_url
+    if op.recording_name:
+        return safe_name(op.recording_name), op.recording_name
+    stem = file.stem if file is not None else "response"
+    return safe_name(stem), f"{file}#{index}"
+
+
+def _output_names(
+    operations: list[tuple[RecordOperation, str | None, Path | None, int]],
+) -> list[str]:
+    """Output names for the operations of one run: their own names, except where two of them
+    would share one (even ignoring case: case-insensitive disks). Each of those gets ``~`` and a
+    short hash of the string behind its name, or, when that string is shared too (one id, two
+    different notifications), of the string and the whole operation. Every member of a clash is
+    renamed, so no name depends on the order the operations were found in."""
+    own = [_own_name(*item) for item in operations]
+    groups: dict[str, list[int]] = {}
+    for i, (name, _) in enumerate(own):
+        groups.setdefault(name.casefold(), []).append(i)
+    names = [name for name, _ in own]
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        sources = Counter(own[i][1] for i in members)
+        for i in members:
+            name, source = own[i]
+            if sources[source] > 1:  # find_responses keeps no two equal operations
+                source += "\n" + operations[i][0].model_dump_json(by_alias=True)
+            digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:8]
+            names[i] = f"{name}~{digest}"
+    return names
+
+
 def process_response(found: FoundResponse, out: str | Path) -> ResponseResult:
-    """Analyse one found response and write ``<id>.response.json`` (and ``<id>.clean.wav``)."""
+    """Analyse one found response and write ``<name>.response.json`` (and ``<name>.clean.wav``).
+
+    ``<name>`` is :attr:`FoundResponse.name`, else the operation's own name (its id, else the
+    last segment of its resource path). The report is written last, after the clean clip, or
+    after an earlier run's clean clip of the same name is removed when there is none now: a
+    report is never beside a clip that is not its own.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     clear_partials(out)
     op = found.operation
-    name = safe_name(
-        op.id or (found.notification_file.stem if found.notification_file else "response")
-    )
+    resource_url = found.resource_url or _resource_url(op, None)
+    name = found.name or _own_name(op, resource_url, found.notification_file)[0]
     failed = _status(op) == OperationStatus.FAILED.value
     if found.problem is not None and not failed:
-        result = _failed(op, "its audio could not be used", found.problem)
+        result = _failed(op, resource_url, "its audio could not be used", found.problem)
     elif found.audio is None and not failed:
         missing = MediaError(
             "no audio file named after the operation id or the recording location was found",
             file=found.notification_file,
         )
-        result = _failed(op, "its audio was not found", missing)
+        result = _failed(op, resource_url, "its audio was not found", missing)
     else:
         try:
-            result = analyze_response(op, None if failed else found.audio)
+            result = _analyze(op, resource_url, None if failed else found.audio, None)
         except MediaError as exc:
-            result = _failed(op, "its audio could not be read", exc)
+            result = _failed(op, resource_url, "its audio could not be read", exc)
+    report_path, clip_path = out / f"{name}.response.json", out / f"{name}.clean.wav"
+    # Gone first, so that a run stopped half-way leaves no report beside a clip of another run.
+    report_path.unlink(missing_ok=True)
     report = result.report
     if result.clean is not None and report.clean is not None:
-        write_audio(out / f"{name}.clean.wav", result.clean, report.sample_rate or 0)
+        write_audio(clip_path, result.clean, report.sample_rate or 0)
         report = report.model_copy(
-            update={"clean": report.clean.model_copy(update={"file": f"{name}.clean.wav"})}
+            update={"clean": report.clean.model_copy(update={"file": clip_path.name})}
         )
         result = ResponseResult(report, result.clean)
-    write_text(out / f"{name}.response.json", report.to_json())
+    else:
+        clip_path.unlink(missing_ok=True)
+    write_text(report_path, report.to_json())
     return result
