@@ -9,12 +9,15 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.signal import resample_poly
 
 from callrec import cli
+from callrec.dsp.intervals import close_gaps, mask_runs
 from callrec.errors import MediaError, UsageError
 from callrec.models.graph import SUBCODE_REASONS
-from callrec.response import analyze_response, find_responses, process_response
+from callrec.response import _bridge, _subtract, analyze_response, find_responses, process_response
 
 from .conftest import MEDIA, SAMPLES
 from .signals import dtmf_tone
@@ -97,6 +100,13 @@ def test_a_stop_tone_at_the_end_is_found_and_cut_off(rate: int) -> None:
         and report.stop_tone.key == "#"
         and report.stop_tone.matches_reason
     )
+    tone_start = len(x) / rate - 0.3
+    assert [k.key for k in report.keys] == ["#"]
+    assert abs(report.keys[0].start_s - tone_start) <= 0.015
+    assert (report.keys[0].start_s, report.keys[0].end_s) == (
+        report.stop_tone.start_s,
+        report.stop_tone.end_s,
+    )
     assert report.clean is not None and result.clean is not None
     assert abs(report.clean.end_s - end) <= 0.05
     assert abs(report.clean.start_s - start) <= 0.05
@@ -118,6 +128,141 @@ def test_a_key_in_the_middle_of_speech_does_not_cut_it() -> None:
     last_speech_end = (rate // 2 + len(speech) + len(key)) / rate + voiced_end
     assert abs(report.clean.end_s - last_speech_end) <= 0.05  # the second half is kept
     assert report.clean.start_s < 1.0
+    key_start = (rate // 2 + len(speech)) / rate
+    assert [k.key for k in report.keys] == ["5"]
+    assert abs(report.keys[0].start_s - key_start) <= 0.015
+    assert abs(report.keys[0].end_s - (key_start + 0.15)) <= 0.015
+    # Isolated by silence, the key was a segment of its own: now it is none.
+    assert all(b <= key_start or a >= key_start + 0.15 for a, b in report.speech_segments)
+
+
+def keyed_speech(rate: int, gap_s: float) -> tuple[np.ndarray, dict[str, float]]:
+    """The first espeak phrase, ``gap_s`` of its own trailing audio, a 0.2 s '5', ``gap_s`` of
+    lead-in and the rest of the clip; with the true times of the phrase edges and the key."""
+    audio, _ = soundfile.read(MEDIA / "speech-16k.wav", dtype="float64")
+    phrases = json.loads((MEDIA / "speech-16k.json").read_text())["phrases"]
+    native = 16000
+    gap = round(gap_s * native)
+    first = audio[: phrases[0]["voiced"][1] + gap]
+    rest = audio[phrases[1]["voiced"][0] - gap :]
+    key = dtmf_tone("5", 0.2, native, level_dbfs=-12.0)
+    lead = native // 2
+    x = np.concatenate([np.zeros(lead), first, key, rest, np.zeros(native)])
+    x += np.random.default_rng(3).normal(0, 10 ** (-65 / 20), len(x))
+    if rate != native:
+        x = resample_poly(x, rate, native)
+    key_start = (lead + len(first)) / native
+    truth = {
+        "first_start": (lead + phrases[0]["voiced"][0]) / native,
+        "first_end": (lead + phrases[0]["voiced"][1]) / native,
+        "key_start": key_start,
+        "key_end": key_start + 0.2,
+        "second_start": key_start + 0.2 + gap_s,
+    }
+    return np.round(x * 32767).astype(np.int16), truth
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_a_key_between_two_phrases_is_reported_and_kept_out_of_speech(rate: int) -> None:
+    # 50 ms from the voice on each side: the pause around the key (0.3 s) is one the speech
+    # detector bridges, so before keys were kept out the three made one segment.
+    samples, truth = keyed_speech(rate, 0.05)
+    given = samples.copy()
+    result = analyze_response(notification(subcode=8509), samples, sample_rate=rate)
+    report = result.report
+    np.testing.assert_array_equal(samples, given)  # the caller's array is not written to
+    assert [k.key for k in report.keys] == ["5"] and report.stop_tone is None
+    assert abs(report.keys[0].start_s - truth["key_start"]) <= 0.015
+    assert abs(report.keys[0].end_s - truth["key_end"]) <= 0.015
+    segments = report.speech_segments
+    before = [s for s in segments if s[1] <= truth["key_start"]]
+    after = [s for s in segments if s[0] >= truth["key_end"]]
+    assert len(before) + len(after) == len(segments)  # no speech overlaps the key
+    assert abs(before[0][0] - truth["first_start"]) <= 0.02
+    assert abs(before[-1][1] - truth["first_end"]) <= 0.02
+    assert abs(after[0][0] - truth["second_start"]) <= 0.02
+    assert report.speech_s == pytest.approx(sum(b - a for a, b in segments), abs=0.002)
+    assert report.verdict == "speech" and "5" in report.verdict_reason
+    # The clean clip spans both phrases, with the key (and only the key) silenced.
+    assert report.clean is not None and result.clean is not None
+    ((lo_s, hi_s),) = report.clean.silenced
+    assert lo_s <= truth["key_start"] and hi_s >= truth["key_end"]
+    assert before[-1][1] <= lo_s and hi_s <= after[0][0]
+    offset = round(report.clean.start_s * rate)
+    ms = rate // 1000  # the report's times are rounded to 1 ms
+    lo, hi = round(lo_s * rate) - offset, round(hi_s * rate) - offset
+    assert not result.clean[lo + ms : hi - ms].any()
+    np.testing.assert_array_equal(result.clean[: lo - ms, 0], samples[offset : offset + lo - ms])
+    tail = len(result.clean) - (hi + ms)
+    np.testing.assert_array_equal(
+        result.clean[hi + ms :, 0], samples[offset + hi + ms : offset + hi + ms + tail]
+    )
+    again = analyze_response(notification(subcode=8509), result.clean, sample_rate=rate).report
+    assert again.keys == []
+
+
+masks = st.lists(st.booleans(), min_size=1, max_size=60)
+
+
+@given(masks, masks, st.integers(0, 4))
+def test_speech_minus_keys_is_the_difference_of_the_masks(
+    speech: list[bool], keys: list[bool], min_gap: int
+) -> None:
+    n = min(len(speech), len(keys))
+    have, holes = np.array(speech[:n]), np.array(keys[:n])
+    (a,) = mask_runs(have[:, np.newaxis])
+    (b,) = mask_runs(holes[:, np.newaxis])
+    (want,) = mask_runs((have & ~holes)[:, np.newaxis])
+    np.testing.assert_array_equal(_subtract(a, b).reshape(-1, 2), want)
+    # Without keys, joining pauses is the detector's own.
+    np.testing.assert_array_equal(_bridge(a, min_gap, b[:0]), close_gaps(a, min_gap))
+    # A pause that holds a key is never joined, however short.
+    joined = _bridge(_subtract(a, b), min_gap, b)
+    assert not any((holes[x:y]).any() for x, y in joined.tolist())
+
+
+def test_keys_only_is_not_speech() -> None:
+    # The issue's clip: a '1' key of 0.3 s, then the '#' stop tone, and silence.
+    rate = 16000
+    x = np.concatenate(
+        [
+            np.zeros(rate),
+            dtmf_tone("1", 0.3, rate, level_dbfs=-12.0),
+            np.zeros(rate),
+            dtmf_tone("#", 0.2, rate, level_dbfs=-12.0),
+            np.zeros(round(0.1 * rate)),
+        ]
+    )
+    x += np.random.default_rng(4).normal(0, 10 ** (-65 / 20), len(x))
+    samples = np.round(x * 32767).astype(np.int16)
+    result = analyze_response(notification(), samples, sample_rate=rate)
+    report = result.report
+    assert report.verdict == "keys" and "1" in report.verdict_reason
+    assert report.speech_s == 0.0 and report.speech_segments == []
+    assert report.clean is None and result.clean is None and report.peak_dbfs is None
+    assert [(k.key, k.start_s) for k in report.keys] == [("1", 1.0), ("#", 2.3)]
+    assert abs(report.keys[0].end_s - 1.3) <= 0.015
+    assert report.stop_tone is not None and report.stop_tone.key == "#"
+    assert report.stop_tone.matches_reason and report.warnings == []
+    # The stop tone alone ends the recording without an answer: empty, not keys.
+    alone = analyze_response(notification(), samples[round(1.5 * rate) :], sample_rate=rate)
+    assert alone.report.verdict == "empty" and [k.key for k in alone.report.keys] == ["#"]
+
+
+def test_speech_after_the_last_key_makes_it_no_stop_tone() -> None:
+    rate = 16000
+    speech, _ = espeak(rate)
+    answer = speech[round(7.8 * rate) :]  # "No.", about 0.4 s of voice
+    x = np.concatenate(
+        [np.zeros(rate // 2), dtmf_tone("9", 0.2, rate, level_dbfs=-12.0), answer[: rate // 2]]
+    )
+    samples = np.round(x * 32767).astype(np.int16)
+    report = analyze_response(notification(), samples, sample_rate=rate).report
+    assert report.stop_tone is None and [k.key for k in report.keys] == ["9"]
+    assert report.verdict == "speech" and report.speech_segments[0][0] >= 0.7
+    assert report.warnings == [
+        "the completion reason is stopToneDetected but speech follows the last key '9'"
+    ]
 
 
 def test_a_stop_tone_the_reason_does_not_mention_is_still_cut_with_a_warning() -> None:
@@ -154,6 +299,10 @@ def test_api_takes_json_text_and_a_file(tmp_path: Path) -> None:
     report = analyze_response(json.dumps({"value": [notification()]}), tmp_path / "a.wav").report
     assert report.sample_rate == 8000 and report.verdict == "speech"
     assert report.recording_location == "https://file.location/17e3b46c"  # no query string
+    assert (
+        report.resource_url
+        == "/communications/calls/57DA/operations/0fe0623f-d628-42ed-b4bd-8ac290072cc5"
+    )
     with pytest.raises(MediaError):
         analyze_response(notification(), tmp_path / "missing.wav")
 
@@ -173,6 +322,18 @@ def test_the_sample_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         document = json.loads(path.read_text())
         verdicts[document["subcode"]] = document
     assert verdicts[8514]["verdict"] == "speech" and verdicts[8514]["stop_tone"]["key"] == "#"
+    # The figures from before keys were kept out of speech: a stop tone after silence changes
+    # nothing but the new fields.
+    answer = verdicts[8514]
+    assert answer["speech_s"] == 2.16 and answer["speech_segments"] == [[1.2, 3.36]]
+    assert answer["keys"] == [{"key": "#", "start_s": 4.04, "end_s": 4.226}]
+    assert answer["clean"] == {
+        "file": answer["clean"]["file"],
+        "start_s": 1.18,
+        "end_s": 3.38,
+        "silenced": [],
+    }
+    assert answer["schema_version"] == 1 and verdicts[8509]["keys"] == []
     assert verdicts[8509]["verdict"] == "empty"
     assert verdicts[8508]["verdict"] == "failed" and verdicts[8508]["error"] is None
     clean = tmp_path / verdicts[8514]["clean"]["file"]
@@ -235,3 +396,111 @@ def test_completion_reason_field_wins_over_the_subcode() -> None:
     assert report.warnings == [
         "the completion reason is stopToneDetected but no key was found at the end"
     ]
+
+
+def without_id(
+    location: str, *, subcode: int = 8514, url: str | None = None, resource: str | None = None
+) -> dict[str, Any]:
+    """A notification whose recordOperation has no id: identified by resourceUrl, or by the
+    older form's ``resource`` (and ``@odata.id``), or by nothing."""
+    payload = notification(location=location, subcode=subcode)
+    del payload["resourceData"]["id"], payload["resourceUrl"]
+    if url is not None:
+        payload["resourceUrl"] = url
+    if resource is not None:
+        payload["resource"] = resource
+        payload["resourceData"]["@odata.id"] = resource
+    return payload
+
+
+def run(folder: Path, out: Path) -> dict[str, dict[str, Any]]:
+    """``callrec response`` over a folder: the reports by file name."""
+    assert cli.main(["response", str(folder), "--out", str(out)]) == 0
+    return {p.name: json.loads(p.read_text()) for p in sorted(out.glob("*.response.json"))}
+
+
+def answer_and_silence(folder: Path, *names: str) -> None:
+    x, _, _ = clip(16000, tail=dtmf_tone("#", 0.2, 16000, level_dbfs=-12.0))
+    soundfile.write(folder / f"{names[0]}.wav", x, 16000, subtype="PCM_16")
+    for name in names[1:]:
+        soundfile.write(folder / f"{name}.wav", np.zeros(16000, np.int16), 16000)
+
+
+def test_operations_without_an_id_each_get_their_own_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    new = without_id("https://x/aaa", url="/communications/calls/C1/operations/OP1")
+    old = without_id("https://x/bbb", subcode=8509, resource="/app/calls/C2/operations/OP2")
+    bare = without_id("https://x/ccc?sig=secret-sas", subcode=8509)["resourceData"]
+    (folder / "n.json").write_text(json.dumps({"value": [new, old]}))
+    (folder / "bare.json").write_text(json.dumps(bare))  # a recordOperation, nothing else
+    answer_and_silence(folder, "aaa", "bbb", "ccc")
+    reports = run(folder, tmp_path / "out")
+    capsys.readouterr()
+    # Before, all three were written as n.response.json (or bare.response.json), each
+    # over the last, with the first one's clean clip left beside an empty answer's report.
+    assert sorted(reports) == ["OP1.response.json", "OP2.response.json", "ccc.response.json"]
+    assert reports["OP1.response.json"]["resource_url"] == "/communications/calls/C1/operations/OP1"
+    assert reports["OP2.response.json"]["resource_url"] == "/app/calls/C2/operations/OP2"
+    assert reports["ccc.response.json"]["recording_location"] == "https://x/ccc"
+    assert [r["verdict"] for r in reports.values()] == ["speech", "empty", "empty"]
+    assert reports["OP1.response.json"]["clean"]["file"] == "OP1.clean.wav"
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.wav")) == ["OP1.clean.wav"]
+    assert "secret-sas" not in all_text(tmp_path / "out")
+
+
+def test_operations_whose_names_would_clash_get_distinct_stable_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    one = without_id("https://x/aaa", url="/communications/calls/A/operations/op")
+    two = without_id("https://x/bbb", subcode=8509, url="/communications/calls/B/operations/OP")
+    dots = without_id("https://x/bbb", subcode=8509, url="/communications/calls/C/operations/..")
+    first = notification("same-id", location="https://x/bbb", subcode=8509)
+    second = notification("same-id", location="https://x/bbb", subcode=8510)
+    repeated = notification("4b9d", location="https://x/bbb", subcode=8509)
+    (folder / "a.json").write_text(json.dumps({"value": [one, two, dots, first, repeated]}))
+    # Delivered again: the same operation; and one id whose two notifications disagree.
+    (folder / "b.json").write_text(json.dumps({"value": [second, repeated]}))
+    answer_and_silence(folder, "aaa", "bbb")
+    reports = run(folder, tmp_path / "out")
+    capsys.readouterr()
+    assert len(reports) == 6  # seven notifications, one of them a copy
+    by_source = {
+        (r["operation_id"] or r["resource_url"], r["subcode"]): n for n, r in reports.items()
+    }
+    names = list(by_source.values())
+    assert len({n.casefold() for n in names}) == len(names)
+    assert by_source[("4b9d", 8509)] == "4b9d.response.json"  # no clash, no hash
+    url_a, url_b = "/communications/calls/A/operations/op", "/communications/calls/B/operations/OP"
+    assert by_source[(url_a, 8514)].startswith("op~")
+    assert by_source[(url_b, 8509)].startswith("OP~")
+    assert by_source[("same-id", 8509)].startswith("same-id~")
+    assert by_source[("same-id", 8510)].startswith("same-id~")
+    assert by_source[("/communications/calls/C/operations/..", 8509)] == "%2E..response.json"
+    clip_name = reports[by_source[(url_a, 8514)]]["clean"]["file"]
+    assert clip_name == by_source[(url_a, 8514)].replace(".response.json", ".clean.wav")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".wav") == [clip_name]
+    # The same inputs give the same names, whichever order they are found in.
+    (folder / "b.json").rename(folder / "0.json")
+    assert sorted(run(folder, tmp_path / "again")) == sorted(reports)
+
+
+def test_a_rerun_without_a_clean_clip_removes_the_old_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "n.json").write_text(json.dumps(notification(location="https://x/aaa")))
+    answer_and_silence(folder, "aaa")
+    name = "0fe0623f-d628-42ed-b4bd-8ac290072cc5"
+    assert run(folder, out)[f"{name}.response.json"]["clean"]["file"] == f"{name}.clean.wav"
+    # The download is replaced by silence (a re-download, a fixed pairing): no answer now.
+    soundfile.write(folder / "aaa.wav", np.zeros(16000, np.int16), 16000)
+    report = run(folder, out)[f"{name}.response.json"]
+    capsys.readouterr()
+    assert report["verdict"] == "empty" and report["clean"] is None
+    assert not (out / f"{name}.clean.wav").exists()

@@ -3,20 +3,31 @@
 For each ``recordOperation`` and its downloaded audio:
 
 1. the completion reason, from ``completionReason`` or ``resultInfo.subcode``;
-2. the stop tone: a DTMF key that ends within :data:`STOP_TONE_TAIL_S` of the clip's end, with no
-   speech after it. It is compared with the reason (``stopToneDetected``, subcode 8514);
-3. speech, found before the stop tone only (a key press is loud and is not speech);
-4. the clean clip: from the first speech start to the last speech end, each widened by
-   :data:`CLEAN_PAD_S`, so the silence and the stop tone are gone;
-5. a verdict:
+2. the DTMF keys, anywhere in the clip. Each key, widened by :data:`KEY_GUARD_S` on both sides
+   for its onset and decay, is kept out of everything below: a key press is loud but not speech;
+3. the stop tone: the last key, when it ends within :data:`STOP_TONE_TAIL_S` of the clip's end with
+   no speech after it. It is compared with the reason (``stopToneDetected``, subcode 8514);
+4. speech: the keys are replaced by digital silence *before* speech is looked for, so they neither
+   start speech nor hold it on, nor raise the noise floor, and the edges of speech next to a key
+   are where the voice starts and stops. Speech joined across a key is then split around it;
+5. the clean clip: from the first speech start to the last speech end, each widened by
+   :data:`CLEAN_PAD_S`, so the silence and the stop tone are gone. Keys between speech parts are
+   replaced by digital silence in it (a clean clip never holds a key);
+6. a verdict:
    - ``failed`` when the operation failed or has no audio;
-   - ``empty`` when less than :data:`MIN_SPEECH_S` of speech was found;
-   - ``speech`` otherwise.
+   - ``speech`` when at least :data:`MIN_SPEECH_S` of speech was found;
+   - ``keys`` when less speech than that was found, but a key other than the stop tone was: the
+     caller answered with keys only (they are in the report's ``keys``);
+   - ``empty`` otherwise (silence, noise, or the stop tone alone).
 
-    audio    |  silence  | speech ... speech |  | # |
-    speech               [=================)
-    clean              [=====================)          pads of CLEAN_PAD_S
-    stop tone                                   [===)   ends within STOP_TONE_TAIL_S of the end
+    audio    |  silence  |speech|  5  |speech|  |  #  |
+    keys                        [======)        [======)  each widened by KEY_GUARD_S
+    speech                [====)       [====)
+    clean                [===================)  pads of CLEAN_PAD_S; the 5 silenced
+    stop tone                                    [====)  ends within STOP_TONE_TAIL_S of the end
+
+Outputs are named after the operation: its id, else the last segment of its resource path (see
+:func:`find_responses`), so operations without an id never share a name or overwrite each other.
 
 The access token never leaves :class:`~callrec.models.RecordOperation`'s ``SecretStr``: nothing
 here reads it, and the recording location is reported without its query string.
@@ -24,7 +35,9 @@ here reads it, and the recording location is reported without its query string.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,18 +50,21 @@ from . import __version__
 from .atomic import clear_partials, write_text
 from .audio.reader import open_audio
 from .audio.writer import write_audio
-from .dsp.activity import speech_activity
+from .dsp.activity import SpeechDetector, speech_activity
 from .dsp.dtmf import detect_dtmf
+from .dsp.intervals import close_gaps, drop_short, pad
 from .dsp.levels import levels
 from .dsp.loudness import loudness
 from .errors import CallrecError, MediaError, UsageError
-from .models.graph import CompletionReason, OperationStatus, RecordOperation
+from .models.graph import CommsNotification, CompletionReason, OperationStatus, RecordOperation
 from .models.loading import classify_json, parse_notifications, read_json
 from .naming import safe_name
 from .report import StrictModel
+from .timebase import to_samples
 
 __all__ = [
     "CLEAN_PAD_S",
+    "KEY_GUARD_S",
     "MIN_SPEECH_S",
     "RESPONSE_SCHEMA_VERSION",
     "STOP_TONE_TAIL_S",
@@ -66,9 +82,18 @@ STOP_TONE_TAIL_S = 1.0
 CLEAN_PAD_S = 0.02
 """Kept before the first and after the last speech in the clean clip."""
 MIN_SPEECH_S = 0.2
-"""Less speech than this in total is an ``empty`` answer."""
+"""Less speech than this in total is not a spoken answer (``keys`` or ``empty``)."""
+KEY_GUARD_S = 0.03
+"""Kept out of speech on both sides of a key: the key detector's 25.6 ms frames place a key's
+edges within about 10 ms, and a key's own onset and decay must not become slivers of speech."""
 
-Verdict = Literal["speech", "empty", "failed"]
+Verdict = Literal["speech", "keys", "empty", "failed"]
+
+
+class Key(StrictModel):
+    key: str = Field(description="0-9, *, #, A-D.")
+    start_s: float
+    end_s: float
 
 
 class StopTone(StrictModel):
@@ -84,6 +109,11 @@ class CleanClip(StrictModel):
     file: str | None = Field(description="The clean clip, relative to response.json's folder.")
     start_s: float = Field(description="Where the clean clip starts in the downloaded audio.")
     end_s: float
+    silenced: list[tuple[float, float]] = Field(
+        default_factory=list,
+        description="Spans of the downloaded audio inside the clip that hold a key (with its "
+        "guard): digital silence in the clip.",
+    )
 
 
 class ResponseReport(StrictModel):
@@ -92,6 +122,11 @@ class ResponseReport(StrictModel):
     schema_version: Literal[1] = 1
     callrec_version: str = __version__
     operation_id: str | None
+    resource_url: str | None = Field(
+        default=None,
+        description="The operation's resourceUrl (older payloads: resource, or the operation's "
+        "@odata.id): what identifies an operation without an id.",
+    )
     client_context: str | None
     status: str | None
     code: int | None
@@ -102,6 +137,11 @@ class ResponseReport(StrictModel):
     audio_file: str | None
     sample_rate: int | None
     duration_s: float | None
+    keys: list[Key] = Field(
+        default_factory=list,
+        description="Every DTMF key found, in time order, the stop tone included; none of it is "
+        "speech.",
+    )
     stop_tone: StopTone | None
     clean: CleanClip | None
     speech_s: float
@@ -146,10 +186,23 @@ def _round(value: float) -> float | None:
     return round(float(value), 3) if np.isfinite(value) else None
 
 
-def _base(op: RecordOperation) -> dict[str, Any]:
+def _resource_url(op: RecordOperation, notification: CommsNotification | None) -> str | None:
+    """The operation's resource path: the notification's ``resourceUrl``, the older
+    ``resource``, or the operation's own ``@odata.id``."""
+    candidates: list[str | None] = [op.odata_id]
+    if notification is not None:
+        candidates[:0] = [notification.resource_url, notification.resource]
+    for value in candidates:
+        if value and value.strip():
+            return value.split("?", 1)[0]
+    return None
+
+
+def _base(op: RecordOperation, resource_url: str | None) -> dict[str, Any]:
     info = op.result_info
     return {
         "operation_id": op.id,
+        "resource_url": resource_url,
         "client_context": op.client_context,
         "status": _status(op),
         "code": info.code if info else None,
@@ -163,16 +216,20 @@ def _base(op: RecordOperation) -> dict[str, Any]:
             "min_speech_s": MIN_SPEECH_S,
             "stop_tone_tail_s": STOP_TONE_TAIL_S,
             "clean_pad_s": CLEAN_PAD_S,
+            "key_guard_s": KEY_GUARD_S,
         },
     }
 
 
-def _failed(op: RecordOperation, why: str, error: CallrecError | None = None) -> ResponseResult:
+def _failed(
+    op: RecordOperation, resource_url: str | None, why: str, error: CallrecError | None = None
+) -> ResponseResult:
     report = ResponseReport(
-        **_base(op),
+        **_base(op, resource_url),
         audio_file=str(error.file) if error is not None and error.file else None,
         sample_rate=None,
         duration_s=None,
+        keys=[],
         stop_tone=None,
         clean=None,
         speech_s=0.0,
@@ -221,11 +278,22 @@ def analyze_response(
     UsageError
         An array without ``sample_rate``, or a payload without exactly one record operation.
     """
-    op = _operation(operation)
+    op, resource_url = _operation(operation)
+    return _analyze(op, resource_url, audio, sample_rate)
+
+
+def _analyze(
+    op: RecordOperation,
+    resource_url: str | None,
+    audio: str | Path | np.ndarray | None,
+    sample_rate: int | None,
+) -> ResponseResult:
     if _status(op) == OperationStatus.FAILED.value:
-        return _failed(op, f"the operation failed ({_reason(op) or 'no reason given'})")
+        return _failed(
+            op, resource_url, f"the operation failed ({_reason(op) or 'no reason given'})"
+        )
     if audio is None:
-        return _failed(op, "no audio was given for a completed operation")
+        return _failed(op, resource_url, "no audio was given for a completed operation")
     if isinstance(audio, np.ndarray):
         if sample_rate is None:
             raise UsageError("sample_rate is needed when the audio is an array")
@@ -234,7 +302,7 @@ def analyze_response(
             samples = samples[:, np.newaxis]
     else:
         samples, rate, name = _read(audio)
-    return _judge(op, samples, rate, name)
+    return _judge(op, resource_url, samples, rate, name)
 
 
 def _mono(samples: np.ndarray) -> np.ndarray:
@@ -244,59 +312,96 @@ def _mono(samples: np.ndarray) -> np.ndarray:
     return mixed
 
 
-def _judge(op: RecordOperation, samples: np.ndarray, rate: int, name: str | None) -> ResponseResult:
+def _judge(
+    op: RecordOperation, resource_url: str | None, samples: np.ndarray, rate: int, name: str | None
+) -> ResponseResult:
     mono = _mono(samples)
     n = len(mono)
     warnings: list[str] = []
     tones = detect_dtmf(mono, rate)[0]
+    guarded = pad(tones.intervals, to_samples(KEY_GUARD_S, rate), n)
+    found = _speech(mono, rate, guarded)
+    keys = [
+        Key(key=k, start_s=round(a / rate, 3), end_s=round(b / rate, 3))
+        for k, (a, b) in zip(tones.keys, tones.intervals.tolist(), strict=True)
+    ]
     reason = _reason(op)
     said_stop_tone = reason == CompletionReason.STOP_TONE_DETECTED.value
     stop: StopTone | None = None
-    speech_end_limit = n
-    if len(tones.keys) and n - int(tones.intervals[-1, 1]) <= round(STOP_TONE_TAIL_S * rate):
+    near_end = spoken_after = False
+    if keys:
         start, end = (int(v) for v in tones.intervals[-1])
+        near_end = n - end <= to_samples(STOP_TONE_TAIL_S, rate)
+        spoken_after = len(found) > 0 and int(found[-1, 1]) > start
+    if near_end and not spoken_after:
         stop = StopTone(
-            key=tones.keys[-1],
-            start_s=round(start / rate, 3),
-            end_s=round(end / rate, 3),
+            key=keys[-1].key,
+            start_s=keys[-1].start_s,
+            end_s=keys[-1].end_s,
             matches_reason=said_stop_tone,
         )
-        speech_end_limit = start
         if not said_stop_tone:
             warnings.append(
-                f"the clip ends with the key {tones.keys[-1]!r} but the completion reason is "
+                f"the clip ends with the key {keys[-1].key!r} but the completion reason is "
                 f"{reason or 'not given'}"
             )
     elif said_stop_tone:
-        warnings.append("the completion reason is stopToneDetected but no key was found at the end")
-    found = speech_activity(mono[:speech_end_limit], rate).intervals[0]
+        warnings.append(
+            f"the completion reason is stopToneDetected but speech follows the last key "
+            f"{keys[-1].key!r}"
+            if near_end
+            else "the completion reason is stopToneDetected but no key was found at the end"
+        )
+    # The stop tone ends the recording; it is not part of the answer.
+    answer_keys = tones.keys[:-1] if stop is not None else tones.keys
     speech_samples = int((found[:, 1] - found[:, 0]).sum())
+    speech_s = speech_samples / rate
     segments = [(round(a / rate, 3), round(b / rate, 3)) for a, b in found.tolist()]
     clean = None
     clip: np.ndarray | None = None
     peak = rms = lufs = float("-inf")
-    if speech_samples >= round(MIN_SPEECH_S * rate):
-        pad = round(CLEAN_PAD_S * rate)
-        lo, hi = max(0, int(found[0, 0]) - pad), min(speech_end_limit, int(found[-1, 1]) + pad)
-        clip = samples[lo:hi]
-        clean = CleanClip(file=None, start_s=round(lo / rate, 3), end_s=round(hi / rate, 3))
+    verdict: Verdict
+    if speech_samples >= to_samples(MIN_SPEECH_S, rate):
+        margin = to_samples(CLEAN_PAD_S, rate)
+        lo, hi = max(0, int(found[0, 0]) - margin), min(n, int(found[-1, 1]) + margin)
+        clip = samples[lo:hi].copy()
+        # Speech never lies inside a guarded key, so silencing one removes no speech.
+        inside = np.clip(guarded, lo, hi)
+        inside = inside[inside[:, 1] > inside[:, 0]]
+        for a, b in inside.tolist():  # one per key
+            clip[a - lo : b - lo] = 0
+        clean = CleanClip(
+            file=None,
+            start_s=round(lo / rate, 3),
+            end_s=round(hi / rate, 3),
+            silenced=[(round(a / rate, 3), round(b / rate, 3)) for a, b in inside.tolist()],
+        )
         speech = np.concatenate([mono[a:b] for a, b in found.tolist()])
         measured = levels(speech, rate)
         peak, rms = float(measured.peak_dbfs[0]), float(measured.rms_dbfs[0])
         lufs = float(loudness(speech, rate).integrated_lufs[0])
-        verdict: Verdict = "speech"
-        why = f"{speech_samples / rate:.2f} s of speech"
+        verdict = "speech"
+        why = f"{speech_s:.2f} s of speech"
+        if answer_keys:
+            why += f"; the keys {' '.join(answer_keys)} are not counted"
+    elif answer_keys:
+        verdict = "keys"
+        why = (
+            f"the keys {' '.join(answer_keys)} and {speech_s:.2f} s of speech, under the "
+            f"{MIN_SPEECH_S} s that makes a spoken answer"
+        )
     else:
         verdict = "empty"
-        why = f"{speech_samples / rate:.2f} s of speech, under the {MIN_SPEECH_S} s that makes an answer"
+        why = f"{speech_s:.2f} s of speech, under the {MIN_SPEECH_S} s that makes an answer"
     report = ResponseReport(
-        **_base(op),
+        **_base(op, resource_url),
         audio_file=name,
         sample_rate=rate,
         duration_s=round(n / rate, 3),
+        keys=keys,
         stop_tone=stop,
         clean=clean,
-        speech_s=round(speech_samples / rate, 3),
+        speech_s=round(speech_s, 3),
         speech_segments=segments,
         peak_dbfs=_round(peak),
         rms_dbfs=_round(rms),
@@ -308,24 +413,90 @@ def _judge(op: RecordOperation, samples: np.ndarray, rate: int, name: str | None
     return ResponseResult(report, clip)
 
 
-def _operation(operation: RecordOperation | dict[str, Any] | str) -> RecordOperation:
+def _speech(mono: np.ndarray, rate: int, keys: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` speech intervals of a mono clip, none of them inside ``keys``.
+
+    The keys are silenced before speech is looked for: found afterwards and subtracted, a key
+    would hold speech on through the hysteresis and bridge the pauses beside it, so the speech
+    next to it would end where the key's guard starts, not where the voice stops. For the same
+    reason the detector's own joining of short pauses is redone here, never across a key.
+    Without keys this is exactly :func:`speech_activity` with its defaults.
+    """
+    defaults = SpeechDetector(rate)
+    masked = mono.copy()  # the caller's samples are never written to
+    for a, b in keys.tolist():  # one per key
+        masked[a:b] = 0
+    runs = speech_activity(masked, rate, min_speech_s=0.0, min_silence_s=0.0).intervals[0]
+    runs = _bridge(_subtract(runs, keys), defaults.min_silence, keys)
+    return drop_short(runs, defaults.min_speech)
+
+
+def _bridge(intervals: np.ndarray, min_gap: int, keys: np.ndarray) -> np.ndarray:
+    """:func:`~callrec.dsp.intervals.close_gaps`, except that a gap holding a key is kept."""
+    if len(intervals) < 2:
+        return intervals
+    gap_lo, gap_hi = intervals[:-1, 1], intervals[1:, 0]
+    starts = keys[:, 0]
+    holds_key = np.searchsorted(starts, gap_hi) > np.searchsorted(starts, gap_lo)
+    keep_gap = (gap_hi - gap_lo >= max(min_gap, 1)) | holds_key
+    first = intervals[np.concatenate([[True], keep_gap]), 0]
+    last = intervals[np.concatenate([keep_gap, [True]]), 1]
+    return np.stack([first, last], axis=1)
+
+
+def _subtract(intervals: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    """``intervals`` without ``holes``: both sorted, non-overlapping ``(n, 2)`` half-open.
+
+    ::
+
+        intervals   [==========)    [=====)
+        holes            [==)          [=======)
+        result      [====)  [==)    [==)
+    """
+    if not len(intervals) or not len(holes):
+        return intervals
+    points = np.unique(np.concatenate([intervals.ravel(), holes.ravel()]))
+    lo, hi = points[:-1], points[1:]
+    keep = _covered(intervals, lo) & ~_covered(holes, lo)
+    return close_gaps(np.stack([lo[keep], hi[keep]], axis=1), 1)
+
+
+def _covered(intervals: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Whether each position lies inside one of the sorted, non-overlapping ``intervals``."""
+    row = np.searchsorted(intervals[:, 0], positions, side="right") - 1
+    inside: np.ndarray = (row >= 0) & (positions < intervals[np.maximum(row, 0), 1])
+    return inside
+
+
+def _operation(
+    operation: RecordOperation | dict[str, Any] | str,
+) -> tuple[RecordOperation, str | None]:
     if isinstance(operation, RecordOperation):
-        return operation
+        return operation, _resource_url(operation, None)
     data = json.loads(operation) if isinstance(operation, str) else operation
-    found = parse_notifications(data).record_operations
+    found = [n for n in parse_notifications(data).value if n.record_operation is not None]
     if len(found) != 1:
         raise UsageError(f"expected one recordOperation in the payload, found {len(found)}")
-    return found[0]
+    op = found[0].record_operation
+    assert op is not None
+    return op, _resource_url(op, found[0])
 
 
 @dataclass(frozen=True)
 class FoundResponse:
-    """A record operation, the file it came from, and its audio when one was found."""
+    """A record operation, the file it came from, and its audio when one was found.
+
+    ``resource_url`` is the notification's (see :class:`ResponseReport`); ``name`` is what
+    :func:`find_responses` chose for the operation's output files, distinct from every other
+    operation's in the same run.
+    """
 
     operation: RecordOperation
     notification_file: Path | None
     audio: Path | None
     problem: CallrecError | None = None
+    resource_url: str | None = None
+    name: str | None = None
 
 
 _AUDIO_SUFFIXES = frozenset({"", ".wav", ".mp3", ".flac", ".ogg", ".mp4", ".m4a", ".bin"})
@@ -337,7 +508,11 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
     A folder is searched (not recursively into other folders' pairs: any depth, each audio file
     paired once). Audio is matched by the operation id or by the last path segment of
     ``recordingLocation`` (file name or stem, case-insensitive). A notification file plus one
-    audio file pairs them directly. Unreadable JSON files are returned as errors.
+    audio file pairs them directly. Unreadable JSON files are returned as errors. The same
+    operation found twice (a notification delivered or saved twice) is kept once.
+
+    Each operation gets an output name (see :func:`_output_names`) that no other operation of
+    this call shares, even ignoring case.
     """
     given = [Path(p) for p in paths]
     files: list[Path] = []
@@ -345,7 +520,8 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
         if not item.exists():
             raise UsageError(f"{item}: no such file or folder")
         files += sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item]
-    notifications: list[tuple[Path, RecordOperation]] = []
+    notifications: list[tuple[Path, int, RecordOperation, str | None]] = []
+    seen: set[tuple[str | None, str]] = set()
     audio: list[Path] = []
     errors: list[CallrecError] = []
     for path in files:
@@ -357,64 +533,124 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
             try:
                 data = read_json(path)
                 if classify_json(data) == "graph_notification":
-                    notifications += [
-                        (path, op) for op in parse_notifications(data, file=path).record_operations
-                    ]
+                    parsed = parse_notifications(data, file=path).value
+                    for index, notification in enumerate(parsed):
+                        op = notification.record_operation
+                        if op is None:
+                            continue
+                        resource_url = _resource_url(op, notification)
+                        # The token is masked in the dump, so a re-sent copy with a fresh
+                        # token is the same operation too.
+                        same = (resource_url, op.model_dump_json(by_alias=True))
+                        if same not in seen:
+                            seen.add(same)
+                            notifications.append((path, index, op, resource_url))
             except CallrecError as exc:
                 errors.append(exc)
         elif path.suffix.lower() in _AUDIO_SUFFIXES and not path.name.endswith(".clean.wav"):
             audio.append(path)
     explicit = len(notifications) == 1 and len(audio) == 1 and all(p.is_file() for p in given)
+    names = _output_names([(op, url, path, index) for path, index, op, url in notifications])
     found: list[FoundResponse] = []
-    for path, op in notifications:
+    for (path, _, op, url), name in zip(notifications, names, strict=True):
         if explicit:
-            found.append(FoundResponse(op, path, audio[0]))
+            found.append(FoundResponse(op, path, audio[0], resource_url=url, name=name))
             continue
-        names = {n.lower() for n in (op.id, op.recording_name) if n}
-        matches = [a for a in audio if a.name.lower() in names or a.stem.lower() in names]
-        if len(matches) == 1:
-            found.append(FoundResponse(op, path, matches[0]))
-        elif len(matches) > 1:
+        wanted = {n.lower() for n in (op.id, op.recording_name) if n}
+        matches = [a for a in audio if a.name.lower() in wanted or a.stem.lower() in wanted]
+        problem: CallrecError | None = None
+        if len(matches) > 1:
             listed = ", ".join(str(m) for m in matches)
-            found.append(
-                FoundResponse(
-                    op, path, None, MediaError(f"several audio files match: {listed}", file=path)
-                )
-            )
-        else:
-            found.append(FoundResponse(op, path, None))
+            problem = MediaError(f"several audio files match: {listed}", file=path)
+        paired = matches[0] if len(matches) == 1 else None
+        found.append(FoundResponse(op, path, paired, problem, resource_url=url, name=name))
     return found, errors
 
 
+def _own_name(
+    op: RecordOperation, resource_url: str | None, file: Path | None, index: int = 0
+) -> tuple[str, str]:
+    """An operation's output name when nothing else shares it, and the string behind it.
+
+    The id; else the last segment of its resource path (``.../operations/<this>``); else of its
+    recording location; else the notification file's name. Always through :func:`safe_name`:
+    these strings come from files and never become paths as they are.
+    """
+    if op.id:
+        return safe_name(op.id), op.id
+    if resource_url:
+        return safe_name(resource_url.rstrip("/").rsplit("/", 1)[-1] or resource_url), resource_url
+    if op.recording_name:
+        return safe_name(op.recording_name), op.recording_name
+    stem = file.stem if file is not None else "response"
+    return safe_name(stem), f"{file}#{index}"
+
+
+def _output_names(
+    operations: list[tuple[RecordOperation, str | None, Path | None, int]],
+) -> list[str]:
+    """Output names for the operations of one run: their own names, except where two of them
+    would share one (even ignoring case: case-insensitive disks). Each of those gets ``~`` and a
+    short hash of the string behind its name, or, when that string is shared too (one id, two
+    different notifications), of the string and the whole operation. Every member of a clash is
+    renamed, so no name depends on the order the operations were found in."""
+    own = [_own_name(*item) for item in operations]
+    groups: dict[str, list[int]] = {}
+    for i, (name, _) in enumerate(own):
+        groups.setdefault(name.casefold(), []).append(i)
+    names = [name for name, _ in own]
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        sources = Counter(own[i][1] for i in members)
+        for i in members:
+            name, source = own[i]
+            if sources[source] > 1:  # find_responses keeps no two equal operations
+                source += "\n" + operations[i][0].model_dump_json(by_alias=True)
+            digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:8]
+            names[i] = f"{name}~{digest}"
+    return names
+
+
 def process_response(found: FoundResponse, out: str | Path) -> ResponseResult:
-    """Analyse one found response and write ``<id>.response.json`` (and ``<id>.clean.wav``)."""
+    """Analyse one found response and write ``<name>.response.json`` (and ``<name>.clean.wav``).
+
+    ``<name>`` is :attr:`FoundResponse.name`, else the operation's own name (its id, else the
+    last segment of its resource path). The report is written last, after the clean clip, or
+    after an earlier run's clean clip of the same name is removed when there is none now: a
+    report is never beside a clip that is not its own.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     clear_partials(out)
     op = found.operation
-    name = safe_name(
-        op.id or (found.notification_file.stem if found.notification_file else "response")
-    )
+    resource_url = found.resource_url or _resource_url(op, None)
+    name = found.name or _own_name(op, resource_url, found.notification_file)[0]
     failed = _status(op) == OperationStatus.FAILED.value
     if found.problem is not None and not failed:
-        result = _failed(op, "its audio could not be used", found.problem)
+        result = _failed(op, resource_url, "its audio could not be used", found.problem)
     elif found.audio is None and not failed:
         missing = MediaError(
             "no audio file named after the operation id or the recording location was found",
             file=found.notification_file,
         )
-        result = _failed(op, "its audio was not found", missing)
+        result = _failed(op, resource_url, "its audio was not found", missing)
     else:
         try:
-            result = analyze_response(op, None if failed else found.audio)
+            result = _analyze(op, resource_url, None if failed else found.audio, None)
         except MediaError as exc:
-            result = _failed(op, "its audio could not be read", exc)
+            result = _failed(op, resource_url, "its audio could not be read", exc)
+    report_path, clip_path = out / f"{name}.response.json", out / f"{name}.clean.wav"
+    # Gone first, so that a run stopped half-way leaves no report beside a clip of another run.
+    report_path.unlink(missing_ok=True)
     report = result.report
     if result.clean is not None and report.clean is not None:
-        write_audio(out / f"{name}.clean.wav", result.clean, report.sample_rate or 0)
+        write_audio(clip_path, result.clean, report.sample_rate or 0)
         report = report.model_copy(
-            update={"clean": report.clean.model_copy(update={"file": f"{name}.clean.wav"})}
+            update={"clean": report.clean.model_copy(update={"file": clip_path.name})}
         )
         result = ResponseResult(report, result.clean)
-    write_text(out / f"{name}.response.json", report.to_json())
+    else:
+        clip_path.unlink(missing_ok=True)
+    write_text(report_path, report.to_json())
     return result

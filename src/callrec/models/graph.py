@@ -75,6 +75,7 @@ class RecordOperation(ApiModel):
     """A ``recordOperation`` resource (the ``resourceData`` of a notification)."""
 
     odata_type: str | None = Field(default=None, alias="@odata.type")
+    odata_id: str | None = Field(default=None, alias="@odata.id")
     id: str | None = None
     client_context: str | None = None
     status: Annotated[OperationStatus | str | None, open_enum(OperationStatus)] = None
@@ -129,6 +130,9 @@ class CommsNotification(ApiModel):
     odata_type: str | None = Field(default=None, alias="@odata.type")
     change_type: str | None = None
     resource_url: str | None = None
+    resource: str | None = Field(
+        default=None, description="Older payloads' name for ``resourceUrl``."
+    )
     resource_data: (
         Annotated[
             Annotated[RecordOperation, Tag(_OPERATION)] | Annotated[dict[str, Any], Tag(_OTHER)],
