@@ -255,7 +255,7 @@ def process(
         )
         workers = 1
     out = Path(out)
-    found = found or discover(path)
+    found = found or discover(path, exclude=[out])
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -46,6 +46,25 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _number_in(low: float, high: float) -> Any:
+    """An argparse type: a finite number within ``[low, high]``, named in the error."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not low <= value <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"expected {low:g} to {high:g}, got {text}")
+        return value
+
+    return parse
+
+
+THRESHOLD_RANGE_DBFS = (-120.0, 0.0)
+"""What a speech threshold on a full-scale-0-dBFS signal can sensibly be."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callrec",
@@ -81,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument(
         "--tolerance-ms",
-        type=float,
+        type=_number_in(0.0, 3_600_000.0),
         default=50.0,
         help="how far media length and metadata may disagree before a warning (default 50)",
     )
@@ -143,9 +162,17 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
     process.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     process.add_argument(
         "--threshold-dbfs",
-        type=float,
+        type=_number_in(*THRESHOLD_RANGE_DBFS),
         default=None,
-        help="speech threshold on quiet channels (default -50; raised above a noisy floor)",
+        help="speech threshold on quiet channels, -120 to 0 (default -50; raised above a noisy "
+        "floor, up to --max-threshold-dbfs)",
+    )
+    process.add_argument(
+        "--max-threshold-dbfs",
+        type=_number_in(*THRESHOLD_RANGE_DBFS),
+        default=None,
+        help="the highest a noisy channel's floor may raise the threshold, -120 to 0 (default "
+        "-30, or --threshold-dbfs when that is higher)",
     )
     process.add_argument(
         "--pause-reading",
@@ -186,7 +213,7 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .batch import available_cpus, process
     from .pipeline import ProcessOptions
 
-    activity = {} if args.threshold_dbfs is None else {"threshold_dbfs": args.threshold_dbfs}
+    activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
     options = ProcessOptions(
         layout=args.layout,
         trim=args.trim,
@@ -207,6 +234,11 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if bar is not None:
             bar.close()
     counts = {s: sum(o.status == s for o in result.outcomes) for s in ("done", "skipped", "failed")}
+    if not result.outcomes:
+        out.write(
+            f"No recordings found under {args.path}: no chunk metadata JSON (with or without its "
+            "media) was found there\n"
+        )
     out.write(
         f"{len(result.outcomes)} recording(s) in {result.out}: {counts['done']} processed, "
         f"{counts['skipped']} already done, {counts['failed']} failed\n"
@@ -223,6 +255,27 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not result.ok:
         out.write(f"  (details in {result.out / 'errors.json'})\n")
     return 0 if result.ok else 1
+
+
+def _activity_options(threshold: float | None, cap: float | None) -> dict[str, float]:
+    """The detector's options from the command line. A threshold above the default cap raises
+    the cap with it: the user asked for that threshold, and it must be honoured."""
+    from .dsp.activity import SpeechDetector
+
+    options: dict[str, float] = {}
+    if threshold is not None:
+        options["threshold_dbfs"] = threshold
+    if cap is not None:
+        if threshold is not None and cap < threshold:
+            raise UsageError(
+                f"--max-threshold-dbfs ({cap:g}) must not be below --threshold-dbfs ({threshold:g})"
+            )
+        options["max_threshold_dbfs"] = cap
+    elif threshold is not None:
+        default_cap = SpeechDetector(16000).max_threshold_dbfs
+        if threshold > default_cap:
+            options["max_threshold_dbfs"] = threshold
+    return options
 
 
 def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -259,8 +312,6 @@ def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.tolerance_ms < 0:
-        raise UsageError(f"--tolerance-ms must be >= 0, got {args.tolerance_ms}")
     found = discover(args.path)
     failed = bool(found.errors)
     summaries: list[dict[str, Any]] = []

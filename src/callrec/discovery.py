@@ -106,7 +106,7 @@ class _Meta:
     metadata: ChunkMetadata
 
 
-def _walk(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
+def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Path], list[Path], list[Path]]:
     jsons: list[Path] = []
     media: list[Path] = []
     other: list[Path] = []
@@ -119,12 +119,7 @@ def _walk(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
                 *(p for p in root.parent.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES),
             ]
     else:
-        candidates = (
-            Path(d) / name
-            for d, dirs, files in os.walk(root)
-            for name in files
-            if not name.startswith(".")
-        )
+        candidates = (Path(d) / name for d, files in _folders(root, exclude) for name in files)
     for path in sorted(candidates):
         suffix = path.suffix.lower()
         if suffix == ".json":
@@ -134,6 +129,16 @@ def _walk(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
         else:
             other.append(path)
     return jsons, media, other
+
+
+def _folders(root: Path, exclude: tuple[Path, ...]) -> Iterable[tuple[str, list[str]]]:
+    """``(folder, visible file names)`` of the tree under ``root``, leaving out the ``exclude``
+    folders (a run's own output folder inside its input tree is not input)."""
+    skip = {p.resolve() for p in exclude}
+    for folder, dirs, files in os.walk(root):
+        if skip:
+            dirs[:] = [d for d in dirs if (Path(folder) / d).resolve() not in skip]
+        yield folder, [name for name in files if not name.startswith(".")]
 
 
 def _pick(meta: _Meta, tiers: list[list[Path]]) -> tuple[Path | None, list[Path]]:
@@ -225,8 +230,11 @@ def _split_on_restart(sources: list[ChunkSource]) -> list[list[ChunkSource]]:
     return groups
 
 
-def discover(path: str | Path, *, probe: bool = True) -> Discovery:
-    """Find every recording under ``path`` (a folder tree, or one metadata or event file).
+def discover(
+    path: str | Path, *, probe: bool = True, exclude: Iterable[str | Path] = ()
+) -> Discovery:
+    """Find every recording under ``path``: a folder tree, one metadata or event file, or one
+    chunk's media file (with its metadata beside it).
 
     Parameters
     ----------
@@ -234,16 +242,20 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
         Folder or file.
     probe
         Read each paired media file's header (frames, channels, rate). No audio is decoded.
+    exclude
+        Folders inside the tree that are not input (such as the output folder of a run).
 
     Raises
     ------
     UsageError
-        ``path`` does not exist.
+        ``path`` does not exist, or is a media file that no metadata beside it names.
     """
     root = Path(path)
     if not root.exists():
         raise UsageError(f"{root}: no such file or folder")
-    jsons, media, other = _walk(root)
+    if root.is_file() and root.suffix.lower() in MEDIA_SUFFIXES:
+        root = _metadata_of(root)
+    jsons, media, other = _walk(root, tuple(Path(p) for p in exclude))
     problems: list[Problem] = []
     ignored: list[Path] = list(other)
     metas: list[_Meta] = []
@@ -309,6 +321,30 @@ def discover(path: str | Path, *, probe: bool = True) -> Discovery:
         # The folder around a single named file is not the user's input: only its pairs count.
         problems = [p for p in problems if p.kind != "media-without-metadata"]
     return Discovery(root, tuple(recordings), tuple(problems), tuple(ignored))
+
+
+def _metadata_of(media: Path) -> Path:
+    """The chunk metadata file beside ``media`` that pairs with it, by the same rules as in a
+    folder: a media file given alone stands for its chunk, as its metadata file would."""
+    jsons, nearby, _ = _walk(media.parent, ())
+    metas: list[_Meta] = []
+    for jpath in (p for p in jsons if p.parent == media.parent):
+        try:
+            data = read_json(jpath)
+            if classify_json(data) == "chunk_metadata":
+                metas.append(_Meta(jpath, parse_chunk_metadata(data, file=jpath)))
+        except CallrecError:
+            continue  # a broken neighbour is not what was asked for
+    beside = [p for p in nearby if p.parent == media.parent]
+    pairs = _pair(metas, beside, [])
+    owners = [metas[i].path for i, paired in pairs.items() if paired == media]
+    if not owners:
+        raise UsageError(
+            f"{media}: no chunk metadata beside this media file names it (a JSON in "
+            f"{media.parent} whose chunkDocumentId is in the file name, or with the same stem); "
+            "give the folder, or put the chunk's metadata beside it"
+        )
+    return owners[0]
 
 
 def _named_chunks(event_file: Path, documents: set[str]) -> list[_Meta]:

@@ -108,6 +108,13 @@ class ProcessOptions:
             raise UsageError(f"layout must be 'aligned' or 'compact', got {self.layout!r}")
         if self.interruption_min_overlap_s < 0:
             raise UsageError("interruption_min_overlap_s must be zero or more")
+        # Checked once here, not once per recording in the middle of a batch.
+        from .dsp.activity import SpeechDetector
+
+        try:
+            SpeechDetector(16000, **self.activity)
+        except TypeError as exc:
+            raise UsageError(f"activity options: {exc}") from None
 
     def as_dict(self) -> dict[str, Any]:
         """What decides the outputs (block size does not), for the provenance record."""
