@@ -184,7 +184,6 @@ def run(tmp_path: Path, *, mixed: bool, layout: str) -> Report:
     return load_report(path)
 
 
-@pytest.mark.xfail(strict=True, reason="activity runs across pauses and chunk joins")
 @pytest.mark.parametrize("layout", ["aligned", "compact"])
 def test_unmixed_speech_edges_next_to_pauses_and_chunk_joins(tmp_path: Path, layout: str) -> None:
     report = run(tmp_path, mixed=False, layout=layout)
@@ -209,7 +208,6 @@ def test_unmixed_speech_edges_next_to_pauses_and_chunk_joins(tmp_path: Path, lay
     assert {p: talks[p].interruptions for p in INTERRUPTIONS} == INTERRUPTIONS
 
 
-@pytest.mark.xfail(strict=True, reason="activity runs across pauses and chunk joins")
 @pytest.mark.parametrize("layout", ["aligned", "compact"])
 def test_mixed_speech_edges_next_to_pauses_and_chunk_joins(tmp_path: Path, layout: str) -> None:
     report = run(tmp_path, mixed=True, layout=layout)
@@ -223,7 +221,6 @@ def test_mixed_speech_edges_next_to_pauses_and_chunk_joins(tmp_path: Path, layou
     )
 
 
-@pytest.mark.xfail(strict=True, reason="activity runs across pauses and chunk joins")
 @pytest.mark.parametrize("mixed", [False, True])
 def test_analyze_recording_speech_in_track_samples(tmp_path: Path, mixed: bool) -> None:
     write_recording(tmp_path / "in", mixed=mixed)
