@@ -40,3 +40,26 @@ def dtmf_tone(
 
 def to_int16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(x * 32768), -32768, 32767).astype(np.int16)
+
+
+def band_noise(
+    seconds: float,
+    rate: int,
+    rms_dbfs: float,
+    rng: np.random.Generator,
+    *,
+    low: float = 300.0,
+    high: float = 3400.0,
+) -> np.ndarray:
+    """Noise with energy only between ``low`` and ``high`` Hz (the telephone band: a stand-in for
+    speech), ``round(seconds * rate)`` samples whose RMS is exactly ``rms_dbfs`` (full scale 1.0).
+
+    Band-limited in the frequency domain of its own length, so nothing rings outside it: added to
+    a signal, it starts and stops on the samples it is put at.
+    """
+    n = round(seconds * rate)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1.0 / rate)
+    spectrum[(freqs < low) | (freqs > high)] = 0.0
+    x = np.fft.irfft(spectrum, n)
+    return x * (10 ** (rms_dbfs / 20) / np.sqrt(np.mean(x**2)))

@@ -12,7 +12,7 @@ from callrec.dsp import speech_activity, speech_bounds
 from callrec.errors import UsageError
 
 from .conftest import MEDIA
-from .signals import sine
+from .signals import band_noise, sine
 
 RATE = 16_000
 TEN_MS = RATE // 100
@@ -118,3 +118,98 @@ def test_bad_options() -> None:
         speech_activity(np.zeros(100), RATE, min_silence_s=-1)
     with pytest.raises(UsageError, match="noise_percentile"):
         speech_activity(np.zeros(100), RATE, noise_percentile=120)
+
+
+# Cuts: the stream holds audio that is not continuous (a pause, a gap, a chunk join).
+
+CUT = 24_040  # 1.5025 s: 40 samples into a 10 ms frame, so the old frame grid straddles it
+
+
+def with_bursts(
+    seconds: float, bursts_at: list[tuple[int, int]], rng: np.random.Generator, noise_dbfs: float
+) -> np.ndarray:
+    """Room noise with band-limited bursts (the "speech") on exactly the given samples."""
+    x = rng.standard_normal(round(seconds * RATE)) * 10 ** (noise_dbfs / 20)
+    for a, b in bursts_at:
+        x[a:b] += band_noise((b - a) / RATE, RATE, -26.0, rng)
+    return x
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    cut=st.integers(RATE, 2 * RATE),
+    before=st.floats(0.05, 0.15),
+    after=st.floats(0.05, 0.15),
+    noise=st.floats(-80, -55),
+    seed=st.integers(0, 100),
+)
+def test_edges_50_to_150_ms_from_a_cut_are_found_to_ten_ms(
+    cut: int, before: float, after: float, noise: float, seed: int
+) -> None:
+    # Together the two silences are shorter than the 300 ms minimum silence: carried over the
+    # cut, bridging would join the bursts and move both edges to the cut.
+    truth = [(RATE // 2, cut - round(before * RATE)), (cut + round(after * RATE), cut + RATE)]
+    x = with_bursts(3.0, truth, np.random.default_rng(seed), noise)
+    got = speech_activity(x, RATE, boundaries=[cut]).intervals[0]
+    assert got.shape == (2, 2)
+    assert np.abs(got - np.array(truth)).max() <= TEN_MS
+
+
+def test_speech_running_into_a_cut_ends_and_starts_exactly_there() -> None:
+    rng = np.random.default_rng(5)
+    # A -20 dBFS sine: any 40 samples of it (a ninth of a 220 Hz period or more) are far above
+    # the thresholds, so the short frame before the cut is speech and the frame after is not.
+    up_to = bursts([(0.5, CUT / RATE)], seconds=3, noise_dbfs=-70)
+    got = speech_activity(up_to, RATE, boundaries=[CUT]).intervals[0]
+    assert got.tolist() == [[RATE // 2, CUT]]
+    from_cut = with_bursts(3.0, [], rng, -70)
+    from_cut[CUT : 2 * RATE] += sine(-20, (2 * RATE - CUT) / RATE, RATE, 220.0)
+    got = speech_activity(from_cut, RATE, boundaries=[CUT]).intervals[0]
+    assert got.shape == (1, 2) and got[0, 0] == CUT and abs(got[0, 1] - 2 * RATE) <= TEN_MS
+    # An utterance cut by a pause: two intervals that meet at the cut, neither crossing it.
+    through = with_bursts(3.0, [(RATE // 2, 2 * RATE)], rng, -70)
+    got = speech_activity(through, RATE, boundaries=[CUT]).intervals[0]
+    assert got.shape == (2, 2) and got[0, 1] == got[1, 0] == CUT
+    assert abs(got[0, 0] - RATE // 2) <= TEN_MS and abs(got[1, 1] - 2 * RATE) <= TEN_MS
+
+
+def test_hysteresis_min_speech_and_padding_restart_at_a_cut() -> None:
+    rng = np.random.default_rng(6)
+    # Speech up to the cut, then a tone 3 dB below the "on" threshold (-50) and above "off" (-56):
+    # held on as the tail of the speech in a continuous stream, not speech after a cut.
+    x = with_bursts(3.0, [(RATE // 2, CUT)], rng, -75)
+    x[CUT : CUT + RATE // 2] += sine(-50.0, 0.5, RATE)  # peak -50 dBFS: RMS -53 dBFS
+    held = speech_activity(x, RATE).intervals[0]
+    assert held.shape == (1, 2) and held[0, 1] >= CUT + RATE // 2 - TEN_MS  # the tone is held
+    got = speech_activity(x, RATE, boundaries=[CUT]).intervals[0]
+    assert got.tolist() == [[RATE // 2, CUT]]
+    # A 60 ms burst right after the cut is too short on its own side to count.
+    y = with_bursts(3.0, [(RATE // 2, CUT), (CUT, CUT + round(0.06 * RATE))], rng, -75)
+    assert speech_activity(y, RATE).intervals[0].shape == (1, 2)
+    assert speech_activity(y, RATE, boundaries=[CUT]).intervals[0].tolist() == [[RATE // 2, CUT]]
+    # Padding stops at the cut on both sides.
+    pad = round(0.2 * RATE)
+    truth = [(RATE // 2, CUT - round(0.08 * RATE)), (CUT + round(0.12 * RATE), 2 * RATE)]
+    z = with_bursts(3.0, truth, rng, -75)
+    got = speech_activity(z, RATE, boundaries=[CUT], pad_s=0.2).intervals[0]
+    assert got.shape == (2, 2) and got[0, 1] == got[1, 0] == CUT
+    assert abs(got[0, 0] - (truth[0][0] - pad)) <= TEN_MS
+    assert abs(got[1, 1] - (truth[1][1] + pad)) <= TEN_MS
+
+
+def test_cuts_at_the_ends_or_twice_at_one_place_change_nothing() -> None:
+    x = with_bursts(2.0, [(RATE // 2, CUT), (CUT + 800, 28_000)], np.random.default_rng(7), -70)
+    once = speech_activity(x, RATE, boundaries=[CUT])
+    again = speech_activity(x, RATE, boundaries=[0, CUT, CUT, len(x)])
+    assert np.array_equal(once.intervals[0], again.intervals[0])
+    assert np.array_equal(
+        speech_activity(x, RATE, boundaries=[0, len(x)]).intervals[0],
+        speech_activity(x, RATE).intervals[0],
+    )
+
+
+def test_bad_boundaries() -> None:
+    x = np.zeros(1000)
+    for bad in ([500, 100], [-1], [1001], [10.5], [[1, 2]]):
+        with pytest.raises(UsageError, match="boundaries"):
+            speech_activity(x, RATE, boundaries=bad)

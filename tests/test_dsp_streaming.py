@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callrec.dsp import (
+    FEATURES,
     Analyzer,
     DtmfDetector,
     FrameRms,
@@ -81,8 +82,23 @@ ACCUMULATORS: dict[str, Callable[[], Any]] = {
     "levels": lambda: LevelMeter(RATE),
     "loudness": lambda: LoudnessMeter(RATE),
     "activity": lambda: SpeechDetector(RATE),
+    "activity_25ms": lambda: SpeechDetector(RATE, frame_s=0.025, hop_s=0.010, pad_s=0.05),
     "dtmf": lambda: DtmfDetector(RATE),
 }
+
+
+def feed(acc: Any, x: np.ndarray, cuts: list[int], boundaries: list[int]) -> Any:
+    """``x`` fed in the blocks ``cuts`` and ``boundaries`` make, with ``acc.cut()`` at each
+    boundary; the result."""
+    position = 0
+    for block in split(x, cuts + boundaries):
+        if position in boundaries:
+            acc.cut()
+        acc.update(block)
+        position += len(block)
+    if position in boundaries:
+        acc.cut()
+    return acc.result()
 
 
 @pytest.mark.parametrize("name", sorted(ACCUMULATORS))
@@ -90,18 +106,37 @@ ACCUMULATORS: dict[str, Callable[[], Any]] = {
 @settings(max_examples=12, deadline=None)
 @given(data=st.data())
 def test_block_size_does_not_change_the_result(name: str, dtype: str, data: st.DataObject) -> None:
-    seconds = data.draw(st.sampled_from([0.4, 3.0, 9.5]), label="seconds")  # 9.5 s > one grid block
+    # 17 s at 8 kHz is more than one grid block of 2 channels (131072 frames)
+    seconds = data.draw(st.sampled_from([0.4, 3.0, 17.0]), label="seconds")
     x = material(seconds, 2, seed=data.draw(st.integers(0, 3), label="seed"))
     x = to_int16(x) if dtype == "int16" else x.astype(np.float32)
     small = st.integers(0, 300)  # blocks shorter than a frame happen here
     anywhere = st.integers(0, len(x))
     cuts = data.draw(st.lists(st.one_of(small, anywhere), max_size=40), label="cuts")
     whole = ACCUMULATORS[name]()
-    whole.update(x)
-    streamed = ACCUMULATORS[name]()
-    for block in split(x, cuts):
-        streamed.update(block)
-    same(whole.result(), streamed.result())
+    boundaries: list[int] = []
+    if hasattr(whole, "cut"):  # where the audio is not continuous: pauses, chunk joins
+        boundaries = sorted(data.draw(st.lists(anywhere, max_size=6), label="boundaries"))
+    expected = feed(whole, x, [], boundaries)
+    same(expected, feed(ACCUMULATORS[name](), x, cuts, boundaries))
+    if isinstance(whole, SpeechDetector):
+        for iv in expected.intervals:
+            for b in boundaries:
+                assert not ((iv[:, 0] < b) & (b < iv[:, 1])).any(), "an interval crosses a cut"
+
+
+@pytest.mark.parametrize("name", ["activity", "activity_25ms", "levels"])
+def test_cuts_on_and_beside_grid_block_edges(name: str) -> None:
+    # A block that ends on a grid edge is consumed before the cut there is made: the cut then
+    # waits for the next grid block, which must give what cutting inside a block gives.
+    grid = grid_frames(1)
+    x = to_int16(material((2 * grid + 5000) / RATE, 1, seed=8))
+    boundaries = [grid - 1, grid, grid + 1, 2 * grid, len(x) - 3]
+    expected = feed(ACCUMULATORS[name](), x, [], boundaries)
+    for blocks in ([grid], [grid // 2, grid, 2 * grid], list(range(0, len(x), 7919))):
+        same(expected, feed(ACCUMULATORS[name](), x, blocks, boundaries))
+    if name == "activity":
+        same(expected, speech_activity(x, RATE, boundaries=boundaries))
 
 
 def test_blocks_of_one_frame_and_of_the_grid_size() -> None:
@@ -242,6 +277,19 @@ def test_analyzer_is_the_single_features_in_one_pass() -> None:
     assert analyze(x, RATE).dtmf is None
 
 
+def test_analyzer_cuts_are_the_single_features_cuts() -> None:
+    x = to_int16(material(5.0, 3, seed=5))
+    boundaries = [9000, 20011, 31000]
+    got = analyze(x, RATE, features=FEATURES, boundaries=boundaries)
+    same(got.activity, speech_activity(x, RATE, boundaries=boundaries))
+    same(got.levels, feed(LevelMeter(RATE), x, [], boundaries))
+    whole = levels(x, RATE)  # int16 sums are exact: a cut moves only the noise floor's frames
+    same((got.levels.rms_dbfs, got.levels.dc_offset), (whole.rms_dbfs, whole.dc_offset))
+    same(got.loudness, loudness(x, RATE))  # loudness and DTMF run on over cuts
+    same(got.dtmf, detect_dtmf(x, RATE))
+    same(got, feed(Analyzer(RATE, features=FEATURES), x, [1234, 20011, 40000], boundaries))
+
+
 def test_accumulator_misuse_is_a_usage_error() -> None:
     meter = LevelMeter(RATE)
     with pytest.raises(UsageError, match="at least one block"):
@@ -254,5 +302,12 @@ def test_accumulator_misuse_is_a_usage_error() -> None:
     meter.result()
     with pytest.raises(UsageError, match="after result"):
         meter.update(np.zeros((10, 2), np.int16))
+    with pytest.raises(UsageError, match="after result"):
+        meter.cut()
+    detector = SpeechDetector(RATE)
+    detector.update(np.zeros((10, 2), np.int16))
+    detector.result()
+    with pytest.raises(UsageError, match="after result"):
+        detector.cut()
     with pytest.raises(UsageError, match="unknown feature"):
         Analyzer(RATE, features=["levels", "pitch"])

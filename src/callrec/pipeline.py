@@ -197,7 +197,8 @@ class _Group:
                 if self.mixed or None in columns
                 else [int(c) for c in columns if c is not None]
             )
-        # analysis sample -> track and compact positions, one row per contiguous run
+        # analysis sample -> track and compact positions: [analysis, track, compact, length,
+        # chunk index], one row per run of one chunk's media that is contiguous on the track
         self.runs: list[list[int]] = []
         self.recorded = 0
 
@@ -213,12 +214,24 @@ class _Group:
         return part.samples[:, columns]
 
     def feed(self, part: Part, samples: np.ndarray) -> None:
-        self.analyzer.update(samples)
         last = self.runs[-1] if self.runs else None
-        if last and last[0] + last[3] == self.recorded and last[1] + last[3] == part.track_start:
+        if last and last[4] == part.chunk.index and last[1] + last[3] == part.track_start:
             last[3] += len(samples)
         else:
-            self.runs.append([self.recorded, part.track_start, part.compact_start, len(samples)])
+            if last:
+                # A pause, a gap, a chunk join (even a seamless one), or chunks this group was
+                # absent from lie between: no speech decision may carry over.
+                self.analyzer.cut()
+            self.runs.append(
+                [
+                    self.recorded,
+                    part.track_start,
+                    part.compact_start,
+                    len(samples),
+                    part.chunk.index,
+                ]
+            )
+        self.analyzer.update(samples)
         self.recorded += len(samples)
 
     def to_track(self, intervals: np.ndarray, column: int = 1) -> np.ndarray:

@@ -26,6 +26,7 @@ __all__ = [
     "as_frames",
     "full_scale",
     "grid_frames",
+    "split_at",
     "to_float",
 ]
 
@@ -65,6 +66,26 @@ def as_frames(x: npt.ArrayLike, *, name: str = "x") -> np.ndarray:
             f"{name} has dtype {arr.dtype}; expected one of int16, int32, float32, float64"
         )
     return arr
+
+
+def split_at(x: np.ndarray, boundaries: npt.ArrayLike) -> list[np.ndarray]:
+    """``x`` cut into consecutive pieces before the rows at ``boundaries`` (ascending sample
+    positions within ``0 .. len(x)``); :class:`UsageError` otherwise."""
+    at = np.asarray(boundaries)
+    if at.size == 0:
+        return [x]
+    if (
+        at.ndim != 1
+        or at.dtype.kind not in "iu"
+        or at[0] < 0
+        or at[-1] > len(x)
+        or (np.diff(at) < 0).any()
+    ):
+        raise UsageError(
+            f"boundaries must be ascending integer sample positions within 0..{len(x)}, "
+            f"got {at.tolist()!r}"
+        )
+    return np.split(x, at)
 
 
 def full_scale(dtype: np.dtype) -> float:

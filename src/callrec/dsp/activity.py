@@ -13,10 +13,21 @@ ceiling), so the loudest moment of a call never moves them::
 Runs of speech closer than ``min_silence_s`` are joined, runs shorter than ``min_speech_s`` are
 dropped, then each run is widened by ``pad_s``. Frame ``k`` covers samples
 ``[k * hop, k * hop + frame)``; a run of frames ``a .. b`` becomes ``[a * hop, b * hop + frame)``.
+
+The stream may be *cut* where the audio it holds is not continuous: a pause, a gap between
+chunks, a chunk join (``boundaries=``, :meth:`SpeechDetector.cut`). Each segment between cuts is
+decided as if it were a stream of its own: frames restart at a cut, the frame that would run over
+it is cut short there, and hysteresis, bridging, minimum speech and padding all start afresh, so
+nothing on one side moves an edge on the other. Speech running into a cut ends at it::
+
+    samples   . . . . # # # # # # #|# # # . . . . . . # #|. . .
+    cuts                           ^                      ^
+    speech            [            )[    )            [  )
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,9 +35,9 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames
-from .frames import FrameLevels, frame_sizes
-from .intervals import close_gaps, drop_short, empty_intervals, mask_runs, pad
+from ._blocks import Accumulator, as_frames, split_at
+from .frames import FrameLevels, energy_to_db, frame_count, frame_sizes
+from .intervals import close_gaps, drop_short, mask_runs, pad
 
 __all__ = ["Activity", "SpeechDetector", "speech_activity", "speech_bounds"]
 
@@ -39,7 +50,8 @@ class Activity:
     ----------
     intervals
         One ``(n, 2)`` int64 array of half-open ``[start, stop)`` sample intervals per channel,
-        sorted and separated by at least ``min_silence_s``.
+        sorted, none across a cut; between two cuts they are separated by at least
+        ``min_silence_s`` (on either side of a cut they may touch).
     noise_floor_dbfs, on_dbfs, off_dbfs
         ``(channels,)`` float64: each channel's noise floor (NaN if all digital silence) and the
         thresholds that were applied.
@@ -83,11 +95,17 @@ def speech_bounds(intervals: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.nd
 
 
 class SpeechDetector(Accumulator[Activity]):
-    """Streaming :func:`speech_activity`.
+    """Streaming :func:`speech_activity`; :meth:`cut` marks where the audio is not continuous.
 
     The thresholds depend on the noise floor of the whole channel, so frame levels are kept
     (2 bytes per channel per hop: 0.7 MB per channel-hour at the default 10 ms, in hundredths of
     a dB) and decided, one channel at a time, when :meth:`result` is called.
+
+    The floor is estimated over everything fed, across cuts. It is a property of the channel (its
+    line and microphone), not a state that carries from one moment to the next: it only sets the
+    thresholds, and no frame's decision depends on a frame across a cut. A floor per segment would
+    be worse: a short segment that is nearly all speech has no noise to measure, and the same
+    sound would be speech in one segment and not in the next.
     """
 
     def __init__(
@@ -135,6 +153,17 @@ class SpeechDetector(Accumulator[Activity]):
         self._levels: list[np.ndarray] = []
         self._frame_levels = FrameLevels(frame=self.frame, hop=self.hop)
 
+    def cut(self) -> None:
+        """The audio is not continuous here, after the samples fed so far (a pause, a gap between
+        chunks, a chunk join): decide what follows as if the stream started afresh.
+
+        Only the noise floor (see above) is shared across the cut. Cutting before anything is
+        fed, or twice at one place, changes nothing.
+        """
+        if self._result is not None:
+            raise UsageError("SpeechDetector.cut() called after result()")
+        self._frame_levels.cut(self._frames)
+
     def _consume(self, block: np.ndarray) -> None:
         _, level = self._frame_levels.push(self._consumed, self._rows(block))
         self._levels.append(_to_centi_db(level))
@@ -142,21 +171,27 @@ class SpeechDetector(Accumulator[Activity]):
     def _finish(self) -> Activity:
         assert self._channels is not None
         channels = self._channels
-        assert self._frame_levels.hist is not None
-        floor = self._frame_levels.hist.percentile(self.noise_percentile)
+        framed = self._frame_levels
+        assert framed.hist is not None and framed.energy is not None
+        floor = framed.hist.percentile(self.noise_percentile)
         raised = np.fmin(floor + self.floor_margin_db, self.max_threshold_dbfs)
         on = np.fmax(self.threshold_dbfs, raised)
         off = on - self.hysteresis_db
+        # The stream's end closes the last segment as a cut does: the rest is its short frame.
+        rest = framed.energy.unframed_length()
+        if rest:
+            last = energy_to_db(framed.energy.unframed()[:, np.newaxis], rest, framed.energy.scale)
+            self._levels.append(_to_centi_db(last))
+        segments = self._segments(framed.cuts)
         intervals = []
         for c in range(channels):  # once per channel at the end: bounds the temporaries' size
             level = np.concatenate([np.zeros(0, np.int16)] + [part[c] for part in self._levels])
-            speech = _hysteresis(level[:, np.newaxis], _centi_db(on[c]), _centi_db(off[c]))
-            (runs,) = mask_runs(speech)
-            samples = np.stack([runs[:, 0] * self.hop, (runs[:, 1] - 1) * self.hop + self.frame], 1)
-            samples = close_gaps(samples, self.min_silence)
-            samples = drop_short(samples, self.min_speech)
-            samples = pad(samples, self.pad, self._frames)
-            intervals.append(samples if len(samples) else empty_intervals())
+            on_c, off_c = _centi_db(on[c]), _centi_db(off[c])
+            found = [  # a loop over segments: a few per chunk
+                self._decide(level[first : first + count], start, stop, on_c, off_c)
+                for start, stop, first, count in segments
+            ]
+            intervals.append(np.concatenate(found))
         return Activity(
             intervals=tuple(intervals),
             noise_floor_dbfs=floor,
@@ -165,6 +200,30 @@ class SpeechDetector(Accumulator[Activity]):
             frames=self._frames,
             sample_rate=self.sample_rate,
         )
+
+    def _segments(self, cuts: list[int]) -> list[tuple[int, int, int, int]]:
+        """``(start, stop, first frame, frames)`` of each segment between cuts, as
+        :class:`~callrec.dsp.frames.FrameLevels` frames them (the last one's short frame too)."""
+        bounds = [0, *(c for c in cuts if c < self._frames), self._frames]
+        out, first = [], 0
+        for start, stop in itertools.pairwise(bounds):
+            whole = frame_count(stop - start, self.frame, self.hop)
+            count = whole + int(stop - start > whole * self.hop)
+            out.append((start, stop, first, count))
+            first += count
+        return out
+
+    def _decide(self, level: np.ndarray, start: int, stop: int, on: int, off: int) -> np.ndarray:
+        """Speech intervals of the segment ``[start, stop)`` from its frame levels (centi-dB)."""
+        speech = _hysteresis(level[:, np.newaxis], on, off)
+        (runs,) = mask_runs(speech)
+        length = stop - start
+        # A run may end on the segment's short frame, which stops at the segment's end.
+        last_stop = np.minimum((runs[:, 1] - 1) * self.hop + self.frame, length)
+        samples = np.stack([runs[:, 0] * self.hop, last_stop], 1)
+        samples = close_gaps(samples, self.min_silence)
+        samples = drop_short(samples, self.min_speech)
+        return pad(samples, self.pad, length) + start
 
 
 _SILENT = np.iinfo(np.int16).min
@@ -208,6 +267,7 @@ def speech_activity(
     min_silence_s: float = 0.300,
     pad_s: float = 0.0,
     noise_percentile: float = 10.0,
+    boundaries: npt.ArrayLike = (),
 ) -> Activity:
     """Find speech in each channel.
 
@@ -234,6 +294,10 @@ def speech_activity(
         Seconds added before and after each speech interval (within the signal).
     noise_percentile
         Which percentile of the non-silent frame levels is the noise floor.
+    boundaries
+        Ascending sample positions where the audio is not continuous (pauses, gaps between
+        chunks, chunk joins): each segment between them is decided on its own (see the module
+        notes). Default: none.
 
     Returns
     -------
@@ -253,5 +317,8 @@ def speech_activity(
         pad_s=pad_s,
         noise_percentile=noise_percentile,
     )
-    detector.update(as_frames(x))
+    for i, segment in enumerate(split_at(as_frames(x), boundaries)):
+        if i:
+            detector.cut()
+        detector.update(segment)
     return detector.result()

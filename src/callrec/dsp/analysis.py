@@ -6,11 +6,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
 
 from ..errors import UsageError
-from ._blocks import Accumulator, as_frames, sample_rate_checked
+from ._blocks import Accumulator, as_frames, sample_rate_checked, split_at
 from ._threads import one_blas_thread
 from .activity import Activity, SpeechDetector
 from .dtmf import DtmfDetector, DtmfTones
@@ -126,6 +125,14 @@ class Analyzer:
             for part in self._parts.values():
                 part.update(arr)
 
+    def cut(self) -> None:
+        """The audio is not continuous after the samples fed so far (a pause, a gap between
+        chunks, a chunk join): speech activity restarts here (:meth:`SpeechDetector.cut`), and so
+        do the noise floor's frames. Loudness and DTMF run on over it."""
+        for part in self._parts.values():
+            if isinstance(part, (SpeechDetector, LevelMeter)):
+                part.cut()
+
     def result(self) -> Analysis:
         if self._channels is None:
             raise UsageError("Analyzer.result() needs at least one block")
@@ -136,9 +143,17 @@ class Analyzer:
 
 
 def analyze(
-    x: npt.ArrayLike, sample_rate: int, *, features: Iterable[str] = DEFAULT_FEATURES
+    x: npt.ArrayLike,
+    sample_rate: int,
+    *,
+    features: Iterable[str] = DEFAULT_FEATURES,
+    boundaries: npt.ArrayLike = (),
 ) -> Analysis:
-    """Every chosen feature of a whole array (see :class:`Analyzer`)."""
+    """Every chosen feature of a whole array (see :class:`Analyzer`), cut at ``boundaries``
+    (ascending sample positions, see :meth:`Analyzer.cut`)."""
     analyzer = Analyzer(sample_rate, features=features)
-    analyzer.update(np.asarray(x))
+    for i, segment in enumerate(split_at(as_frames(x), boundaries)):
+        if i:
+            analyzer.cut()
+        analyzer.update(segment)
     return analyzer.result()

@@ -6,6 +6,14 @@ Frame ``k`` covers samples ``[k * hop, k * hop + frame)``; only complete frames 
     frame 0  [=======)
     frame 1      [=======)
     frame 2          [=======)          hop = 4, frame = 7
+
+:class:`FrameLevels` can also be *cut* (a pause or a chunk join in the stream): frames then
+restart at the cut, and the first frame that would run over it is cut short there, so that no
+frame holds samples from both sides::
+
+    samples  |0 ...................... c| ...................... n|   cut at c
+    frames   [===)[===)[===)[===)[===)[=)[===)[===)[===)[===)[===)[==
+                                      ^ short frame: the samples before the cut
 """
 
 from __future__ import annotations
@@ -68,7 +76,8 @@ class FrameEnergy:
         self._float_scale = 1.0 / full_scale(dtype)
         self._tail = np.zeros((channels, 0))
         self._ones = np.ones(hop)
-        self._tail_start = 0  # absolute sample index of _tail[0]
+        # Counted from the start of the segment (see :meth:`restart`), not of the stream.
+        self._tail_start = 0  # sample index of _tail[0]
         self._next_frame = 0  # index of the next frame to complete
         self._scratch = Scratch()
 
@@ -107,10 +116,23 @@ class FrameEnergy:
         return energy
 
     def unframed(self) -> np.ndarray:
-        """``(channels,)`` sums of squares of the samples after the last complete frame."""
+        """``(channels,)`` sums of squares of the samples from the next frame's start on: the
+        frame that would complete next, cut at the last sample pushed."""
         start = max(self._next_frame * self.hop, self._tail_start) - self._tail_start
         tail: np.ndarray = self._tail[:, start:].sum(axis=1, dtype=self._acc)
         return tail
+
+    def unframed_length(self) -> int:
+        """How many samples :meth:`unframed` sums."""
+        return self._tail.shape[1] - (
+            max(self._next_frame * self.hop, self._tail_start) - self._tail_start
+        )
+
+    def restart(self) -> None:
+        """Start a new segment: the next sample pushed begins frame 0, as at the stream's start."""
+        self._tail = np.zeros((len(self._tail), 0))
+        self._tail_start = 0
+        self._next_frame = 0
 
 
 class FrameLevels:
@@ -120,28 +142,75 @@ class FrameLevels:
     pass they share one of these, which computes each grid block once, however many accumulators
     ask for it. Readers pass the number of the grid block they are at (they all see the same
     sequence).
+
+    The stream may be cut into segments (:meth:`cut`). Each segment is framed as if it were a
+    stream of its own, and its samples after its last complete frame form one *short* frame (the
+    next frame, cut at the segment's end), whose level is the RMS of the samples it has. So every
+    segment ``[s, e)`` gives ``frame_count(e - s) + (1 if a short frame)`` frames, frame ``j``
+    covering ``[s + j * hop, min(s + j * hop + frame, e))``; the last segment's short frame is
+    left to the reader (:meth:`FrameEnergy.unframed`). Short frames are not counted in the
+    histogram: too few samples to say what the noise is.
     """
 
     def __init__(self, *, frame: int, hop: int) -> None:
         self.frame, self.hop = frame, hop
         self.energy: FrameEnergy | None = None
         self.hist: DbHistogram | None = None
+        self.cuts: list[int] = []
+        """Where the stream is cut (sample positions, ascending, each above 0)."""
+        self._pushed = 0
+        self._cuts_done = 0  # how many of ``cuts`` the frames already restarted at
         self._number = -1
         self._last: tuple[np.ndarray, np.ndarray] | None = None
 
+    def cut(self, at: int) -> None:
+        """Cut the stream before sample ``at`` (at or after every sample pushed or cut so far).
+
+        Cutting at 0 or where it is already cut changes nothing.
+        """
+        last = self.cuts[-1] if self.cuts else 0
+        if at < max(last, self._pushed):
+            raise UsageError(
+                f"cannot cut at sample {at}: the stream is already at {max(last, self._pushed)}"
+            )
+        if at > last:
+            self.cuts.append(at)
+
     def push(self, number: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(energies, levels_db)``, each ``(channels, k)``, of the frames grid block ``number``
-        completes; ``rows`` is that block channel-major."""
+        completes, short frames included; ``rows`` is that block channel-major."""
         if number == self._number and self._last is not None:
             return self._last
         if self.energy is None:
             self.energy = FrameEnergy(len(rows), rows.dtype, frame=self.frame, hop=self.hop)
             self.hist = DbHistogram.empty(len(rows))
         assert self.hist is not None
-        energy = self.energy.push(rows)
-        level = energy_to_db(energy, self.frame, self.energy.scale)
-        self.hist.add(level)
-        self._number, self._last = number, (energy, level)
+        energy, scale = self.energy, self.energy.scale
+        start, stop = self._pushed, self._pushed + rows.shape[1]
+        energies, levels = [], []
+        # A cut at ``stop`` waits for the next block: the frames after it are not here yet, and
+        # the stream may end there (its end closes the last segment in the same way).
+        while self._cuts_done < len(self.cuts) and self.cuts[self._cuts_done] < stop:
+            at = self.cuts[self._cuts_done] - start
+            whole = energy.push(rows[:, :at])
+            energies.append(whole)
+            levels.append(energy_to_db(whole, self.frame, scale))
+            self.hist.add(levels[-1])
+            if energy.unframed_length():  # the short frame before the cut
+                energies.append(energy.unframed()[:, np.newaxis])
+                levels.append(energy_to_db(energies[-1], energy.unframed_length(), scale))
+            energy.restart()
+            rows, start = rows[:, at:], start + at
+            self._cuts_done += 1
+        energies.append(energy.push(rows))
+        levels.append(energy_to_db(energies[-1], self.frame, scale))
+        self.hist.add(levels[-1])
+        self._pushed = stop
+        if len(energies) > 1:
+            self._last = (np.concatenate(energies, axis=1), np.concatenate(levels, axis=1))
+        else:
+            self._last = (energies[0], levels[0])
+        self._number = number
         return self._last
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import UsageError
 from ._blocks import Accumulator, as_frames, full_scale
 from .frames import FrameLevels, frame_sizes
 
@@ -115,6 +116,17 @@ class LevelMeter(Accumulator[Levels]):
         )
         if same and self._channels is None and other.channels is None:
             self._frame_levels = theirs
+
+    def cut(self) -> None:
+        """The audio is not continuous here: the noise floor's frames restart after the samples
+        fed so far, so none mixes both sides (the other figures are sums over all samples).
+
+        With :class:`~callrec.dsp.Analyzer`, this keeps the floor the same whether or not the
+        meter shares its frames with a :class:`~callrec.dsp.SpeechDetector` that is cut.
+        """
+        if self._result is not None:
+            raise UsageError("LevelMeter.cut() called after result()")
+        self._frame_levels.cut(self._frames)
 
     def _consume(self, block: np.ndarray) -> None:
         # Channel-major rows in the input's own type: min, max and sums along contiguous rows
