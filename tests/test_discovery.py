@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from callrec import build_recording, discover
-from callrec.errors import UsageError
+from callrec.errors import DuplicateChunkError, UsageError
 
 from .conftest import EXAMPLES, MEDIA, meta, write_chunk
 
@@ -136,11 +136,43 @@ def test_restarting_indexes_without_event_are_separate_recordings(tmp_path: Path
     ]
 
 
-def test_same_chunk_twice_stays_together_to_be_reported(tmp_path: Path) -> None:
-    write_chunk(tmp_path, meta(0), frames=32000)
-    write_chunk(tmp_path / "again", meta(0), frames=32000)
+def test_a_chunk_downloaded_twice_is_used_once_with_a_note(tmp_path: Path) -> None:
+    first, _ = write_chunk(tmp_path, meta(0), frames=32000)
+    copy, copy_media = write_chunk(tmp_path / "again", meta(0), frames=32000)
     found = discover(tmp_path)
-    assert len(found.recordings) == 1 and len(found.recordings[0].sources) == 2
+    (recording,) = found.recordings
+    (source,) = recording.sources
+    assert source.metadata_path == first and set(source.duplicates) == {copy, copy_media}
+    assert [(p.kind, p.severity, p.file) for p in found.problems] == [
+        ("duplicate-chunk", "note", copy)
+    ]
+    built = build_recording(recording.sources)
+    assert [w.code for w in built.warnings] == ["duplicate-chunk"]
+    assert str(copy) in built.warnings[0].message
+
+
+def test_a_copy_without_media_is_the_one_set_aside(tmp_path: Path) -> None:
+    write_chunk(tmp_path / "a", meta(0), frames=None)
+    full, media = write_chunk(tmp_path / "b", meta(0), frames=32000)
+    (source,) = discover(tmp_path).recordings[0].sources
+    assert (source.metadata_path, source.media_path) == (full, media)
+
+
+@pytest.mark.parametrize("differs", ["media", "metadata"])
+def test_copies_that_differ_stay_an_error_naming_both(tmp_path: Path, differs: str) -> None:
+    first, first_media = write_chunk(tmp_path, meta(0), frames=32000)
+    second, second_media = write_chunk(
+        tmp_path / "again", meta(0), frames=32000 if differs == "metadata" else 16000
+    )
+    if differs == "metadata":  # the same document, saved with other whitespace
+        second.write_text(json.dumps(meta(0), indent=2))
+    found = discover(tmp_path)
+    assert len(found.recordings[0].sources) == 2 and found.problems == ()
+    with pytest.raises(DuplicateChunkError) as caught:
+        build_recording(found.recordings[0].sources)
+    message = str(caught.value)
+    for path in (first, second, first_media, second_media):
+        assert str(path) in message
 
 
 def test_broken_files_never_stop_the_others(tmp_path: Path) -> None:
@@ -162,7 +194,6 @@ def test_broken_files_never_stop_the_others(tmp_path: Path) -> None:
         ("bad-metadata", "wrong.json"),
         ("media-without-metadata", "orphan.wav"),
         ("unreadable-json", "broken.json"),
-        ("unreadable-media", "0-eus-zero.wav"),
     ]
     assert {r.call_id for r in found.recordings} == {"11111111-2222-3333-4444-555555555555", "c3"}
     assert {p.name for p in found.ignored} == {"notes.txt", "other.json"}

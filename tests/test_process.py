@@ -341,12 +341,14 @@ def test_a_broken_tree_processes_the_good_and_lists_the_bad(tmp_path: Path) -> N
     assert all(out in p.parents or p == out for p in created), created
     errors = json.loads((out / "errors.json").read_text())
     failed = {e["call_id"]: e for e in errors["failed"]}
-    assert failed["aaaaaaaa-0000-0000-0000-000000000001"]["error"].endswith("MediaError")
+    assert set(failed) == {"aaaaaaaa-0000-0000-0000-000000000003"}
     assert failed["aaaaaaaa-0000-0000-0000-000000000003"]["error"] == "ChannelConflictError"
     assert "channel 3" in failed["aaaaaaaa-0000-0000-0000-000000000003"]["message"]
     assert any(p["file"].endswith("0-eus-d1-junk.json") for p in errors["problems"])
     done = {r.parent.name: load_report(r) for r in out.glob("*/report.json")}
-    assert len(done) == 3  # good, truncated (silence where data is missing), evil
+    assert len(done) == 4  # good, empty and truncated (silence where audio is lost), evil
+    incomplete = {i["call_id"]: i["missing_audio"] for i in errors["incomplete"]}
+    assert "zero bytes" in " ".join(incomplete["aaaaaaaa-0000-0000-0000-000000000001"])
     truncated = next(r for r in done.values() if r.call_id.endswith("0002"))
     assert any(w.code == "truncated-media" for w in truncated.warnings)
     assert any(i["call_id"].endswith("0002") for i in errors["incomplete"])

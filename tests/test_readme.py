@@ -43,3 +43,19 @@ def test_snippet_runs_as_written(heading: str, code: str, tmp_path: Path) -> Non
     # Nothing was written beside the samples' copy but what the snippet means to write.
     for path in (tmp_path / "samples").rglob("*"):
         assert (SAMPLES / path.relative_to(tmp_path / "samples")).exists(), path
+
+
+def test_the_response_example_prints_what_the_readme_shows(tmp_path: Path) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = "callrec response samples/record-response --out responses"
+    shown = re.search(re.escape(command) + r"\n```\n\n```\n(.*?)```", text, re.S)
+    assert shown is not None
+    shutil.copytree(SAMPLES, tmp_path / "samples")
+    run = subprocess.run(
+        [sys.executable, "-m", "callrec", *command.split()[1:]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.stdout == shown.group(1)

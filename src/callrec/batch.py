@@ -25,16 +25,15 @@ from . import __version__
 from .atomic import write_text
 from .discovery import Discovery, FoundRecording, discover
 from .errors import CallrecError, UsageError
+from .findings import LOST_AUDIO
 from .naming import safe_name
 from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance
 from .recording import Recording, build_recording
-from .report import load_report
+from .report import Report, load_report
 
 __all__ = ["BatchResult", "Outcome", "available_cpus", "folder_names", "process"]
 
 ERRORS_NAME = "errors.json"
-LOSSY = frozenset({"truncated-media", "chunk-without-media"})
-"""Findings that mean part of a recording's audio is missing from its tracks."""
 ERRORS_SCHEMA_VERSION = 1
 
 Status = Literal["done", "skipped", "failed"]
@@ -53,7 +52,12 @@ class Outcome:
     files: tuple[str, ...] = ()
     trace: str | None = None
     losses: tuple[str, ...] = ()
-    """Messages of findings that mean audio is missing (see :data:`LOSSY`)."""
+    """Messages of findings that mean audio is missing (see
+    :data:`~callrec.findings.LOST_AUDIO`): the recording is *incomplete*."""
+
+    @property
+    def incomplete(self) -> bool:
+        return self.status != "failed" and bool(self.losses)
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,20 @@ class BatchResult:
         return tuple(o for o in self.outcomes if o.status == "failed")
 
     @property
+    def incomplete(self) -> tuple[Outcome, ...]:
+        """Recordings processed (or already done) with part of their audio lost."""
+        return tuple(o for o in self.outcomes if o.incomplete)
+
+    @property
     def ok(self) -> bool:
+        """No recording failed and every file found could be used (audio may still be lost:
+        see :attr:`complete`)."""
         return not self.failed and not any(p["severity"] == "error" for p in self.problems)
+
+    @property
+    def complete(self) -> bool:
+        """:attr:`ok`, and no audio lost anywhere."""
+        return self.ok and not self.incomplete
 
 
 def available_cpus() -> int:
@@ -131,8 +147,8 @@ def folder_names(recordings: tuple[FoundRecording, ...]) -> list[str]:
     return names
 
 
-def _up_to_date(folder: Path, recording: Recording, options: ProcessOptions) -> float | None:
-    """The recording's audio seconds if its folder is complete and current, else ``None``."""
+def _up_to_date(folder: Path, recording: Recording, options: ProcessOptions) -> Report | None:
+    """The recording's report if its folder is complete and current, else ``None``."""
     if not (folder / REPORT_NAME).is_file():
         return None
     try:
@@ -144,7 +160,11 @@ def _up_to_date(folder: Path, recording: Recording, options: ProcessOptions) -> 
         return None
     if not all((folder / f).is_file() for f in report.output_files()):
         return None
-    return report.duration_s
+    return report
+
+
+def _losses(report: Report) -> tuple[str, ...]:
+    return tuple(w.message for w in report.warnings if w.code in LOST_AUDIO)
 
 
 def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: bool) -> Outcome:
@@ -161,7 +181,14 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
         )
         done = None if force else _up_to_date(folder, recording, options)
         if done is not None:
-            return Outcome(folder.name, item.call_id, "skipped", audio_s=done, files=files)
+            return Outcome(
+                folder.name,
+                item.call_id,
+                "skipped",
+                audio_s=done.duration_s,
+                files=files,
+                losses=_losses(done),
+            )
         result = process_recording(recording, folder, options, file_id=folder.name)
     except (CallrecError, OSError) as exc:
         error = (
@@ -189,7 +216,7 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
         audio_s=result.report.duration_s,
         seconds=time.perf_counter() - started,
         files=files,
-        losses=tuple(w.message for w in result.report.warnings if w.code in LOSSY),
+        losses=_losses(result.report),
     )
 
 

@@ -1,8 +1,10 @@
 """The ``callrec`` command line. ``main(argv)`` returns the exit status:
 
-0 every recording was understood; 1 some input had an error (the rest was still reported);
-2 the command itself was wrong (usage). Errors in the user's files never show a traceback
-(``--debug`` shows it).
+0 every recording was understood and is complete; 1 some input had an error (the rest was still
+done); 2 the command itself was wrong (usage); 3 nothing failed, but audio is lost from some
+recording (a chunk's media missing, empty, truncated or undecodable: its time is silence, and
+``errors.json`` lists it under ``incomplete``). Errors in the user's files never show a
+traceback (``--debug`` shows it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, TextIO
 from . import __version__
 from .discovery import discover
 from .errors import CallrecError, UsageError
+from .findings import LOST_AUDIO
 from .recording import build_recording
 from .summary import (
     INSPECT_SCHEMA_VERSION,
@@ -27,7 +30,12 @@ from .summary import (
 )
 from .timeline import PauseReading
 
-__all__ = ["main"]
+__all__ = ["EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
 
 _READINGS = {
     "auto": None,
@@ -110,8 +118,9 @@ def _parser() -> argparse.ArgumentParser:
         parents=[debug],
         help="clean up and judge Graph recordResponse answers",
         description="Pair each recordOperation notification under PATH with its downloaded audio, "
-        "then write <operation id>.response.json and <operation id>.clean.wav (the answer without "
-        "silence or the stop tone) into OUT, and print a summary.",
+        "then write <name>.response.json and <name>.clean.wav (the answer without silence, keys "
+        "or the stop tone) into OUT, and print a summary. <name> is the operation id (for older "
+        "payloads without one, the last segment of its resource).",
     )
     response.add_argument(
         "paths",
@@ -241,8 +250,11 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     out.write(
         f"{len(result.outcomes)} recording(s) in {result.out}: {counts['done']} processed, "
-        f"{counts['skipped']} already done, {counts['failed']} failed\n"
+        f"{counts['skipped']} already done, {counts['failed']} failed, "
+        f"{len(result.incomplete)} incomplete (audio lost)\n"
     )
+    for outcome in result.incomplete:
+        out.write(f"  incomplete: {outcome.folder}: {'; '.join(outcome.losses)}\n")
     for outcome in result.failed:
         if args.debug and outcome.trace:
             err.write(outcome.trace)
@@ -252,9 +264,11 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     problems = [p for p in result.problems if p["severity"] == "error"]
     for problem in problems:
         out.write(f"  not used: {problem['file']}: {problem['message']}\n")
-    if not result.ok:
+    if not result.complete:
         out.write(f"  (details in {result.out / 'errors.json'})\n")
-    return 0 if result.ok else 1
+    if not result.ok:
+        return EXIT_FAILED
+    return EXIT_OK if result.complete else EXIT_INCOMPLETE
 
 
 def _activity_options(threshold: float | None, cap: float | None) -> dict[str, float]:
@@ -283,23 +297,26 @@ def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     found, errors = find_responses(args.paths)
     reports = []
+    names: list[str] = []
     failed = bool(errors)
     for item in found:
         report = process_response(item, args.out).report
         reports.append(report)
+        # What the files are called: the id, or for older payloads what stands in for it.
+        names.append(report.operation_id or item.name or "?")
         failed = failed or report.error is not None
     if args.json:
         json.dump([r.model_dump(mode="json") for r in reports], out, indent=2)
         out.write("\n")
     else:
         out.write(
-            f"{'operation':<38} {'status':<10} {'reason':<26} {'key':<4} {'speech':>7}  verdict\n"
+            f"{'operation':<38} {'status':<10} {'reason':<26} {'keys':<6} {'speech':>7}  verdict\n"
         )
-        for r in reports:
-            key = r.stop_tone.key if r.stop_tone else "-"
+        for name, r in zip(names, reports, strict=True):
+            keys = "".join(k.key for k in r.keys) or "-"
             out.write(
-                f"{r.operation_id or '?':<38} {r.status or '?':<10} {r.completion_reason or '-':<26} "
-                f"{key:<4} {r.speech_s:6.2f}s  {r.verdict}"
+                f"{name:<38} {r.status or '?':<10} {r.completion_reason or '-':<26} "
+                f"{keys:<6} {r.speech_s:6.2f}s  {r.verdict}"
                 + (f" ({r.error['message']})" if r.error else "")
                 + "\n"
             )
@@ -308,12 +325,13 @@ def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(f"Reports and clean clips are in {args.out}\n")
     for error in errors:
         err.write(f"callrec: {error}\n")
-    return 1 if failed else 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     found = discover(args.path)
     failed = bool(found.errors)
+    lost = False
     summaries: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     texts: list[str] = []
@@ -335,6 +353,7 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"Recording {number}/{len(found.recordings)}: call {item.call_id}\n  error: {exc}"
             )
             continue
+        lost = lost or any(w.code in LOST_AUDIO for w in rec.warnings)
         summaries.append(recording_summary(rec))
         texts.append(format_recording(rec, number, len(found.recordings)))
     if args.json:
@@ -358,7 +377,9 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.writelines(f"  {problem_line(p)}\n" for p in found.problems)
     if failed:
         err.write("callrec: some input had errors (see above)\n")
-    return 1 if failed else 0
+        return EXIT_FAILED
+    # What inspect can see without decoding: media missing, empty or unreadable, chunks absent.
+    return EXIT_INCOMPLETE if lost else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -373,12 +394,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args, sys.stdout, sys.stderr)
     except UsageError as exc:
         sys.stderr.write(f"callrec: error: {exc}\n")
-        return 2
+        return EXIT_USAGE
     except CallrecError as exc:
         if args.debug:
             traceback.print_exc()
         sys.stderr.write(f"callrec: error: {exc}\n")
-        return 1
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,10 +16,11 @@ sequence restarts. Nothing found here stops the rest of the tree from being foun
 
 from __future__ import annotations
 
+import filecmp
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -47,10 +48,10 @@ ProblemKind = Literal[
     "media-without-metadata",
     "metadata-without-media",
     "ambiguous-pair",
-    "unreadable-media",
     "event-without-chunks",
+    "duplicate-chunk",
 ]
-_NOTES = frozenset({"metadata-without-media", "event-without-chunks"})
+_NOTES = frozenset({"metadata-without-media", "event-without-chunks", "duplicate-chunk"})
 
 
 @dataclass(frozen=True)
@@ -141,23 +142,24 @@ def _folders(root: Path, exclude: tuple[Path, ...]) -> Iterable[tuple[str, list[
         yield folder, [name for name in files if not name.startswith(".")]
 
 
-def _pick(meta: _Meta, tiers: list[list[Path]]) -> tuple[Path | None, list[Path]]:
-    """The media file for one metadata, or (None, the ambiguous candidates)."""
+def _pick(meta: _Meta, tiers: list[list[Path]]) -> tuple[Path | None, int, list[Path]]:
+    """The media file for one metadata and the tier it was found in, or (None, -1, the
+    ambiguous candidates)."""
     fmt = meta.metadata.recording_info.format
-    for tier in tiers:
+    for rank, tier in enumerate(tiers):
         if not tier:
             continue
         if len(tier) > 1 and fmt is not None:
             matching = [p for p in tier if p.suffix.lower() == f".{fmt.value}"]
             tier = matching or tier
         if len(tier) == 1:
-            return tier[0], []
-        return None, tier
-    return None, []
+            return tier[0], rank, []
+        return None, -1, tier
+    return None, -1, []
 
 
 def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dict[int, Path]:
-    claims: dict[Path, list[int]] = defaultdict(list)
+    claims: dict[Path, list[tuple[int, int]]] = defaultdict(list)  # media -> (tier, metadata)
     by_dir: dict[Path, list[Path]] = defaultdict(list)
     for path in media:
         by_dir[path.parent].append(path)
@@ -171,9 +173,9 @@ def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dic
             elsewhere = (p for d, paths in by_dir.items() if d != folder for p in paths)
             tiers.append([p for p in elsewhere if doc in p.name])
         tiers.append([p for p in same_dir if p.stem == meta.path.stem])
-        chosen, ambiguous = _pick(meta, tiers)
+        chosen, rank, ambiguous = _pick(meta, tiers)
         if chosen is not None:
-            claims[chosen].append(i)
+            claims[chosen].append((rank, i))
         elif ambiguous:
             problems.append(
                 Problem(
@@ -184,7 +186,11 @@ def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dic
                 )
             )
     pairs: dict[int, Path] = {}
-    for path, owners in claims.items():
+    for path, claimants in claims.items():
+        # A claim from the media's own folder outranks one by document id from elsewhere (a
+        # copy of the metadata saved without its media).
+        best = min(rank for rank, _ in claimants)
+        owners = [i for rank, i in claimants if rank == best]
         if len(owners) == 1:
             pairs[owners[0]] = path
             continue
@@ -234,7 +240,7 @@ def discover(
     path: str | Path, *, probe: bool = True, exclude: Iterable[str | Path] = ()
 ) -> Discovery:
     """Find every recording under ``path``: a folder tree, one metadata or event file, or one
-    chunk's media file (with its metadata beside it).
+    chunk's media file (then the recording it belongs to, from the folder around it).
 
     Parameters
     ----------
@@ -253,9 +259,10 @@ def discover(
     root = Path(path)
     if not root.exists():
         raise UsageError(f"{root}: no such file or folder")
+    skip = tuple(Path(p) for p in exclude)
     if root.is_file() and root.suffix.lower() in MEDIA_SUFFIXES:
-        root = _metadata_of(root)
-    jsons, media, other = _walk(root, tuple(Path(p) for p in exclude))
+        return _recording_of(root, probe, skip)
+    jsons, media, other = _walk(root, skip)
     problems: list[Problem] = []
     ignored: list[Path] = list(other)
     metas: list[_Meta] = []
@@ -303,11 +310,12 @@ def discover(
             try:
                 info = probe_media(media_path)
             except CallrecError as exc:
+                # Paired, so not an unusable file but a chunk whose audio is lost: the
+                # recording carries that (media-unusable) and is processed around it.
                 trouble = exc.detail
-                problems.append(Problem("unreadable-media", media_path, exc.detail, exc))
         sources.append(ChunkSource(meta.metadata, meta.path, info, media_path, trouble))
 
-    recordings = _group(sources, events, problems)
+    recordings = _group(_set_aside_copies(sources, problems), events, problems)
     # Audio of recordResponse answers is `callrec response`'s input, not a chunk without metadata.
     answer_files = {
         p.file
@@ -323,28 +331,82 @@ def discover(
     return Discovery(root, tuple(recordings), tuple(problems), tuple(ignored))
 
 
-def _metadata_of(media: Path) -> Path:
-    """The chunk metadata file beside ``media`` that pairs with it, by the same rules as in a
-    folder: a media file given alone stands for its chunk, as its metadata file would."""
-    jsons, nearby, _ = _walk(media.parent, ())
-    metas: list[_Meta] = []
-    for jpath in (p for p in jsons if p.parent == media.parent):
-        try:
-            data = read_json(jpath)
-            if classify_json(data) == "chunk_metadata":
-                metas.append(_Meta(jpath, parse_chunk_metadata(data, file=jpath)))
-        except CallrecError:
-            continue  # a broken neighbour is not what was asked for
-    beside = [p for p in nearby if p.parent == media.parent]
-    pairs = _pair(metas, beside, [])
-    owners = [metas[i].path for i, paired in pairs.items() if paired == media]
-    if not owners:
+def _set_aside_copies(sources: list[ChunkSource], problems: list[Problem]) -> list[ChunkSource]:
+    """One source per chunk downloaded twice, byte for byte the same (say, into two folders).
+
+    Copies that differ in anything are all kept: ``build_recording`` then reports the clash
+    with both files, since nothing here can tell which one is right.
+    """
+    by_chunk: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for i, src in enumerate(sources):
+        meta = src.metadata
+        key = (meta.call_id, meta.chunk_index, meta.chunk_document_id, meta.chunk_start_time)
+        by_chunk[key].append(i)
+    dropped: set[int] = set()
+    kept: dict[int, list[Path]] = {}
+    for members in by_chunk.values():
+        # The copies with media first, so that a copy without it is the one set aside.
+        members = sorted(members, key=lambda i: sources[i].media_path is None)
+        first = sources[members[0]]
+        for i in members[1:]:
+            if not _same_chunk(first, sources[i]):
+                continue
+            dropped.add(i)
+            copy = sources[i]
+            kept.setdefault(members[0], []).extend(
+                p for p in (copy.metadata_path, copy.media_path) if p is not None
+            )
+            problems.append(
+                Problem(
+                    "duplicate-chunk",
+                    copy.metadata_path or Path(copy.label),
+                    f"the same chunk as {first.label} (chunkIndex {copy.metadata.chunk_index}), "
+                    "byte for byte; used once",
+                )
+            )
+    result = []
+    for i, src in enumerate(sources):
+        if i in dropped:
+            continue
+        if i in kept:
+            src = replace(src, duplicates=tuple(kept[i]))
+        result.append(src)
+    return result
+
+
+def _same_chunk(a: ChunkSource, b: ChunkSource) -> bool:
+    """Identical metadata files, and identical media (or no media on the second)."""
+    if a.metadata_path is None or b.metadata_path is None:
+        return a.metadata == b.metadata and b.media_path is None
+    try:
+        if not filecmp.cmp(a.metadata_path, b.metadata_path, shallow=False):
+            return False
+        if b.media_path is None:
+            return True
+        # filecmp compares sizes first and stops at the first differing block.
+        return a.media_path is not None and filecmp.cmp(a.media_path, b.media_path, shallow=False)
+    except OSError:
+        return False
+
+
+def _recording_of(media: Path, probe: bool, exclude: tuple[Path, ...]) -> Discovery:
+    """The recording that ``media``'s chunk belongs to, found in the folder around it."""
+    around = discover(media.parent, probe=probe, exclude=exclude)
+    mine = tuple(r for r in around.recordings if any(s.media_path == media for s in r.sources))
+    if not mine:
         raise UsageError(
             f"{media}: no chunk metadata beside this media file names it (a JSON in "
             f"{media.parent} whose chunkDocumentId is in the file name, or with the same stem); "
             "give the folder, or put the chunk's metadata beside it"
         )
-    return owners[0]
+    # The rest of the folder was not asked for: only this recording's files count.
+    files = {
+        path
+        for r in mine
+        for path in (r.event_path, *(p for s in r.sources for p in (s.metadata_path, s.media_path)))
+        if path is not None
+    }
+    return Discovery(media, mine, tuple(p for p in around.problems if p.file in files))
 
 
 def _named_chunks(event_file: Path, documents: set[str]) -> list[_Meta]:

@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Finding"]
+__all__ = ["LOST_AUDIO", "Finding"]
+
+LOST_AUDIO = frozenset(
+    {
+        "chunk-without-media",  # the chunk's media was never downloaded
+        "media-unusable",  # empty, or a header that cannot be read
+        "media-undecodable",  # a header, but the decoder will not start
+        "truncated-media",  # ends early, or decoding stopped at damaged data
+        "missing-chunk",  # a chunk index the event names, or a gap in the indexes, is absent
+    }
+)
+"""Finding codes that mean part of a recording's audio is missing from its tracks: the time is
+kept (digital silence), the recording is *incomplete*, and ``callrec process`` says so."""
 
 
 @dataclass(frozen=True)

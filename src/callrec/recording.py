@@ -48,7 +48,8 @@ class ChunkSource:
     """One chunk as found on disk: its metadata and, when paired, its media.
 
     ``media_problem`` says why a paired media file could not be used (its header was unreadable);
-    ``media`` is then ``None``.
+    ``media`` is then ``None``. ``duplicates`` are other copies of this very chunk (metadata and
+    media byte for byte the same) that were found and set aside.
     """
 
     metadata: ChunkMetadata
@@ -56,6 +57,7 @@ class ChunkSource:
     media: MediaInfo | None = None
     media_path: Path | None = None
     media_problem: str | None = None
+    duplicates: tuple[Path, ...] = ()
 
     @property
     def label(self) -> str:
@@ -303,8 +305,10 @@ def _check_ids(sources: Sequence[ChunkSource]) -> None:
         other = by_index.get(src.metadata.chunk_index)
         if other is not None:
             raise DuplicateChunkError(
-                f"chunkIndex {src.metadata.chunk_index} appears twice: in {other.label} and in"
-                f" {src.label}; expected each index once per recording",
+                f"chunkIndex {src.metadata.chunk_index} appears twice, with different metadata "
+                f"or media: in {other.label} (media {other.media_path or 'none'}) and in "
+                f"{src.label} (media {src.media_path or 'none'}); expected each index once per "
+                "recording: keep the right copy",
                 file=src.metadata_path,
             )
         by_index[src.metadata.chunk_index] = src
@@ -408,7 +412,17 @@ def build_recording(
         raise UsageError(f"tolerance_s must be >= 0, got {tolerance_s!r}")
     tolerance_us = to_microseconds(tolerance_s)
     _check_ids(ordered)
-    findings: list[Finding] = []
+    findings: list[Finding] = [
+        Finding(
+            "duplicate-chunk",
+            f"chunk {s.metadata.chunk_index} was found more than once, byte for byte the same: "
+            f"{s.label} is used, {', '.join(str(p) for p in s.duplicates)} set aside",
+            chunk_index=s.metadata.chunk_index,
+            file=s.metadata_path,
+        )
+        for s in ordered
+        if s.duplicates
+    ]
 
     rates = [_effective_rate(s, findings) for s in ordered]
     rate = _same_everywhere(ordered, "sample rate", rates)

@@ -24,7 +24,12 @@ from typing import Literal
 
 import numpy as np
 
-from .audio.reader import DEFAULT_BLOCK_FRAMES, TruncatedMediaWarning, open_audio
+from .audio.reader import (
+    DEFAULT_BLOCK_FRAMES,
+    DecoderMessagesWarning,
+    TruncatedMediaWarning,
+    open_audio,
+)
 from .audio.writer import AudioWriter
 from .errors import ChannelConflictError, MediaError, UsageError
 from .findings import Finding
@@ -123,9 +128,10 @@ def placed_parts(
 ) -> Iterator[Part]:
     """Every recorded block part in track order, each media file read once in the usual case.
 
-    Chunks without media are skipped (their time stays silent) with a finding; a chunk whose
-    media could not be opened raises :class:`MediaError`; a truncated file gives a finding and
-    its missing frames stay silent.
+    Lost audio is never an error: a chunk without media, with media that is empty, unreadable
+    or undecodable, or with a file that ends early keeps its time silent, and a finding names the
+    chunk and why (see :data:`~callrec.findings.LOST_AUDIO`). What a decoder said about damaged data becomes a
+    finding too.
     """
     if block_frames < 1:
         raise UsageError(f"block_frames must be at least 1, got {block_frames}")
@@ -133,7 +139,7 @@ def placed_parts(
     for run in _runs(pieces(recording)):
         chunk = recording.chunk(run[0].chunk_index)
         if chunk.media_problem is not None:
-            raise MediaError(chunk.media_problem, file=chunk.media_path)
+            continue  # build_recording's media-unusable finding already says why
         if chunk.media_path is None:
             notes.append(
                 Finding(
@@ -149,7 +155,19 @@ def placed_parts(
 def _read_run(
     chunk: Chunk, path: Path, run: list[Piece], block_frames: int, notes: list[Finding]
 ) -> Iterator[Part]:
-    with open_audio(path) as reader:
+    try:
+        reader = open_audio(path)
+    except MediaError as exc:  # the header read, the decoder will not start: lost audio
+        notes.append(
+            Finding(
+                "media-undecodable",
+                f"chunk {chunk.index}: {exc.detail}; its time is silence in the tracks",
+                chunk.index,
+                path,
+            )
+        )
+        return
+    with reader:
         check_channels(chunk, reader.channels)
         end = run[-1].media_start + run[-1].length
         blocks = reader.blocks(block_frames)
@@ -182,10 +200,13 @@ def _next_block(
     """The next block, with a truncation warning turned into a finding."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TruncatedMediaWarning)
+        warnings.simplefilter("always", DecoderMessagesWarning)
         block = next(blocks, None)
     for warning in caught:
         if isinstance(warning.message, TruncatedMediaWarning):
             notes.append(Finding("truncated-media", str(warning.message), chunk.index, path))
+        elif isinstance(warning.message, DecoderMessagesWarning):
+            notes.append(Finding("decoder-messages", str(warning.message), chunk.index, path))
         else:
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno

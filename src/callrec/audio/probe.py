@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import EmptyMediaError, MediaError, UnsupportedMediaError
+from ._native import NativeStderr
 
 __all__ = ["MediaInfo", "probe_media"]
 
@@ -81,8 +82,14 @@ def probe_media(path: str | Path) -> MediaInfo:
 def _probe_soundfile(path: Path) -> MediaInfo:
     import soundfile
 
+    # An MP3's decoder prints its complaints to descriptor 2; reading reports the damage.
+    quiet = NativeStderr()
     try:
-        info = soundfile.info(str(path))
+        if path.suffix.lower() == ".mp3":
+            with quiet:
+                info = soundfile.info(str(path))
+        else:
+            info = soundfile.info(str(path))
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         if _looks_like_mp4(path):
             return _probe_mp4(path)
@@ -92,6 +99,8 @@ def _probe_soundfile(path: Path) -> MediaInfo:
         ) from None
     except OSError as exc:
         raise MediaError(f"cannot be read: {exc}", file=path) from None
+    finally:
+        quiet.close()
     return MediaInfo(
         path=path,
         container=str(info.format).lower(),

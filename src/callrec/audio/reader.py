@@ -13,17 +13,20 @@ from __future__ import annotations
 import struct
 import warnings
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
 from ..errors import MediaError, UnsupportedMediaError, UsageError
+from ._native import NativeStderr
 from .probe import MediaInfo, probe_media
 
 __all__ = [
     "DEFAULT_BLOCK_FRAMES",
     "AudioReader",
+    "DecoderMessagesWarning",
     "TruncatedMediaWarning",
     "open_audio",
     "read_audio",
@@ -33,6 +36,8 @@ DEFAULT_BLOCK_FRAMES = 1 << 16
 """Frames per block where a fixed size is wanted (the grid size for up to 4 channels)."""
 
 _INSTALL_MP4 = "pip install 'callrec[mp4]'"
+_SALVAGE_FRAMES = 1152
+"""One MPEG audio frame: the unit a damaged MP3 is re-read in to keep what precedes the damage."""
 
 
 class TruncatedMediaWarning(UserWarning):
@@ -55,6 +60,25 @@ class TruncatedMediaWarning(UserWarning):
             f"{file}: truncated: read {frames_read} of the {frames_declared} frames the header "
             f"declares{reason}"
         )
+
+
+class DecoderMessagesWarning(UserWarning):
+    """The decoder complained while reading a file (corrupt frames it skipped or resynced over).
+
+    Attributes
+    ----------
+    file
+        The media file.
+    messages
+        What the decoder said, line by line.
+    """
+
+    def __init__(self, file: Path, messages: list[str]) -> None:
+        self.file = file
+        self.messages = list(messages)
+        shown = "; ".join(dict.fromkeys(messages[:3]))
+        more = f" (and {len(messages) - 3} more)" if len(messages) > 3 else ""
+        super().__init__(f"{file}: the decoder reported damaged data: {shown}{more}")
 
 
 def _wav_declared_frames(path: Path, block_align: int) -> int | None:
@@ -126,6 +150,9 @@ class AudioReader:
         for block in self._source.blocks(frames):
             self.frames_read += len(block)
             yield block
+        said = self._source.decoder_messages()
+        if said:
+            warnings.warn(DecoderMessagesWarning(self.path, said), stacklevel=2)
         declared = self._source.declared_frames
         if self.frames_read < declared:
             warnings.warn(
@@ -167,6 +194,10 @@ class _Source:
     def blocks(self, frames: int) -> Iterator[np.ndarray]:
         raise NotImplementedError
 
+    def decoder_messages(self) -> list[str]:
+        """What the decoder printed since the last call (then forgotten)."""
+        return []
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -176,9 +207,15 @@ class _SoundfileSource(_Source):
         import soundfile
 
         self._error = soundfile.LibsndfileError
+        # libmpg123 prints to descriptor 2 itself; the other decoders stay silent.
+        self._quiet: AbstractContextManager[object] = (
+            NativeStderr() if info.container == "mp3" else nullcontext()
+        )
         try:
-            self._file = soundfile.SoundFile(str(info.path))
+            with self._quiet:
+                self._file = soundfile.SoundFile(str(info.path))
         except (RuntimeError, soundfile.LibsndfileError) as exc:
+            self._close_quiet()
             raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=info.path) from None
         pcm16 = self._file.subtype == "PCM_16"
         self.dtype = np.dtype(np.int16 if pcm16 else np.float32)
@@ -189,19 +226,54 @@ class _SoundfileSource(_Source):
                 self.declared_frames = max(self.declared_frames, wav_frames)
 
     def blocks(self, frames: int) -> Iterator[np.ndarray]:
+        position = 0
         while True:
             try:
-                block = self._file.read(frames, dtype=self.dtype.name, always_2d=True)
+                with self._quiet:
+                    block = self._file.read(frames, dtype=self.dtype.name, always_2d=True)
             except (RuntimeError, self._error) as exc:
-                # Compressed data that stops mid-frame: keep what was decoded, say where it ended.
-                self.stop_reason = f"decoding stopped: {exc}"
+                # A failed read returns nothing of what it decoded before the damage: read the
+                # block again in small pieces, keep what decodes, and say where it ended.
+                rest = self._salvage(position, frames)
+                if len(rest):
+                    yield rest
+                self.stop_reason = f"decoding stopped at frame {position + len(rest)}: {exc}"
                 return
             if not len(block):
                 return
+            position += len(block)
             yield block
+
+    def _salvage(self, position: int, frames: int) -> np.ndarray:
+        """What decodes of ``frames`` frames from ``position``, piece by piece, up to damage."""
+        pieces: list[np.ndarray] = []
+        try:
+            with self._quiet:
+                self._file.seek(position)
+                for _ in range(-(-frames // _SALVAGE_FRAMES)):
+                    piece = self._file.read(_SALVAGE_FRAMES, dtype=self.dtype.name, always_2d=True)
+                    if not len(piece):
+                        break
+                    pieces.append(piece)
+        except (RuntimeError, self._error):
+            pass  # the damage: everything before it is in pieces
+        if not pieces:
+            return np.zeros((0, self._file.channels), self.dtype)
+        return np.concatenate(pieces)[:frames]
+
+    def decoder_messages(self) -> list[str]:
+        if not isinstance(self._quiet, NativeStderr):
+            return []
+        said, self._quiet.messages = self._quiet.messages, []
+        return said
+
+    def _close_quiet(self) -> None:
+        if isinstance(self._quiet, NativeStderr):
+            self._quiet.close()
 
     def close(self) -> None:
         self._file.close()
+        self._close_quiet()
 
 
 class _Mp4Source(_Source):
