@@ -49,6 +49,7 @@ from .timeline import PauseReading
 from .tracks import (
     Layout,
     Part,
+    Piece,
     TrackFile,
     mix_channels,
     pieces,
@@ -234,14 +235,14 @@ class _Group:
         self.analyzer.update(samples)
         self.recorded += len(samples)
 
-    def to_track(self, intervals: np.ndarray, column: int = 1) -> np.ndarray:
-        """Analysis-sample intervals as track (column 1) or compact (column 2) intervals."""
+    def to_track(self, intervals: np.ndarray) -> np.ndarray:
+        """Analysis-sample intervals as wall-clock track intervals."""
         out = []
         for run in self.runs:  # runs per track: one per chunk and pause
             start, length = run[0], run[3]
             clipped = np.clip(intervals, start, start + length)
             clipped = clipped[clipped[:, 1] > clipped[:, 0]]
-            out.append(clipped + (run[column] - start))
+            out.append(clipped + (run[1] - start))
         if not out:
             return empty_intervals()
         return close_gaps(np.concatenate(out), 1) if len(out) > 1 else out[0]
@@ -263,9 +264,36 @@ def _finite(value: float) -> float | None:
     return round(float(value), 3) if np.isfinite(value) else None
 
 
+def _on_compact(intervals: np.ndarray, plan: tuple[Piece, ...]) -> np.ndarray:
+    """Wall-clock track intervals (in recorded time) as intervals of the compact track.
+
+    An interval never spans a pause or a gap (speech restarts at each), and pieces that touch on
+    the wall clock touch on the compact track too, so each one's image is a single span of the
+    same length: only its start moves, by the time removed before the piece it starts in.
+    """
+    if not len(intervals) or not plan:
+        same: np.ndarray = intervals.copy()
+        return same
+    wall = np.array([p.track_start for p in plan], np.int64)
+    shift = np.array([p.compact_start - p.track_start for p in plan], np.int64)
+    piece = np.maximum(np.searchsorted(wall, intervals[:, 0], side="right") - 1, 0)
+    moved: np.ndarray = intervals + shift[piece][:, np.newaxis]
+    return moved
+
+
+def _spans(intervals: np.ndarray, rate: int) -> list[tuple[float, float]]:
+    return [(_seconds(a, rate), _seconds(b, rate)) for a, b in intervals.tolist()]
+
+
 def _track_report(
-    recorded: int, result: Analysis, speech: np.ndarray, rate: int, file: str | None
+    recorded: int,
+    result: Analysis,
+    speech: np.ndarray,
+    on_track: np.ndarray,
+    rate: int,
+    file: str | None,
 ) -> dict[str, Any]:
+    """``speech`` on the wall clock; ``on_track`` the same intervals in the track file."""
     levels, loud = result.levels, result.loudness
     assert levels is not None and loud is not None
     # Several channels (a stereo mix) are summarised as one: loudest peak, mean power.
@@ -276,7 +304,8 @@ def _track_report(
         "file": file,
         "recorded_s": _seconds(recorded, rate),
         "talk_time_s": _seconds(int((speech[:, 1] - speech[:, 0]).sum()), rate),
-        "speech_segments": [(_seconds(a, rate), _seconds(b, rate)) for a, b in speech.tolist()],
+        "speech_segments": _spans(speech, rate),
+        "track_speech_segments": _spans(on_track, rate),
         "peak_dbfs": _finite(float(np.max(levels.peak_dbfs, initial=-np.inf))),
         "rms_dbfs": _finite(rms),
         "loudness_lufs": _finite(
@@ -393,6 +422,7 @@ def _assemble(
     rate = recording.sample_rate
     dtype = sample_dtype(recording)  # what the tracks were written in
     plan = pieces(recording)  # a few spans; placed_parts made the same list for reading
+    aligned = options.layout == "aligned"
     speech: dict[str, np.ndarray] = {}
     analysis: dict[str, Analysis] = {}
     entries: dict[str, dict[str, Any]] = {}
@@ -410,11 +440,11 @@ def _assemble(
             analysis[label] = mine
             found = union(list(mine.activity.intervals))
             speech[label] = group.to_track(found)
+            on_track = speech[label] if aligned else _on_compact(speech[label], plan)
             entries[label] = _track_report(
-                group.recorded, mine, speech[label], rate, files.get(label)
+                group.recorded, mine, speech[label], on_track, rate, files.get(label)
             )
-            if options.trim and folder is not None and len(found):
-                on_track = group.to_track(found, 1 if options.layout == "aligned" else 2)
+            if options.trim and folder is not None and len(on_track):
                 entries[label]["trim"] = _write_trimmed(
                     folder, files[label], (int(on_track[0, 0]), int(on_track[-1, 1])), rate, dtype
                 )
@@ -498,6 +528,7 @@ def _silent_entry(file: str | None) -> dict[str, Any]:
         "recorded_s": 0.0,
         "talk_time_s": 0.0,
         "speech_segments": [],
+        "track_speech_segments": [],
         "peak_dbfs": None,
         "rms_dbfs": None,
         "loudness_lufs": None,

@@ -99,6 +99,11 @@ class TrackReport(StrictModel):
     speech_segments: list[tuple[float, float]] = Field(
         description="[start_s, end_s] of each utterance on the wall clock."
     )
+    track_speech_segments: list[tuple[float, float]] = Field(
+        description="The same utterances, in the same order, in the time of the track file: "
+        "equal to speech_segments in aligned layout, compact track time (pauses and gaps "
+        "removed) in compact layout."
+    )
     peak_dbfs: float | None
     rms_dbfs: float | None
     loudness_lufs: float | None
@@ -232,24 +237,43 @@ def load_report(path: str | Path) -> Report:
 
 
 def segments_csv(report: Report) -> str:
-    """One row per speech segment: ``participant,start_s,end_s,duration_s`` (wall clock)."""
+    """One row per speech segment, in time order.
+
+    ``participant,start_s,end_s,duration_s,track_start_s,track_end_s``: ``start_s`` and ``end_s``
+    on the wall clock, ``track_start_s`` and ``track_end_s`` in the track file beside it (the
+    same in aligned layout; compact track time in compact layout). ``participant`` is the
+    participant id, or ``mix``.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["participant", "start_s", "end_s", "duration_s"])
+    writer.writerow(
+        ["participant", "start_s", "end_s", "duration_s", "track_start_s", "track_end_s"]
+    )
     rows = [
-        (start, label, end)
+        (wall, label, on_track)
         for label, track in report.tracks()
-        for start, end in track.speech_segments
+        for wall, on_track in zip(track.speech_segments, track.track_speech_segments, strict=True)
     ]
-    for start, label, end in sorted(rows):
-        writer.writerow([label, f"{start:.3f}", f"{end:.3f}", f"{end - start:.3f}"])
+    for (start, end), label, (track_start, track_end) in sorted(rows):
+        writer.writerow(
+            [
+                label,
+                f"{start:.3f}",
+                f"{end:.3f}",
+                f"{end - start:.3f}",
+                f"{track_start:.3f}",
+                f"{track_end:.3f}",
+            ]
+        )
     return buffer.getvalue()
 
 
 def speech_rttm(report: Report, file_id: str, speakers: dict[str, str]) -> str:
     """The segments in RTTM: ``SPEAKER <file> 1 <onset> <duration> <NA> <NA> <speaker> <NA> <NA>``.
 
-    ``speakers`` maps a label of :meth:`Report.tracks` to a name without spaces.
+    Onsets are in the time of the track files (``track_speech_segments``), so that each line
+    points at the speech in the file it names, whatever the layout. ``speakers`` maps a label of
+    :meth:`Report.tracks` to a name without spaces (the track's file name).
     """
     lines = [
         (
@@ -258,6 +282,6 @@ def speech_rttm(report: Report, file_id: str, speakers: dict[str, str]) -> str:
             f"{speakers[label]} <NA> <NA>",
         )
         for label, track in report.tracks()
-        for start, end in track.speech_segments
+        for start, end in track.track_speech_segments
     ]
     return "".join(f"{line}\n" for _, line in sorted(lines))
