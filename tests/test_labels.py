@@ -21,13 +21,15 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import soundfile
 
 from callrec.batch import process
-from callrec.pipeline import ProcessOptions
+from callrec.dsp import detect_dtmf
+from callrec.pipeline import ProcessOptions, analyze_recording, open_recording
 from callrec.report import Report, load_report
 
 from .conftest import ALICE, BOB, meta
@@ -59,10 +61,10 @@ def stamp(seconds: float) -> str:
     return f"2026-01-05T10:00:{whole:02d}.{round((seconds - whole) * 1e7):07d}Z"
 
 
-def recorded() -> list[Interval]:
+def recorded(chunks: list[Any] = CHUNKS) -> list[Interval]:
     """The wall-clock stretches of media, in order: chunks minus their pauses."""
     out = []
-    for start, length, pauses, _, _ in CHUNKS:
+    for start, length, pauses, _, _ in chunks:
         cursor = start
         for pause_start, pause_length in pauses:
             out.append((cursor, pause_start))
@@ -80,28 +82,39 @@ def compact(seconds: float) -> float:
     return seconds - skipped
 
 
-def wall_signal(person: str, rng: np.random.Generator, *, keys: bool) -> np.ndarray:
+def wall_signal(
+    said: list[Interval], pressed: list[tuple[str, float, float]], rng: np.random.Generator
+) -> np.ndarray:
     """One person's line on the wall clock, float (full scale 1.0)."""
     x = rng.standard_normal(round(END_S * RATE)) * 10 ** (NOISE_DBFS / 20)
-    for a, b in SAID[person]:
+    for a, b in said:
         i, j = round(a * RATE), round(b * RATE)
         x[i:j] += band_noise((j - i) / RATE, RATE, SPEECH_DBFS, rng)
-    for key, a, b in PRESSED[person] if keys else []:
+    for key, a, b in pressed:
         i, j = round(a * RATE), round(b * RATE)
         x[i:j] += dtmf_tone(key, (j - i) / RATE, RATE, level_dbfs=KEY_DBFS)
     return x
 
 
-def write_recording(folder: Path, *, mixed: bool = False, keys: bool = True) -> None:
+def write_recording(
+    folder: Path,
+    *,
+    mixed: bool = False,
+    keys: bool = True,
+    chunks: list[Any] = CHUNKS,
+    said: dict[str, list[Interval]] = SAID,
+    pressed: dict[str, list[tuple[str, float, float]]] = PRESSED,
+) -> None:
     rng = np.random.default_rng(11)
-    wall = np.stack([wall_signal(p, rng, keys=keys) for p in (ALICE, BOB)], axis=1)
+    lines = [wall_signal(said[p], pressed[p] if keys else [], rng) for p in (ALICE, BOB)]
+    wall = np.stack(lines, axis=1)
     if mixed:
         wall = wall.sum(axis=1, keepdims=True)
     folder.mkdir(parents=True)
-    for index, (start, length, pauses, alice, bob) in enumerate(CHUNKS):
+    for index, (start, length, pauses, alice, bob) in enumerate(chunks):
         stretches = [
             (round(a * RATE), round(b * RATE))
-            for a, b in recorded()
+            for a, b in recorded(chunks)
             if start <= a and b <= start + length
         ]
         media = np.concatenate([wall[a:b] for a, b in stretches])
@@ -121,9 +134,9 @@ def write_recording(folder: Path, *, mixed: bool = False, keys: bool = True) -> 
         soundfile.write(folder / f"{name}.wav", to_int16(media), RATE, subtype="PCM_16")
 
 
-def run(tmp_path: Path, *, layout: str, mixed: bool = False, keys: bool = True) -> Path:
+def run(tmp_path: Path, *, layout: str, **scenario: Any) -> Path:
     """The recording's output folder."""
-    write_recording(tmp_path / "in", mixed=mixed, keys=keys)
+    write_recording(tmp_path / "in", **scenario)
     result = process(tmp_path / "in", tmp_path / "out", ProcessOptions(layout=layout), jobs=1)
     assert result.ok
     (path,) = (tmp_path / "out").glob("*/report.json")
@@ -213,3 +226,112 @@ def test_segments_csv_gives_the_wall_clock_and_the_track_time(tmp_path: Path, la
             [tuple(s) for s in entry.track_speech_segments],
             [(on_track(a), on_track(b)) for a, b in SAID[person]],
         )
+
+
+def total(intervals: list[Interval]) -> float:
+    return sum(b - a for a, b in intervals)
+
+
+def overlaps(a: Interval, b: Interval) -> bool:
+    return min(a[1], b[1]) > max(a[0], b[0])
+
+
+def near_keys(found: list[tuple[str, float, float]], truth: list[tuple[str, float, float]]) -> None:
+    assert [k for k, _, _ in found] == [k for k, _, _ in truth], f"found {found}, truth {truth}"
+    near([(a, b) for _, a, b in found], [(a, b) for _, a, b in truth])
+
+
+@pytest.mark.parametrize("layout", ["aligned", "compact"])
+def test_keys_are_reported_on_the_wall_clock_and_are_not_speech(
+    tmp_path: Path, layout: str
+) -> None:
+    folder = run(tmp_path, layout=layout)
+    report = load_report(folder / "report.json")
+    on_track = compact if layout == "compact" else (lambda t: t)
+    rows = csv_rows(folder / "keys.csv")
+    header = (folder / "keys.csv").read_text().splitlines()[0]
+    assert header == "participant,key,start_s,end_s,track_start_s,track_end_s"
+    assert [float(r["start_s"]) for r in rows] == sorted(float(r["start_s"]) for r in rows)
+    for person in (ALICE, BOB):
+        (entry,) = [p for p in report.participants if p.participant_id == person]
+        truth = PRESSED[person]
+        near_keys([(k.key, k.start_s, k.end_s) for k in entry.keys], truth)
+        near_keys(
+            [(k.key, k.track_start_s, k.track_end_s) for k in entry.keys],
+            [(k, on_track(a), on_track(b)) for k, a, b in truth],
+        )
+        mine = [r for r in rows if r["participant"] == person]
+        near_keys([(r["key"], float(r["start_s"]), float(r["end_s"])) for r in mine], truth)
+        near_keys(
+            [(r["key"], float(r["track_start_s"]), float(r["track_end_s"])) for r in mine],
+            [(k, on_track(a), on_track(b)) for k, a, b in truth],
+        )
+        # The file beside the CSV holds the key where the CSV says.
+        track = track_of(folder, report, person)
+        for r in mine:
+            span = track[
+                round(float(r["track_start_s"]) * RATE) : round(float(r["track_end_s"]) * RATE)
+            ]
+            assert detect_dtmf(span, RATE)[0].keys == r["key"]
+        # A key is loud enough to pass for speech; it is not counted as speech anywhere.
+        near([tuple(s) for s in entry.speech_segments], SAID[person])
+        for segment in entry.speech_segments:
+            assert not any(overlaps(tuple(segment), (a, b)) for _, a, b in truth)
+        assert entry.talk_time_s == pytest.approx(total(SAID[person]), abs=4 * EDGE_S)
+    speech_rows = csv_rows(folder / "segments.csv")
+    assert len(speech_rows) == sum(len(v) for v in SAID.values())
+    conversation = report.conversation
+    assert conversation.talk_time_s == pytest.approx(
+        total(SAID[ALICE]) + total(SAID[BOB]), abs=8 * EDGE_S
+    )
+    # ALICE speaks first and BOB last, nobody else starts speaking in between: a key press is
+    # not a turn.
+    assert {t.participant_id: t.turns for t in conversation.participants} == {ALICE: 1, BOB: 1}
+
+
+@pytest.mark.parametrize("layout", ["aligned", "compact"])
+def test_the_mix_lists_every_key_and_no_key_is_speech(tmp_path: Path, layout: str) -> None:
+    folder = run(tmp_path, layout=layout, mixed=True)
+    report = load_report(folder / "report.json")
+    assert report.mix is not None
+    truth = sorted(PRESSED[ALICE] + PRESSED[BOB], key=lambda k: k[1])
+    near_keys([(k.key, k.start_s, k.end_s) for k in report.mix.keys], truth)
+    on_track = compact if layout == "compact" else (lambda t: t)
+    near_keys(
+        [(k.key, k.track_start_s, k.track_end_s) for k in report.mix.keys],
+        [(k, on_track(a), on_track(b)) for k, a, b in truth],
+    )
+    rows = csv_rows(folder / "keys.csv")
+    assert {r["participant"] for r in rows} == {"mix"}
+    near_keys([(r["key"], float(r["start_s"]), float(r["end_s"])) for r in rows], truth)
+    speech = sorted(SAID[ALICE] + SAID[BOB])  # apart by more than the detector's 300 ms
+    near([tuple(s) for s in report.mix.speech_segments], speech)
+    assert report.mix.talk_time_s == pytest.approx(total(speech), abs=8 * EDGE_S)
+
+
+def test_a_key_held_over_a_pause_is_two_keys_at_their_wall_clock_times(tmp_path: Path) -> None:
+    # The media holds the two sides back to back, one tone to a detector that runs over the pause.
+    chunks = [(0.0, 3.0, [(1.0, 0.5)], 0, 1)]
+    pressed: dict[str, list[tuple[str, float, float]]] = {ALICE: [("7", 0.8, 1.7)], BOB: []}
+    said: dict[str, list[Interval]] = {ALICE: [(2.2, 2.8)], BOB: []}
+    folder = run(tmp_path, layout="aligned", chunks=chunks, said=said, pressed=pressed)
+    report = load_report(folder / "report.json")
+    (alice,) = [p for p in report.participants if p.participant_id == ALICE]
+    near_keys([(k.key, k.start_s, k.end_s) for k in alice.keys], [("7", 0.8, 1.0), ("7", 1.5, 1.7)])
+    assert alice.keys[0].end_s <= 1.0 and alice.keys[1].start_s >= 1.5
+    near([tuple(s) for s in alice.speech_segments], said[ALICE])
+
+
+def test_analyze_recording_gives_keys_in_track_samples(tmp_path: Path) -> None:
+    write_recording(tmp_path / "in")
+    result = analyze_recording(open_recording(tmp_path / "in"))
+    for person in (ALICE, BOB):
+        tones = result.keys[person]
+        assert tones.intervals.dtype == np.int64 and tones.intervals.shape[1] == 2
+        found = [
+            (k, a / RATE, b / RATE)
+            for k, (a, b) in zip(tones.keys, tones.intervals.tolist(), strict=True)
+        ]
+        near_keys(found, PRESSED[person])
+        speech = result.speech[person]
+        near([(a / RATE, b / RATE) for a, b in speech.tolist()], SAID[person])
