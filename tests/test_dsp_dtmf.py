@@ -5,10 +5,12 @@ import pytest
 import soundfile
 from scipy.signal import resample_poly
 
-from callrec.dsp import detect_dtmf
+from callrec.dsp import DtmfDetector, detect_dtmf
+from callrec.dsp.frames import frame_count
 
 from .conftest import MEDIA
-from .signals import dtmf_tone, to_int16
+from .signals import COLUMNS, ROWS, dtmf_tone, to_int16
+from .tolerances import U64, gamma
 
 ALL_KEYS = "1234567890*#ABCD"
 
@@ -74,3 +76,55 @@ def test_keys_per_channel() -> None:
     b = np.concatenate([b, np.zeros(len(a) - len(b))])
     got = detect_dtmf(np.stack([a, b], axis=1), 8000)
     assert [t.keys for t in got] == ["12", "#"]
+
+
+def test_a_key_held_over_a_cut_is_two_keys_one_each_side() -> None:
+    # A pause or chunk join cuts the stream: the samples on either side were never next to each
+    # other, so no key may be made of both. Each side here holds 100 ms of the tone.
+    rate = 16000
+    quiet = np.zeros(int(0.2 * rate))
+    x = np.concatenate([quiet, dtmf_tone("7", 0.2, rate), quiet])
+    cut = int(0.3 * rate)
+    (whole,) = detect_dtmf(x, rate)
+    assert whole.keys == "7"
+    (got,) = detect_dtmf(x, rate, boundaries=[cut])
+    assert got.keys == "77"
+    edge = int(0.02 * rate)
+    assert got.intervals[0, 1] <= cut < got.intervals[1, 0] + 1
+    assert abs(got.intervals[0, 0] - int(0.2 * rate)) <= edge
+    assert abs(got.intervals[0, 1] - cut) <= edge and abs(got.intervals[1, 0] - cut) <= edge
+    assert abs(got.intervals[1, 1] - int(0.4 * rate)) <= edge
+
+
+def test_a_key_too_short_on_each_side_of_a_cut_is_no_key() -> None:
+    rate = 16000
+    quiet = np.zeros(int(0.2 * rate))
+    x = np.concatenate([quiet, dtmf_tone("3", 0.05, rate), quiet])  # 25 ms on each side
+    assert detect_dtmf(x, rate)[0].keys == "3"
+    assert detect_dtmf(x, rate, boundaries=[int(0.225 * rate)])[0].keys == ""
+
+
+@pytest.mark.parametrize(
+    ("rate", "frame_s", "hop_s"),
+    [(16000, 0.0256, 0.010), (8000, 0.0256, 0.010), (16000, 0.040, 0.020), (16000, 0.030, 0.040)],
+)
+def test_frame_powers_are_each_frames_own_dft(rate: int, frame_s: float, hop_s: float) -> None:
+    # The detector sums hop-long blocks into frames (two blocks and a part at the defaults, whole
+    # blocks only, or a part only when the frame is shorter than the hop); the truth is each
+    # frame projected on its own. Two float64 evaluations of a sum of F terms of size |x| differ
+    # by at most 2 gamma(F) sum |x| (a few more roundings for the phase tables and turns).
+    detector = DtmfDetector(rate, frame_s=frame_s, hop_s=hop_s)
+    frame, hop = detector.frame, detector.hop
+    x = np.random.default_rng(4).uniform(-1, 1, (2, rate // 2))
+    count = frame_count(x.shape[1], frame, hop)
+    power, energy = detector._measure(np.pad(x, ((0, 0), (0, hop))), count)
+    windows = np.lib.stride_tricks.sliding_window_view(x, frame, axis=1)[:, ::hop][:, :count]
+    hz = np.array([ROWS[k] for k in "147*"] + [COLUMNS[k] for k in "123A"], float)
+    table = np.exp(-2j * np.pi * np.arange(frame)[:, np.newaxis] * hz / rate)
+    exact = windows @ table  # (channels, frames, 8)
+    delta = 2 * gamma(frame + 8, U64) * np.abs(windows).sum(-1)[..., np.newaxis]
+    bound = (2 * np.abs(exact) * delta + delta**2) * 2 / frame**2
+    want = np.abs(exact) ** 2 * 2 / frame**2
+    assert (np.abs(power.transpose(1, 0, 2) - want) <= bound).all()
+    squares = (windows**2).sum(-1)
+    assert (np.abs(energy.T - squares) <= 2 * gamma(frame, U64) * squares).all()

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from scipy.signal import resample_poly
 
 from callrec import cli
-from callrec.dsp.intervals import close_gaps, mask_runs
+from callrec.dsp.intervals import close_gaps, mask_runs, subtract
 from callrec.errors import MediaError, UsageError
 from callrec.models.graph import SUBCODE_REASONS
-from callrec.response import _bridge, _subtract, analyze_response, find_responses, process_response
+from callrec.response import _bridge, analyze_response, find_responses, process_response
 
 from .conftest import MEDIA, SAMPLES
 from .signals import dtmf_tone
@@ -213,11 +213,11 @@ def test_speech_minus_keys_is_the_difference_of_the_masks(
     (a,) = mask_runs(have[:, np.newaxis])
     (b,) = mask_runs(holes[:, np.newaxis])
     (want,) = mask_runs((have & ~holes)[:, np.newaxis])
-    np.testing.assert_array_equal(_subtract(a, b).reshape(-1, 2), want)
+    np.testing.assert_array_equal(subtract(a, b).reshape(-1, 2), want)
     # Without keys, joining pauses is the detector's own.
     np.testing.assert_array_equal(_bridge(a, min_gap, b[:0]), close_gaps(a, min_gap))
     # A pause that holds a key is never joined, however short.
-    joined = _bridge(_subtract(a, b), min_gap, b)
+    joined = _bridge(subtract(a, b), min_gap, b)
     assert not any((holes[x:y]).any() for x, y in joined.tolist())
 
 

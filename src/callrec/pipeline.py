@@ -21,9 +21,11 @@ from . import __version__
 from .atomic import clear_partials, write_text
 from .audio.reader import DEFAULT_BLOCK_FRAMES
 from .discovery import discover
+from .dsp.activity import SpeechDetector
 from .dsp.analysis import Analysis, Analyzer
 from .dsp.conversation import conversation_stats, union
-from .dsp.intervals import close_gaps, empty_intervals
+from .dsp.dtmf import DtmfTones
+from .dsp.intervals import close_gaps, drop_short, empty_intervals, subtract
 from .errors import CallrecError, UsageError
 from .findings import Finding
 from .naming import safe_names
@@ -33,6 +35,7 @@ from .report import (
     CompactSpan,
     ConversationReport,
     InputFile,
+    KeyPress,
     ParticipantReport,
     ParticipantTalk,
     PauseReport,
@@ -41,14 +44,18 @@ from .report import (
     TrackReport,
     TrimReport,
     WarningReport,
+    keys_csv,
     load_report,
     segments_csv,
     speech_rttm,
 )
+from .response import KEY_GUARD_S
+from .timebase import to_samples
 from .timeline import PauseReading
 from .tracks import (
     Layout,
     Part,
+    Piece,
     TrackFile,
     mix_channels,
     pieces,
@@ -109,8 +116,6 @@ class ProcessOptions:
         if self.interruption_min_overlap_s < 0:
             raise UsageError("interruption_min_overlap_s must be zero or more")
         # Checked once here, not once per recording in the middle of a batch.
-        from .dsp.activity import SpeechDetector
-
         try:
             SpeechDetector(16000, **self.activity)
         except TypeError as exc:
@@ -138,17 +143,22 @@ class ProcessedRecording:
         The typed report (what ``report.json`` holds).
     speech
         Track label (participant id, or ``"mix"``) -> ``(n, 2)`` int64 speech intervals in
-        wall-clock track samples.
+        wall-clock track samples; keys pressed are not speech.
     analysis
-        Track label -> the core's :class:`~callrec.dsp.Analysis` of its recorded audio.
+        Track label -> the core's :class:`~callrec.dsp.Analysis` of its recorded audio, in
+        samples of that audio alone, as the detectors found it (its speech activity may hold
+        keys).
     folder
         Where the outputs were written (``None`` for :func:`analyze_recording`).
+    keys
+        Track label -> the DTMF keys pressed, their intervals in wall-clock track samples.
     """
 
     report: Report
     speech: dict[str, np.ndarray]
     analysis: dict[str, Analysis]
     folder: Path | None = None
+    keys: dict[str, DtmfTones] = field(default_factory=dict)
 
 
 def open_recordings(path: str | Path, **build: Any) -> list[Recording]:
@@ -186,7 +196,7 @@ class _Group:
         self.mixed = labels == [MIX_LABEL] and recording.channel_type.value == "mixed"
         self.analyzer = Analyzer(
             recording.sample_rate,
-            features=("levels", "loudness", "activity"),
+            features=("levels", "loudness", "activity", "dtmf"),
             activity=options.activity,
         )
         self._columns: dict[int, list[int] | None] = {}
@@ -220,7 +230,7 @@ class _Group:
         else:
             if last:
                 # A pause, a gap, a chunk join (even a seamless one), or chunks this group was
-                # absent from lie between: no speech decision may carry over.
+                # absent from lie between: no speech decision or key may carry over.
                 self.analyzer.cut()
             self.runs.append(
                 [
@@ -234,17 +244,46 @@ class _Group:
         self.analyzer.update(samples)
         self.recorded += len(samples)
 
-    def to_track(self, intervals: np.ndarray, column: int = 1) -> np.ndarray:
-        """Analysis-sample intervals as track (column 1) or compact (column 2) intervals."""
+    def to_track(self, intervals: np.ndarray) -> np.ndarray:
+        """Analysis-sample intervals as wall-clock track intervals."""
         out = []
         for run in self.runs:  # runs per track: one per chunk and pause
             start, length = run[0], run[3]
             clipped = np.clip(intervals, start, start + length)
             clipped = clipped[clipped[:, 1] > clipped[:, 0]]
-            out.append(clipped + (run[column] - start))
+            out.append(clipped + (run[1] - start))
         if not out:
             return empty_intervals()
         return close_gaps(np.concatenate(out), 1) if len(out) > 1 else out[0]
+
+    def place(self, intervals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Analysis-sample intervals that each lie within one run (keys: DTMF restarts at every
+        run) as wall-clock track intervals, one for one, with the wall-clock span of the run
+        each lies in."""
+        runs = np.array(self.runs, np.int64).reshape(-1, 5)
+        row = np.maximum(np.searchsorted(runs[:, 0], intervals[:, 0], side="right") - 1, 0)
+        start, track, length = runs[row, 0], runs[row, 1], runs[row, 3]
+        placed: np.ndarray = intervals + (track - start)[:, np.newaxis]
+        return placed, np.stack([track, track + length], axis=1)
+
+
+def _one_list(tones: tuple[DtmfTones, ...]) -> DtmfTones:
+    """The keys of all of a track's channels as one list in time order: a stereo mix holds most
+    key presses on both channels, and they are one press."""
+    if len(tones) == 1:
+        return tones[0]
+    chars = "".join(t.keys for t in tones)
+    found = np.concatenate([empty_intervals(), *(t.intervals for t in tones)])
+    keys: list[str] = []
+    kept: list[list[int]] = []
+    for i in np.lexsort((found[:, 1], found[:, 0])).tolist():  # keys in a call: a handful
+        (start, stop), key = found[i].tolist(), chars[i]
+        if kept and keys[-1] == key and start < kept[-1][1]:
+            kept[-1][1] = max(kept[-1][1], stop)
+        else:
+            keys.append(key)
+            kept.append([start, stop])
+    return DtmfTones("".join(keys), np.array(kept, np.int64).reshape(-1, 2))
 
 
 def _groups(recording: Recording, labels: list[str], options: ProcessOptions) -> list[_Group]:
@@ -263,9 +302,52 @@ def _finite(value: float) -> float | None:
     return round(float(value), 3) if np.isfinite(value) else None
 
 
+def _on_compact(intervals: np.ndarray, plan: tuple[Piece, ...]) -> np.ndarray:
+    """Wall-clock track intervals (in recorded time) as intervals of the compact track.
+
+    An interval never spans a pause or a gap (speech restarts at each), and pieces that touch on
+    the wall clock touch on the compact track too, so each one's image is a single span of the
+    same length: only its start moves, by the time removed before the piece it starts in.
+    """
+    if not len(intervals) or not plan:
+        same: np.ndarray = intervals.copy()
+        return same
+    wall = np.array([p.track_start for p in plan], np.int64)
+    shift = np.array([p.compact_start - p.track_start for p in plan], np.int64)
+    piece = np.maximum(np.searchsorted(wall, intervals[:, 0], side="right") - 1, 0)
+    moved: np.ndarray = intervals + shift[piece][:, np.newaxis]
+    return moved
+
+
+def _spans(intervals: np.ndarray, rate: int) -> list[tuple[float, float]]:
+    return [(_seconds(a, rate), _seconds(b, rate)) for a, b in intervals.tolist()]
+
+
+def _key_presses(keys: DtmfTones, on_track: np.ndarray, rate: int) -> list[KeyPress]:
+    """``keys`` (on the wall clock) and ``on_track``, the same intervals in the track file."""
+    return [
+        KeyPress(
+            key=key,
+            start_s=_seconds(a, rate),
+            end_s=_seconds(b, rate),
+            track_start_s=_seconds(c, rate),
+            track_end_s=_seconds(d, rate),
+        )
+        for key, (a, b), (c, d) in zip(
+            keys.keys, keys.intervals.tolist(), on_track.tolist(), strict=True
+        )
+    ]
+
+
 def _track_report(
-    recorded: int, result: Analysis, speech: np.ndarray, rate: int, file: str | None
+    recorded: int,
+    result: Analysis,
+    speech: np.ndarray,
+    on_track: np.ndarray,
+    rate: int,
+    file: str | None,
 ) -> dict[str, Any]:
+    """``speech`` on the wall clock; ``on_track`` the same intervals in the track file."""
     levels, loud = result.levels, result.loudness
     assert levels is not None and loud is not None
     # Several channels (a stereo mix) are summarised as one: loudest peak, mean power.
@@ -276,7 +358,8 @@ def _track_report(
         "file": file,
         "recorded_s": _seconds(recorded, rate),
         "talk_time_s": _seconds(int((speech[:, 1] - speech[:, 0]).sum()), rate),
-        "speech_segments": [(_seconds(a, rate), _seconds(b, rate)) for a, b in speech.tolist()],
+        "speech_segments": _spans(speech, rate),
+        "track_speech_segments": _spans(on_track, rate),
         "peak_dbfs": _finite(float(np.max(levels.peak_dbfs, initial=-np.inf))),
         "rms_dbfs": _finite(rms),
         "loudness_lufs": _finite(
@@ -393,9 +476,13 @@ def _assemble(
     rate = recording.sample_rate
     dtype = sample_dtype(recording)  # what the tracks were written in
     plan = pieces(recording)  # a few spans; placed_parts made the same list for reading
+    aligned = options.layout == "aligned"
     speech: dict[str, np.ndarray] = {}
+    keys: dict[str, DtmfTones] = {}
     analysis: dict[str, Analysis] = {}
     entries: dict[str, dict[str, Any]] = {}
+    guard = to_samples(KEY_GUARD_S, rate)
+    min_speech = SpeechDetector(rate, **options.activity).min_speech
     for group in groups:
         result = group.analyzer.result() if group.recorded else None
         for column, label in enumerate(group.labels):
@@ -403,24 +490,42 @@ def _assemble(
                 findings.append(Finding("never-recorded", f"{label} has no recorded audio"))
                 analysis[label] = Analysis(sample_rate=rate, frames=0, channels=0)
                 speech[label] = empty_intervals()
+                keys[label] = DtmfTones("", empty_intervals())
                 entries[label] = _silent_entry(files.get(label))
                 continue
             mine = result if group.mixed else result.channel(column)
-            assert mine.activity is not None
+            assert mine.activity is not None and mine.dtmf is not None
             analysis[label] = mine
-            found = union(list(mine.activity.intervals))
-            speech[label] = group.to_track(found)
-            entries[label] = _track_report(
-                group.recorded, mine, speech[label], rate, files.get(label)
+            tones = _one_list(mine.dtmf)
+            pressed, recorded_around = group.place(tones.intervals)
+            keys[label] = DtmfTones(tones.keys, pressed)
+            # A key is loud enough to pass for speech. Taken out with its onset and decay (never
+            # over a pause or join, where the audio was not next to it); what is left beside it
+            # shorter than the detector's own minimum was the key's edge.
+            held = np.stack(
+                [
+                    np.maximum(pressed[:, 0] - guard, recorded_around[:, 0]),
+                    np.minimum(pressed[:, 1] + guard, recorded_around[:, 1]),
+                ],
+                axis=1,
             )
-            if options.trim and folder is not None and len(found):
-                on_track = group.to_track(found, 1 if options.layout == "aligned" else 2)
+            heard = group.to_track(union(list(mine.activity.intervals)))
+            speech[label] = drop_short(subtract(heard, held), min_speech)
+            on_track = speech[label] if aligned else _on_compact(speech[label], plan)
+            entries[label] = _track_report(
+                group.recorded, mine, speech[label], on_track, rate, files.get(label)
+            )
+            entries[label]["keys"] = _key_presses(
+                keys[label], pressed if aligned else _on_compact(pressed, plan), rate
+            )
+            if options.trim and folder is not None and len(on_track):
                 entries[label]["trim"] = _write_trimmed(
                     folder, files[label], (int(on_track[0, 0]), int(on_track[-1, 1])), rate, dtype
                 )
     order = [label for group in groups for label in group.labels]
     labels = sorted(order, key=_labels(recording).index)  # the report lists people as they appear
     speech = {label: speech[label] for label in labels}
+    keys = {label: keys[label] for label in labels}
     analysis = {label: analysis[label] for label in labels}
     mixed = recording.channel_type.value == "mixed"
     min_overlap = round(options.interruption_min_overlap_s * rate)
@@ -489,7 +594,9 @@ def _assemble(
         ],
         provenance=provenance(recording, options),
     )
-    return ProcessedRecording(report=report, speech=speech, analysis=analysis, folder=folder)
+    return ProcessedRecording(
+        report=report, speech=speech, analysis=analysis, folder=folder, keys=keys
+    )
 
 
 def _silent_entry(file: str | None) -> dict[str, Any]:
@@ -498,6 +605,8 @@ def _silent_entry(file: str | None) -> dict[str, Any]:
         "recorded_s": 0.0,
         "talk_time_s": 0.0,
         "speech_segments": [],
+        "track_speech_segments": [],
+        "keys": [],
         "peak_dbfs": None,
         "rms_dbfs": None,
         "loudness_lufs": None,
@@ -550,7 +659,8 @@ def process_recording(
     *,
     file_id: str | None = None,
 ) -> ProcessedRecording:
-    """Write a recording's tracks, ``segments.csv``, ``speech.rttm`` and ``report.json``.
+    """Write a recording's tracks, ``segments.csv``, ``keys.csv``, ``speech.rttm`` and
+    ``report.json``.
 
     ``folder`` is the recording's own output folder (created if needed). ``file_id`` names the
     recording in ``speech.rttm`` (default: the folder's name). Any previous report in the folder
@@ -567,6 +677,7 @@ def process_recording(
     labels = [label for label, _ in report.tracks()]
     speakers = {MIX_LABEL: MIX_LABEL} if labels == [MIX_LABEL] else safe_names(labels)
     write_text(folder / "segments.csv", segments_csv(report))
+    write_text(folder / "keys.csv", keys_csv(report))
     write_text(folder / "speech.rttm", speech_rttm(report, file_id or folder.name, speakers))
     for stale in previous - report.output_files():  # e.g. trimmed tracks of an earlier --trim run
         (folder / stale).unlink(missing_ok=True)

@@ -1,8 +1,8 @@
 """The report of one processed recording: a versioned, typed schema and its file forms.
 
 ``report.json`` is :class:`Report` serialised with :meth:`Report.to_json`; :func:`load_report`
-reads it back into the same object. :func:`segments_csv` and :func:`speech_rttm` give the other
-two files ``callrec process`` writes. The JSON Schema (``Report.model_json_schema()``) is
+reads it back into the same object. :func:`segments_csv`, :func:`keys_csv` and :func:`speech_rttm`
+give the other files ``callrec process`` writes. The JSON Schema (``Report.model_json_schema()``) is
 committed as ``docs/report.schema.json``.
 
 Times are seconds. Unless a field says otherwise they are on the wall clock, counted from the
@@ -29,6 +29,7 @@ __all__ = [
     "CompactSpan",
     "ConversationReport",
     "InputFile",
+    "KeyPress",
     "ParticipantReport",
     "ParticipantTalk",
     "PauseReport",
@@ -37,6 +38,7 @@ __all__ = [
     "TrackReport",
     "TrimReport",
     "WarningReport",
+    "keys_csv",
     "load_report",
     "segments_csv",
     "speech_rttm",
@@ -90,15 +92,34 @@ class TrimReport(StrictModel):
     end_s: float = Field(description="Where it ends on the untrimmed one.")
 
 
+class KeyPress(StrictModel):
+    """A DTMF key pressed on a track."""
+
+    key: str = Field(description="0-9, *, #, A-D.")
+    start_s: float = Field(description="Where the key starts on the wall clock.")
+    end_s: float = Field(description="Where it ends on the wall clock.")
+    track_start_s: float = Field(
+        description="Where it starts in the track file: start_s in aligned layout, compact "
+        "track time in compact layout."
+    )
+    track_end_s: float = Field(description="Where it ends in the track file.")
+
+
 class TrackReport(StrictModel):
     """One written track and what was measured on its recorded audio."""
 
     file: str | None = Field(description="Track file relative to the report's folder.")
     recorded_s: float = Field(description="Audio of this track that was actually recorded.")
-    talk_time_s: float
+    talk_time_s: float = Field(description="Seconds of speech; keys pressed are not speech.")
     speech_segments: list[tuple[float, float]] = Field(
-        description="[start_s, end_s] of each utterance on the wall clock."
+        description="[start_s, end_s] of each utterance on the wall clock (never a key press)."
     )
+    track_speech_segments: list[tuple[float, float]] = Field(
+        description="The same utterances, in the same order, in the time of the track file: "
+        "equal to speech_segments in aligned layout, compact track time (pauses and gaps "
+        "removed) in compact layout."
+    )
+    keys: list[KeyPress] = Field(description="DTMF keys pressed, in time order.")
     peak_dbfs: float | None
     rms_dbfs: float | None
     loudness_lufs: float | None
@@ -232,24 +253,64 @@ def load_report(path: str | Path) -> Report:
 
 
 def segments_csv(report: Report) -> str:
-    """One row per speech segment: ``participant,start_s,end_s,duration_s`` (wall clock)."""
+    """One row per speech segment, in time order.
+
+    ``participant,start_s,end_s,duration_s,track_start_s,track_end_s``: ``start_s`` and ``end_s``
+    on the wall clock, ``track_start_s`` and ``track_end_s`` in the track file beside it (the
+    same in aligned layout; compact track time in compact layout). ``participant`` is the
+    participant id, or ``mix``.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["participant", "start_s", "end_s", "duration_s"])
+    writer.writerow(
+        ["participant", "start_s", "end_s", "duration_s", "track_start_s", "track_end_s"]
+    )
     rows = [
-        (start, label, end)
+        (wall, label, on_track)
         for label, track in report.tracks()
-        for start, end in track.speech_segments
+        for wall, on_track in zip(track.speech_segments, track.track_speech_segments, strict=True)
     ]
-    for start, label, end in sorted(rows):
-        writer.writerow([label, f"{start:.3f}", f"{end:.3f}", f"{end - start:.3f}"])
+    for (start, end), label, (track_start, track_end) in sorted(rows):
+        writer.writerow(
+            [
+                label,
+                f"{start:.3f}",
+                f"{end:.3f}",
+                f"{end - start:.3f}",
+                f"{track_start:.3f}",
+                f"{track_end:.3f}",
+            ]
+        )
+    return buffer.getvalue()
+
+
+def keys_csv(report: Report) -> str:
+    """One row per DTMF key, in time order: ``participant,key,start_s,end_s,track_start_s,
+    track_end_s``, times as in :func:`segments_csv`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["participant", "key", "start_s", "end_s", "track_start_s", "track_end_s"])
+    rows = [(k.start_s, label, k) for label, track in report.tracks() for k in track.keys]
+    for _, label, k in sorted(rows, key=lambda row: row[:2]):
+        writer.writerow(
+            [
+                label,
+                k.key,
+                f"{k.start_s:.3f}",
+                f"{k.end_s:.3f}",
+                f"{k.track_start_s:.3f}",
+                f"{k.track_end_s:.3f}",
+            ]
+        )
     return buffer.getvalue()
 
 
 def speech_rttm(report: Report, file_id: str, speakers: dict[str, str]) -> str:
     """The segments in RTTM: ``SPEAKER <file> 1 <onset> <duration> <NA> <NA> <speaker> <NA> <NA>``.
 
-    ``speakers`` maps a label of :meth:`Report.tracks` to a name without spaces.
+    Onsets are in the time of the track files (``track_speech_segments``), so that each line
+    points at the speech in the file it names, whatever the layout. ``speakers`` maps a label of
+    :meth:`Report.tracks` to a name without spaces (the track's file name).
     """
     lines = [
         (
@@ -258,6 +319,6 @@ def speech_rttm(report: Report, file_id: str, speakers: dict[str, str]) -> str:
             f"{speakers[label]} <NA> <NA>",
         )
         for label, track in report.tracks()
-        for start, end in track.speech_segments
+        for start, end in track.track_speech_segments
     ]
     return "".join(f"{line}\n" for _, line in sorted(lines))

@@ -52,7 +52,7 @@ from .audio.reader import open_audio
 from .audio.writer import write_audio
 from .dsp.activity import SpeechDetector, speech_activity
 from .dsp.dtmf import detect_dtmf
-from .dsp.intervals import close_gaps, drop_short, pad
+from .dsp.intervals import drop_short, pad, subtract
 from .dsp.levels import levels
 from .dsp.loudness import loudness
 from .errors import CallrecError, MediaError, UsageError
@@ -427,7 +427,7 @@ def _speech(mono: np.ndarray, rate: int, keys: np.ndarray) -> np.ndarray:
     for a, b in keys.tolist():  # one per key
         masked[a:b] = 0
     runs = speech_activity(masked, rate, min_speech_s=0.0, min_silence_s=0.0).intervals[0]
-    runs = _bridge(_subtract(runs, keys), defaults.min_silence, keys)
+    runs = _bridge(subtract(runs, keys), defaults.min_silence, keys)
     return drop_short(runs, defaults.min_speech)
 
 
@@ -442,30 +442,6 @@ def _bridge(intervals: np.ndarray, min_gap: int, keys: np.ndarray) -> np.ndarray
     first = intervals[np.concatenate([[True], keep_gap]), 0]
     last = intervals[np.concatenate([keep_gap, [True]]), 1]
     return np.stack([first, last], axis=1)
-
-
-def _subtract(intervals: np.ndarray, holes: np.ndarray) -> np.ndarray:
-    """``intervals`` without ``holes``: both sorted, non-overlapping ``(n, 2)`` half-open.
-
-    ::
-
-        intervals   [==========)    [=====)
-        holes            [==)          [=======)
-        result      [====)  [==)    [==)
-    """
-    if not len(intervals) or not len(holes):
-        return intervals
-    points = np.unique(np.concatenate([intervals.ravel(), holes.ravel()]))
-    lo, hi = points[:-1], points[1:]
-    keep = _covered(intervals, lo) & ~_covered(holes, lo)
-    return close_gaps(np.stack([lo[keep], hi[keep]], axis=1), 1)
-
-
-def _covered(intervals: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Whether each position lies inside one of the sorted, non-overlapping ``intervals``."""
-    row = np.searchsorted(intervals[:, 0], positions, side="right") - 1
-    inside: np.ndarray = (row >= 0) & (positions < intervals[np.maximum(row, 0), 1])
-    return inside
 
 
 def _operation(

@@ -31,6 +31,7 @@ from .audio.reader import (
     open_audio,
 )
 from .audio.writer import AudioWriter
+from .dsp.intervals import empty_intervals, subtract
 from .errors import ChannelConflictError, MediaError, UsageError
 from .findings import Finding
 from .recording import Chunk, Recording
@@ -62,28 +63,16 @@ class Part:
     compact_start: int
 
 
-def _subtract(span: tuple[int, int], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The parts of ``span`` not covered by the ``taken`` intervals."""
-    free = [span]
-    for a, b in taken:  # intervals per recording: a handful
-        free = [
-            piece
-            for lo, hi in free
-            for piece in ((lo, min(hi, a)), (max(lo, b), hi))
-            if piece[1] > piece[0]
-        ]
-    return free
-
-
 def pieces(recording: Recording) -> tuple[Piece, ...]:
     """The recording's media runs, overlaps resolved, in track order (see the module notes)."""
-    taken: list[tuple[int, int]] = []
+    taken = empty_intervals()
     placed: list[tuple[int, int, int, int]] = []
     for chunk in recording.chunks:  # index order: the lower index keeps overlapping time
-        for span in chunk.timeline.media_spans:
-            for lo, hi in _subtract((span.track_start, span.track_stop), taken):
+        for span in chunk.timeline.media_spans:  # a handful per chunk
+            own = np.array([[span.track_start, span.track_stop]], np.int64)
+            for lo, hi in subtract(own, taken).tolist():
                 placed.append((lo, chunk.index, span.media_start + lo - span.track_start, hi - lo))
-            taken.append((span.track_start, span.track_stop))
+            taken = np.concatenate([taken, own])
     placed.sort()
     out, compact = [], 0
     for track_start, index, media_start, length in placed:

@@ -128,9 +128,10 @@ class Analyzer:
     def cut(self) -> None:
         """The audio is not continuous after the samples fed so far (a pause, a gap between
         chunks, a chunk join): speech activity restarts here (:meth:`SpeechDetector.cut`), and so
-        do the noise floor's frames. Loudness and DTMF run on over it."""
+        do the noise floor's frames and DTMF's frames and keys (:meth:`DtmfDetector.cut`).
+        Loudness runs on over it."""
         for part in self._parts.values():
-            if isinstance(part, (SpeechDetector, LevelMeter)):
+            if isinstance(part, (SpeechDetector, LevelMeter, DtmfDetector)):
                 part.cut()
 
     def result(self) -> Analysis:

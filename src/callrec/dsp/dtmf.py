@@ -1,8 +1,16 @@
 """DTMF key detection: the eight DTMF frequencies measured per frame, Goertzel style.
 
 Each frame's power at the exact row and column frequencies is what the Goertzel recursion
-computes; here it is one matrix product of the frames with cosine and sine tables, which does all
-frames and channels at once. A frame holds a key when
+computes. Frames overlap (25.6 ms every 10 ms), so rather than projecting every frame, each
+hop-long block of samples is projected once onto the eight frequencies (one matrix product for all
+blocks and channels), and a frame's projection is the sum of its blocks', each turned by the phase
+of its offset in the frame::
+
+    samples   |  block 0  |  block 1  |  block 2  |  block 3  |
+    frame 0   [=======================|====)                     2 blocks + the first part of 3rd
+    frame 1               [=======================|====)
+
+A frame's energy is summed the same way. A frame holds a key when
 
 - its strongest row and strongest column tone are each above ``min_tone_dbfs``;
 - each beats the other tones of its group by ``min_peak_ratio_db`` (one clear row, one clear column);
@@ -11,6 +19,16 @@ frames and channels at once. A frame holds a key when
 
 Runs of frames with the same key at least ``min_tone_s`` long are reported, with dropouts of up
 to ``max_dropout_s`` bridged.
+
+The stream may be *cut* where the audio it holds is not continuous: a pause, a gap between
+chunks, a chunk join (``boundaries=``, :meth:`DtmfDetector.cut`). Frames restart at a cut as at
+the stream's start, and runs are found in each segment on its own, so no frame and no key holds
+samples from both sides (samples that were never next to each other). A key held over a cut is
+two keys, each ending or starting within a frame of it::
+
+    samples   . . . . 7 7 7 7 7 7|7 7 7 7 . . . .
+    cut                           ^
+    keys              [        )  [      )
 """
 
 from __future__ import annotations
@@ -20,8 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames, to_float
+from ._blocks import Accumulator, Scratch, as_frames, full_scale, split_at
 from .frames import frame_count, frame_sizes
 from .intervals import close_gaps, drop_short, empty_intervals
 
@@ -50,7 +69,8 @@ class DtmfTones:
 
 
 class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
-    """Streaming :func:`detect_dtmf`: one :class:`DtmfTones` per channel."""
+    """Streaming :func:`detect_dtmf`: one :class:`DtmfTones` per channel; :meth:`cut` marks where
+    the audio is not continuous."""
 
     def __init__(
         self,
@@ -75,34 +95,109 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
         self.min_peak_ratio = 10.0 ** (min_peak_ratio_db / 10.0)
         self.twist = (10.0 ** (-reverse_twist_db / 10.0), 10.0 ** (forward_twist_db / 10.0))
         self.min_tone_fraction = min_tone_fraction
-        t = np.arange(self.frame) / self.sample_rate
-        phase = 2.0 * np.pi * t[:, np.newaxis] * np.array(ROW_HZ + COLUMN_HZ)
-        self._basis = np.concatenate([np.cos(phase), np.sin(phase)], axis=1)  # (frame, 16)
-        self._codes: list[np.ndarray] = []
+        # A frame is ``whole`` hop-long blocks and the first ``part`` samples of the next one.
+        self._whole, self._part = divmod(self.frame, self.hop)
+        hz = np.array(ROW_HZ + COLUMN_HZ)
+        phase = 2.0 * np.pi * (np.arange(self.hop) / self.sample_rate)[:, np.newaxis] * hz
+        head = np.arange(self.hop)[:, np.newaxis] < self._part
+        # (hop, 32): cosine and sine over a whole block, then over its first ``part`` samples.
+        self._basis = np.concatenate(
+            [np.cos(phase), np.sin(phase), np.cos(phase) * head, np.sin(phase) * head], axis=1
+        )
+        # The phase of block j's first sample in the frame, as e^{-i w t}.
+        offsets = np.arange(self._whole + 1)[:, np.newaxis] * (self.hop / self.sample_rate)
+        self._turn = np.exp(-2j * np.pi * offsets * hz)  # (whole + 1, 8)
+        self._scratch = Scratch()
+        self._scale = 1.0
+        # Each segment between cuts: its first sample in the stream, and its frames' key codes.
+        self._segments: list[tuple[int, list[np.ndarray]]] = [(0, [])]
+        self._cuts: list[int] = []
+        self._cuts_done = 0  # how many of ``_cuts`` the frames already restarted at
+        self._consumed_frames = 0
+        self._tail = np.zeros((1, 0))  # channel-major float64 samples not yet in a whole frame
+        self._tail_start = 0  # from the segment's start, as the frames are
         self._next_frame = 0
 
+    def cut(self) -> None:
+        """The audio is not continuous here, after the samples fed so far (a pause, a gap between
+        chunks, a chunk join): frame what follows as if the stream started afresh.
+
+        Cutting before anything is fed, or twice at one place, changes nothing.
+        """
+        if self._result is not None:
+            raise UsageError("DtmfDetector.cut() called after result()")
+        if self._frames > (self._cuts[-1] if self._cuts else 0):
+            self._cuts.append(self._frames)
+
     def _start(self, channels: int, dtype: np.dtype) -> None:
-        self._tail = np.zeros((0, channels))
+        self._scale = 1.0 / full_scale(dtype)
+        self._restart(channels)
+
+    def _restart(self, channels: int) -> None:
+        self._tail = np.zeros((channels, 0))
         self._tail_start = 0
+        self._next_frame = 0
 
     def _consume(self, block: np.ndarray) -> None:
-        samples = np.concatenate([self._tail, to_float(block)])
-        end = self._tail_start + len(samples)
+        rows = self._rows(block)
+        start, stop = self._consumed_frames, self._consumed_frames + len(block)
+        # A cut at ``stop`` waits for the next block; at the stream's end it changes nothing.
+        while self._cuts_done < len(self._cuts) and self._cuts[self._cuts_done] < stop:
+            at = self._cuts[self._cuts_done]
+            self._frame(rows[:, : at - start])
+            rows, start = rows[:, at - start :], at
+            self._restart(len(rows))  # the samples before the cut that fill no frame go
+            self._segments.append((at, []))
+            self._cuts_done += 1
+        self._frame(rows)
+        self._consumed_frames = stop
+
+    def _frame(self, fresh: np.ndarray) -> None:
+        """Classify the frames of the current segment that ``fresh`` (channel-major) completes."""
+        held, new = self._tail.shape[1], fresh.shape[1]
+        # A hop of zeros after the samples: the blocks _measure reads are then all whole.
+        samples = self._scratch.get("samples", (len(fresh), held + new + self.hop), np.float64)
+        samples[:, :held] = self._tail
+        np.multiply(fresh, self._scale, out=samples[:, held : held + new])
+        samples[:, held + new :] = 0.0
+        end = self._tail_start + held + new
         done = frame_count(end, self.frame, self.hop)
         if done > self._next_frame:
-            starts = np.arange(self._next_frame, done) * self.hop - self._tail_start
-            windows = np.lib.stride_tricks.sliding_window_view(samples, self.frame, axis=0)
-            self._codes.append(self._classify(windows[starts]))  # (frames, channels, frame)
+            first = self._next_frame * self.hop - self._tail_start
+            power, energy = self._measure(samples[:, first:], done - self._next_frame)
+            self._segments[-1][1].append(self._classify(power, energy))
             self._next_frame = done
         keep = min(self._next_frame * self.hop, end)
-        self._tail = samples[keep - self._tail_start :].copy()
+        self._tail = samples[:, keep - self._tail_start : held + new].copy()
         self._tail_start = keep
 
-    def _classify(self, frames: np.ndarray) -> np.ndarray:
-        """Key code per frame and channel, 0 where no key."""
-        projections = frames @ self._basis
-        power = (projections[..., :8] ** 2 + projections[..., 8:] ** 2) * (2.0 / self.frame**2)
-        mean_square = np.einsum("fcn,fcn->fc", frames, frames) / self.frame
+    def _measure(self, samples: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Tone powers ``(count, channels, 8)`` and energies ``(count, channels)`` of the
+        ``count`` frames starting every hop from ``samples[:, 0]`` (see the module notes)."""
+        hop, whole, part = self.hop, self._whole, self._part
+        blocks = samples[:, : (count + whole) * hop].reshape(len(samples), -1, hop)
+        projected = blocks @ self._basis  # (channels, blocks, 32): one product for everything
+        spectrum = projected[..., 0:8] - 1j * projected[..., 8:16]
+        squares = np.einsum("cbn,cbn->cb", blocks, blocks)
+        total = np.zeros((len(samples), count, 8), complex)
+        energy = np.zeros((len(samples), count))
+        for j in range(whole):  # whole blocks per frame: 2 at the defaults
+            total += self._turn[j] * spectrum[:, j : j + count]
+            energy += squares[:, j : j + count]
+        if part:
+            heads = blocks[:, whole : whole + count, :part]
+            total += self._turn[whole] * (
+                projected[:, whole : whole + count, 16:24]
+                - 1j * projected[:, whole : whole + count, 24:32]
+            )
+            energy += np.einsum("cbn,cbn->cb", heads, heads)
+        power = (total.real**2 + total.imag**2) * (2.0 / self.frame**2)
+        return power.transpose(1, 0, 2), energy.T
+
+    def _classify(self, power: np.ndarray, energy: np.ndarray) -> np.ndarray:
+        """Key code per frame and channel, 0 where no key, from each frame's tone powers
+        ``(frames, channels, 8)`` and sum of squares ``(frames, channels)``."""
+        mean_square = energy / self.frame
         rows, columns = power[..., :4], power[..., 4:]
         row = rows.argmax(axis=-1)
         column = columns.argmax(axis=-1)
@@ -125,8 +220,17 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
 
     def _finish(self) -> tuple[DtmfTones, ...]:
         assert self._channels is not None
-        codes = np.concatenate([np.zeros((0, self._channels), np.int32), *self._codes])
-        return tuple(self._tones(codes[:, c]) for c in range(self._channels))
+        keys: list[list[str]] = [[] for _ in range(self._channels)]
+        intervals: list[list[np.ndarray]] = [[empty_intervals()] for _ in range(self._channels)]
+        for start, parts in self._segments:  # a few per chunk of a recording
+            codes = np.concatenate([np.zeros((0, self._channels), np.int32), *parts])
+            for c in range(self._channels):
+                found = self._tones(codes[:, c])
+                keys[c].append(found.keys)
+                intervals[c].append(found.intervals + start)
+        return tuple(
+            DtmfTones("".join(k), np.concatenate(iv)) for k, iv in zip(keys, intervals, strict=True)
+        )
 
     def _tones(self, codes: np.ndarray) -> DtmfTones:
         change = np.flatnonzero(np.diff(codes, prepend=0, append=0))
@@ -164,6 +268,7 @@ def detect_dtmf(
     forward_twist_db: float = 4.0,
     reverse_twist_db: float = 8.0,
     min_tone_fraction: float = 0.7,
+    boundaries: npt.ArrayLike = (),
 ) -> tuple[DtmfTones, ...]:
     """Find DTMF keys in each channel.
 
@@ -187,6 +292,10 @@ def detect_dtmf(
         How much louder (forward) or quieter (reverse) the column tone may be than the row tone.
     min_tone_fraction
         Share of the frame's energy the two tones must carry.
+    boundaries
+        Ascending sample positions where the audio is not continuous (pauses, gaps between
+        chunks, chunk joins): no key is made of samples from both sides (see the module notes).
+        Default: none.
 
     Returns
     -------
@@ -205,5 +314,8 @@ def detect_dtmf(
         reverse_twist_db=reverse_twist_db,
         min_tone_fraction=min_tone_fraction,
     )
-    detector.update(as_frames(x))
+    for i, segment in enumerate(split_at(as_frames(x), boundaries)):
+        if i:
+            detector.cut()
+        detector.update(segment)
     return detector.result()

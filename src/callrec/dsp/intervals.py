@@ -5,13 +5,17 @@
     mask      . . # # # . . . # # . # # # # . .
     runs          [     )       [  ) [       )
     close gaps < 2:             [            )
+
+    intervals   [==========)    [=====)
+    holes            [==)          [=======)
+    subtract    [====)  [==)    [==)
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["close_gaps", "drop_short", "empty_intervals", "mask_runs", "pad"]
+__all__ = ["close_gaps", "drop_short", "empty_intervals", "mask_runs", "pad", "subtract"]
 
 
 def empty_intervals() -> np.ndarray:
@@ -58,3 +62,40 @@ def pad(intervals: np.ndarray, amount: int, length: int) -> np.ndarray:
         axis=1,
     )
     return close_gaps(widened, 1)
+
+
+def subtract(intervals: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    """The samples of ``intervals`` that no hole covers, as sorted, disjoint intervals.
+
+    Both are ``(n, 2)`` int64 half-open intervals in any order, overlapping or not (see the module
+    picture); touching pieces of the result are one interval.
+    """
+    have, gone = _disjoint(intervals), _disjoint(holes)
+    if not len(have) or not len(gone):
+        return have
+    # Between two consecutive edges of either set, a sample is in or out of each set as a whole.
+    points = np.unique(np.concatenate([have.ravel(), gone.ravel()]))
+    lo, hi = points[:-1], points[1:]
+    keep = _covered(have, lo) & ~_covered(gone, lo)
+    return close_gaps(np.stack([lo[keep], hi[keep]], axis=1), 1)
+
+
+def _disjoint(intervals: np.ndarray) -> np.ndarray:
+    """Sorted, disjoint intervals covering what ``intervals`` covers (empty ones dropped)."""
+    arr = np.asarray(intervals, dtype=np.int64).reshape(-1, 2)
+    arr = arr[arr[:, 1] > arr[:, 0]]
+    if len(arr) < 2:
+        return arr
+    arr = arr[np.argsort(arr[:, 0], kind="stable")]
+    # An interval may end inside, or before the end of, one that started earlier.
+    reach = np.maximum.accumulate(arr[:, 1])
+    new = np.concatenate([[True], arr[1:, 0] > reach[:-1]])
+    ends = np.concatenate([np.flatnonzero(new)[1:] - 1, [len(arr) - 1]])
+    return np.stack([arr[new, 0], reach[ends]], axis=1)
+
+
+def _covered(intervals: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Whether each position lies inside one of the sorted, disjoint ``intervals``."""
+    row = np.searchsorted(intervals[:, 0], positions, side="right") - 1
+    inside: np.ndarray = (row >= 0) & (positions < intervals[np.maximum(row, 0), 1])
+    return inside

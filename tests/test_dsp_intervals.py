@@ -1,0 +1,48 @@
+"""Interval algebra against sample masks: what each sample is, known without the code under test."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from callrec.dsp.intervals import subtract
+
+N = 40
+spans = st.lists(st.tuples(st.integers(0, N), st.integers(0, N)), max_size=8)
+
+
+def mask_of(pairs: list[tuple[int, int]]) -> np.ndarray:
+    mask = np.zeros(N, bool)
+    for a, b in pairs:
+        mask[a:b] = True
+    return mask
+
+
+def runs_of(mask: np.ndarray) -> list[list[int]]:
+    """Maximal runs of True, in order: one per interval of a sorted, disjoint, merged result."""
+    out: list[list[int]] = []
+    for i in np.flatnonzero(mask).tolist():  # a 40-sample mask
+        if out and out[-1][1] == i:
+            out[-1][1] = i + 1
+        else:
+            out.append([i, i + 1])
+    return out
+
+
+@given(spans, spans)
+def test_subtract_is_the_difference_of_the_masks(
+    have: list[tuple[int, int]], holes: list[tuple[int, int]]
+) -> None:
+    # In any order, overlapping, touching or empty (a > b is empty too): the sets they cover.
+    got = subtract(
+        np.array(have, np.int64).reshape(-1, 2), np.array(holes, np.int64).reshape(-1, 2)
+    )
+    assert got.dtype == np.int64 and got.shape[1] == 2
+    assert got.tolist() == runs_of(mask_of(have) & ~mask_of(holes))
+
+
+def test_subtract_of_nothing_is_a_typed_empty() -> None:
+    empty = np.empty((0, 2), np.int64)
+    assert subtract(empty, np.array([[0, 5]])).shape == (0, 2)
+    assert subtract(np.array([[3, 9], [0, 4]]), empty).tolist() == [[0, 9]]
