@@ -141,8 +141,8 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         parents=[debug],
         help="write aligned per-participant tracks, the speech timeline and a report",
         description="For every recording under PATH, write into OUT/<recording>/: one track per "
-        "participant aligned to the wall clock (or mixed.wav), segments.csv, speech.rttm and "
-        "report.json. Recordings already processed and unchanged are skipped.",
+        "participant aligned to the wall clock (or mixed.wav), segments.csv, speech.rttm, "
+        "keys.csv and report.json. Recordings already processed and unchanged are skipped.",
     )
     process.add_argument(
         "path", metavar="PATH", help="a folder tree, a chunk metadata file or an event file"

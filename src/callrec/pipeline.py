@@ -24,7 +24,7 @@ from .discovery import discover
 from .dsp.activity import SpeechDetector
 from .dsp.analysis import Analysis, Analyzer
 from .dsp.conversation import conversation_stats, union
-from .dsp.dtmf import DtmfTones
+from .dsp.dtmf import KEY_GUARD_S, DtmfTones
 from .dsp.intervals import close_gaps, drop_short, empty_intervals, subtract
 from .errors import CallrecError, UsageError
 from .findings import Finding
@@ -49,7 +49,6 @@ from .report import (
     segments_csv,
     speech_rttm,
 )
-from .response import KEY_GUARD_S
 from .timebase import to_samples
 from .timeline import PauseReading
 from .tracks import (

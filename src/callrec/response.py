@@ -51,7 +51,7 @@ from .atomic import clear_partials, write_text
 from .audio.reader import open_audio
 from .audio.writer import write_audio
 from .dsp.activity import SpeechDetector, speech_activity
-from .dsp.dtmf import detect_dtmf
+from .dsp.dtmf import KEY_GUARD_S, detect_dtmf
 from .dsp.intervals import drop_short, pad, subtract
 from .dsp.levels import levels
 from .dsp.loudness import loudness
@@ -83,9 +83,6 @@ CLEAN_PAD_S = 0.02
 """Kept before the first and after the last speech in the clean clip."""
 MIN_SPEECH_S = 0.2
 """Less speech than this in total is not a spoken answer (``keys`` or ``empty``)."""
-KEY_GUARD_S = 0.03
-"""Kept out of speech on both sides of a key: the key detector's 25.6 ms frames place a key's
-edges within about 10 ms, and a key's own onset and decay must not become slivers of speech."""
 
 Verdict = Literal["speech", "keys", "empty", "failed"]
 

@@ -44,11 +44,14 @@ from ._blocks import Accumulator, Scratch, as_frames, full_scale, split_at
 from .frames import frame_count, frame_sizes
 from .intervals import close_gaps, drop_short, empty_intervals
 
-__all__ = ["DTMF_KEYS", "DtmfDetector", "DtmfTones", "detect_dtmf"]
+__all__ = ["DTMF_KEYS", "KEY_GUARD_S", "DtmfDetector", "DtmfTones", "detect_dtmf"]
 
 ROW_HZ = (697.0, 770.0, 852.0, 941.0)
 COLUMN_HZ = (1209.0, 1336.0, 1477.0, 1633.0)
 DTMF_KEYS = ("123A", "456B", "789C", "*0#D")
+KEY_GUARD_S = 0.03
+"""Kept out of speech on both sides of a key: the key detector's 25.6 ms frames place a key's
+edges within about 10 ms, and a key's own onset and decay must not become slivers of speech."""
 _KEY_CODES = np.array([ord(k) for row in DTMF_KEYS for k in row], np.int32)
 
 
