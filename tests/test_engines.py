@@ -56,9 +56,9 @@ def test_process_defaults_to_the_calling_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_pool(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a process pool was started")
+        raise AssertionError("worker processes were started")
 
-    monkeypatch.setattr("callrec.batch.ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr("callrec.batch.WorkerPool", no_pool)
     result = process(SAMPLES, tmp_path / "out")
     assert [o.status for o in result.outcomes] == ["done", "done", "done"]
 

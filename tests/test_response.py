@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -504,3 +505,79 @@ def test_a_rerun_without_a_clean_clip_removes_the_old_one(
     capsys.readouterr()
     assert report["verdict"] == "empty" and report["clean"] is None
     assert not (out / f"{name}.clean.wav").exists()
+
+
+def _sample_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "answers"
+    shutil.copytree(SAMPLES / "record-response", folder)
+    return folder
+
+
+FIRST = "17e3b46c-f61d-4f4d-9635-c626ef18e6ad.wav"  # the 0fe0623f… operation's download
+SECOND = "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90.wav"
+
+
+def test_an_answer_at_an_absurd_rate_fails_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _sample_copy(tmp_path)
+    soundfile.write(folder / FIRST, np.zeros(100, np.int16), 100, subtype="PCM_16")
+    code = cli.main(["response", str(folder), "--out", str(tmp_path / "out")])
+    assert code == 1
+    table = capsys.readouterr().out
+    assert "sample rate 100 Hz is too low" in table
+    report = json.loads(
+        (tmp_path / "out" / "0fe0623f-d628-42ed-b4bd-8ac290072cc5.response.json").read_text()
+    )
+    assert report["verdict"] == "failed" and report["error"]["error"] == "UnsupportedMediaError"
+    other = json.loads(
+        (tmp_path / "out" / "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90.response.json").read_text()
+    )
+    assert other["verdict"] == "empty" and other["error"] is None  # still judged
+
+
+def test_a_truncated_answer_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _sample_copy(tmp_path)
+    data = (folder / SECOND).read_bytes()
+    (folder / SECOND).write_bytes(data[: len(data) // 2])
+    cli.main(["response", str(folder), "--out", str(tmp_path / "out")])
+    assert (
+        "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90"
+        in capsys.readouterr().out.split("(the download is truncated)")[0].splitlines()[-1]
+    )
+    report = json.loads(
+        (tmp_path / "out" / "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90.response.json").read_text()
+    )
+    assert any("truncated: read" in w for w in report["warnings"])
+
+
+def test_unreadable_audio_fails_that_answer_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import callrec.response as response
+
+    real = response.open_audio
+
+    def forbidden(path):  # type: ignore[no-untyped-def]
+        if Path(path).name == FIRST:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(response, "open_audio", forbidden)
+    code = cli.main(["response", str(SAMPLES / "record-response"), "--out", str(tmp_path)])
+    said = capsys.readouterr()
+    assert code == 1 and "Traceback" not in said.err
+    assert "Permission denied" in said.out
+    assert (tmp_path / "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90.response.json").is_file()
+
+
+def test_an_out_that_is_a_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("a file")
+    code = cli.main(
+        ["response", str(SAMPLES / "record-response"), "--out", str(tmp_path / "taken")]
+    )
+    assert code == 2
+    assert "--out" in capsys.readouterr().err
+    assert (tmp_path / "taken").read_text() == "a file"

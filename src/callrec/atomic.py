@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -20,7 +22,8 @@ def temporary_beside(path: Path) -> tuple[int, Path]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(_ATTEMPTS):
-        temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.partial"
+        # The writer's process id in the name: see clear_partials.
+        temp = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.partial"
         try:
             return os.open(temp, flags, 0o666), temp
         except FileExistsError:
@@ -36,13 +39,39 @@ def write_text(path: Path, text: str) -> None:
             out.write(text)
         os.replace(temp, path)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
         raise
 
 
 def clear_partials(*folders: Path) -> None:
-    """Remove temporary files a killed run left behind (``.<name>.<random>.partial``)."""
+    """Remove temporary files a killed run left behind (``.<name>.<pid>-<random>.partial``).
+
+    A file whose writer is still running is left alone: temporary files belong to the run that
+    made them (the output folder's lock keeps a second run out; this is the second line).
+    """
     for folder in folders:
         if folder.is_dir():
             for stale in folder.glob(".*.partial"):
-                stale.unlink(missing_ok=True)
+                if not _writer_alive(stale.name):
+                    with contextlib.suppress(OSError):
+                        stale.unlink(missing_ok=True)
+
+
+_PID = re.compile(r"\.(\d+)-[0-9a-f]+\.partial$")
+
+
+def _writer_alive(name: str) -> bool:
+    found = _PID.search(name)
+    if found is None:
+        return False  # an older callrec's name, without its writer: stale
+    pid = int(found.group(1))
+    if pid == os.getpid():
+        return False  # this process starts over: its own leftovers are stale
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # a process we may not signal exists: not ours to delete
+    return True

@@ -16,20 +16,21 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from . import __version__
 from .atomic import write_text
 from .discovery import Discovery, FoundRecording, discover
-from .errors import CallrecError, UsageError
+from .errors import CallrecError, UsageError, WorkerCrashError
 from .findings import LOST_AUDIO
+from .locking import output_lock
 from .naming import safe_name
 from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance
 from .recording import Recording, build_recording
 from .report import Report, load_report
+from .workers import WorkerPool
 
 __all__ = ["BatchResult", "Outcome", "available_cpus", "folder_names", "process"]
 
@@ -67,6 +68,8 @@ class BatchResult:
     out: Path
     outcomes: tuple[Outcome, ...]
     problems: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    errors_file_problem: str | None = None
+    """Why ``errors.json`` could not be written (a full disk), or ``None``."""
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
@@ -220,21 +223,35 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
     )
 
 
+def _job_task(task: tuple[FoundRecording, Path, ProcessOptions, bool]) -> Outcome:
+    return _job(*task)
+
+
+def _crashed(task: tuple[FoundRecording, Path, ProcessOptions, bool], reason: str) -> Outcome:
+    """The outcome of a recording whose worker died: a native decoder crashed on its media."""
+    item, folder, _, _ = task
+    media = [str(s.media_path) for s in item.sources if s.media_path]
+    error = WorkerCrashError(
+        f"{reason} while processing this recording, most likely a decoder crashing on damaged "
+        f"media ({', '.join(media) or 'no media'}); the other recordings were not affected"
+    )
+    files = tuple(str(s.metadata_path) for s in item.sources if s.metadata_path) + tuple(media)
+    return Outcome(folder.name, item.call_id, "failed", error=error.to_dict(), files=files)
+
+
 def _run_all(
-    jobs: list[tuple[FoundRecording, Path]], options: ProcessOptions, force: bool, workers: int
+    jobs: list[tuple[FoundRecording, Path]],
+    options: ProcessOptions,
+    force: bool,
+    workers: int,
+    isolate: bool,
 ) -> Iterator[Outcome]:
-    if workers <= 1 or len(jobs) <= 1:
+    if not isolate and (workers <= 1 or len(jobs) <= 1):
         for item, folder in jobs:
             yield _job(item, folder, options, force)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        pending: set[Future[Outcome]] = {
-            pool.submit(_job, item, folder, options, force) for item, folder in jobs
-        }
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
+    pool = WorkerPool(min(workers, len(jobs)), _job_task, _crashed)
+    yield from pool.run((item, folder, options, force) for item, folder in jobs)
 
 
 def process(
@@ -246,6 +263,7 @@ def process(
     force: bool = False,
     on_outcome: Callable[[Outcome, int, int], None] | None = None,
     found: Discovery | None = None,
+    isolate: bool = False,
 ) -> BatchResult:
     """Process every recording under ``path`` into ``out`` (see ``callrec process``).
 
@@ -262,25 +280,35 @@ def process(
         that callrec can run inside other engines (a Dask worker, a ``multiprocessing`` pool);
         :func:`available_cpus` gives the number the command line uses. Asked for more than one
         inside a daemonic process, which may not start children, it warns and runs here.
+    isolate
+        Process each recording in a worker process even with one job, so that a native decoder
+        crashing on damaged media fails that recording only (the command line does this). A
+        worker never outlives this process.
     force
         Redo recordings whose outputs are complete and current.
     on_outcome
         Called as each recording finishes, with its outcome, how many are done and the total.
     found
         A discovery of ``path`` already made (skips walking the tree again).
+
+    Raises
+    ------
+    OutputInUseError
+        Another run is writing to ``out``: one run at a time per output folder.
     """
     options = options or ProcessOptions()
     workers = 1 if jobs is None else jobs
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UsageError(f"jobs must be a whole number of at least 1, got {jobs!r}")
-    if workers > 1 and multiprocessing.current_process().daemon:
+    if (workers > 1 or isolate) and multiprocessing.current_process().daemon:
         warnings.warn(
-            f"callrec.process(jobs={workers}) runs in this process: it is a daemonic worker "
-            "(Dask, a multiprocessing pool), which may not start processes of its own",
+            f"callrec.process(jobs={workers}, isolate={isolate}) runs in this process: it is a "
+            "daemonic worker (Dask, a multiprocessing pool), which may not start processes of "
+            "its own",
             RuntimeWarning,
             stacklevel=2,
         )
-        workers = 1
+        workers, isolate = 1, False
     out = Path(out)
     found = found or discover(path, exclude=[out])
     try:
@@ -290,14 +318,18 @@ def process(
     names = folder_names(found.recordings)
     work = [(item, out / name) for item, name in zip(found.recordings, names, strict=True)]
     outcomes: list[Outcome] = []
-    for outcome in _run_all(work, options, force, workers):
-        outcomes.append(outcome)
-        if on_outcome is not None:
-            on_outcome(outcome, len(outcomes), len(work))
-    order = {name: i for i, name in enumerate(names)}
-    outcomes.sort(key=lambda o: order[o.folder])
-    result = BatchResult(out, tuple(outcomes), tuple(p.to_dict() for p in found.problems))
-    _write_errors(result)
+    with output_lock(out):
+        for outcome in _run_all(work, options, force, workers, isolate):
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome, len(outcomes), len(work))
+        order = {name: i for i, name in enumerate(names)}
+        outcomes.sort(key=lambda o: order[o.folder])
+        result = BatchResult(out, tuple(outcomes), tuple(p.to_dict() for p in found.problems))
+        try:
+            _write_errors(result)
+        except OSError as exc:  # a full disk: the outcomes are still worth returning
+            return replace(result, errors_file_problem=f"{exc.strerror or exc}")
     return result
 
 

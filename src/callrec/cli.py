@@ -3,8 +3,8 @@
 0 every recording was understood and is complete; 1 some input had an error (the rest was still
 done); 2 the command itself was wrong (usage); 3 nothing failed, but audio is lost from some
 recording (a chunk's media missing, empty, truncated or undecodable: its time is silence, and
-``errors.json`` lists it under ``incomplete``). Errors in the user's files never show a
-traceback (``--debug`` shows it).
+``errors.json`` lists it under ``incomplete``); 4 another run is writing to the output folder.
+Errors in the user's files never show a traceback (``--debug`` shows it).
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
 from .discovery import discover
-from .errors import CallrecError, UsageError
+from .errors import CallrecError, OutputInUseError, UsageError
 from .findings import LOST_AUDIO
+from .locking import output_lock
 from .recording import build_recording
 from .summary import (
     INSPECT_SCHEMA_VERSION,
@@ -30,12 +32,13 @@ from .summary import (
 )
 from .timeline import PauseReading
 
-__all__ = ["EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_BUSY", "EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+EXIT_BUSY = 4
 
 _READINGS = {
     "auto": None,
@@ -236,6 +239,8 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             args.out,
             options,
             jobs=args.jobs or available_cpus(),
+            # A decoder crashing on damaged media fails that recording, not the batch.
+            isolate=True,
             force=args.force,
             on_outcome=callback,
         )
@@ -258,17 +263,27 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for outcome in result.failed:
         if args.debug and outcome.trace:
             err.write(outcome.trace)
-        out.write(
-            f"  failed: {outcome.folder}: {outcome.error['message'] if outcome.error else ''}\n"
-        )
+        out.write(f"  failed: {outcome.folder}: {_failure(outcome.error or {})}\n")
     problems = [p for p in result.problems if p["severity"] == "error"]
     for problem in problems:
         out.write(f"  not used: {problem['file']}: {problem['message']}\n")
+    if result.errors_file_problem is not None:
+        err.write(
+            f"callrec: could not write {result.out / 'errors.json'}: "
+            f"{result.errors_file_problem}; the lines above are all there is\n"
+        )
+        return EXIT_FAILED
     if not result.complete:
         out.write(f"  (details in {result.out / 'errors.json'})\n")
     if not result.ok:
         return EXIT_FAILED
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
+
+
+def _failure(error: dict[str, Any]) -> str:
+    """A failure as one line: the error type, the file, the message."""
+    where = f" in {error['file']}" if error.get("file") else ""
+    return f"{error.get('error', 'error')}{where}: {error.get('message', '')}"
 
 
 def _activity_options(threshold: float | None, cap: float | None) -> dict[str, float]:
@@ -296,15 +311,21 @@ def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .response import find_responses, process_response
 
     found, errors = find_responses(args.paths)
+    out_folder = Path(args.out)
+    try:
+        out_folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out_folder}: cannot be a folder: {exc.strerror or exc}") from None
     reports = []
     names: list[str] = []
     failed = bool(errors)
-    for item in found:
-        report = process_response(item, args.out).report
-        reports.append(report)
-        # What the files are called: the id, or for older payloads what stands in for it.
-        names.append(report.operation_id or item.name or "?")
-        failed = failed or report.error is not None
+    with output_lock(out_folder):
+        for item in found:
+            report = process_response(item, out_folder).report
+            reports.append(report)
+            # What the files are called: the id, or for older payloads what stands in for it.
+            names.append(report.operation_id or item.name or "?")
+            failed = failed or report.error is not None
     if args.json:
         json.dump([r.model_dump(mode="json") for r in reports], out, indent=2)
         out.write("\n")
@@ -318,6 +339,11 @@ def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"{name:<38} {r.status or '?':<10} {r.completion_reason or '-':<26} "
                 f"{keys:<6} {r.speech_s:6.2f}s  {r.verdict}"
                 + (f" ({r.error['message']})" if r.error else "")
+                + (
+                    " (the download is truncated)"
+                    if any("truncated" in w for w in r.warnings)
+                    else ""
+                )
                 + "\n"
             )
         if not reports:
@@ -395,6 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"callrec: error: {exc}\n")
         return EXIT_USAGE
+    except OutputInUseError as exc:
+        sys.stderr.write(f"callrec: {exc}\n")
+        return EXIT_BUSY
     except CallrecError as exc:
         if args.debug:
             traceback.print_exc()

@@ -19,7 +19,9 @@ input was bad" catch ``CallrecError``; batch code catches it per recording and g
     │   ├── EmptyMediaError                zero bytes, or a header that declares no audio
     │   └── UnsupportedMediaError          not a format or encoding callrec reads
     ├── UsageError (ValueError)            a caller passed an argument that makes no sense
-    └── MissingExtraError (ImportError)    a feature needs an optional dependency not installed
+    ├── MissingExtraError (ImportError)    a feature needs an optional dependency not installed
+    ├── OutputInUseError (OSError)         another run is writing to the same output folder
+    └── WorkerCrashError                   the process working on a recording died (a native crash)
 
 Every message names the file (when there is one), the field or parameter, the bad value and what
 was expected, so that a batch log line is enough to fix the input.
@@ -42,9 +44,11 @@ __all__ = [
     "MediaError",
     "MetadataError",
     "MissingExtraError",
+    "OutputInUseError",
     "RecordingError",
     "UnsupportedMediaError",
     "UsageError",
+    "WorkerCrashError",
 ]
 
 
@@ -188,3 +192,12 @@ class MissingExtraError(CallrecError, ImportError):
             f"install it with: pip install 'callrec[{extra}]'"
         )
         self.name = module
+
+
+class OutputInUseError(CallrecError, OSError):
+    """Another callrec run holds the output folder: one run at a time writes to a folder."""
+
+
+class WorkerCrashError(CallrecError):
+    """The process working on a recording died (a native decoder crashing on damaged media);
+    only that recording failed."""

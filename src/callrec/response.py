@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings as warnings_module
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,14 +49,14 @@ from pydantic import Field
 
 from . import __version__
 from .atomic import clear_partials, write_text
-from .audio.reader import open_audio
+from .audio.reader import DecoderMessagesWarning, TruncatedMediaWarning, open_audio
 from .audio.writer import write_audio
 from .dsp.activity import SpeechDetector, speech_activity
 from .dsp.dtmf import KEY_GUARD_S, detect_dtmf
 from .dsp.intervals import drop_short, pad, subtract
 from .dsp.levels import levels
 from .dsp.loudness import loudness
-from .errors import CallrecError, MediaError, UsageError
+from .errors import CallrecError, MediaError, UnsupportedMediaError, UsageError
 from .models.graph import CommsNotification, CompletionReason, OperationStatus, RecordOperation
 from .models.loading import classify_json, parse_notifications, read_json
 from .naming import safe_name
@@ -242,9 +243,31 @@ def _failed(
     return ResponseResult(report, None)
 
 
-def _read(audio: str | Path) -> tuple[np.ndarray, int, str]:
-    with open_audio(audio) as reader:
-        return reader.read(), reader.sample_rate, str(reader.path)
+MIN_SAMPLE_RATE = 4000
+"""The lowest rate an answer can be judged at: the highest DTMF tone (1633 Hz) and the
+K-weighting's shelf (1682 Hz) must lie below half of it."""
+
+
+def _read(audio: str | Path) -> tuple[np.ndarray, int, str, list[str]]:
+    """The samples, rate and name of a downloaded answer, and what was wrong with the file
+    (truncated, damaged data the decoder skipped): a warning each, never lost."""
+    with warnings_module.catch_warnings(record=True) as caught:
+        warnings_module.simplefilter("always", TruncatedMediaWarning)
+        warnings_module.simplefilter("always", DecoderMessagesWarning)
+        with open_audio(audio) as reader:
+            if reader.sample_rate < MIN_SAMPLE_RATE:
+                raise UnsupportedMediaError(
+                    f"sample rate {reader.sample_rate} Hz is too low to judge an answer; "
+                    f"expected at least {MIN_SAMPLE_RATE} Hz",
+                    file=reader.path,
+                )
+            samples = reader.read()
+    said = [
+        str(w.message)
+        for w in caught
+        if isinstance(w.message, (TruncatedMediaWarning, DecoderMessagesWarning))
+    ]
+    return samples, reader.sample_rate, str(reader.path), said
 
 
 def analyze_response(
@@ -298,7 +321,14 @@ def _analyze(
         if samples.ndim == 1:
             samples = samples[:, np.newaxis]
     else:
-        samples, rate, name = _read(audio)
+        samples, rate, name, damage = _read(audio)
+        judged = _judge(op, resource_url, samples, rate, name)
+        if damage:
+            report = judged.report
+            judged = ResponseResult(
+                report.model_copy(update={"warnings": [*damage, *report.warnings]}), judged.clean
+            )
+        return judged
     return _judge(op, resource_url, samples, rate, name)
 
 
@@ -611,8 +641,11 @@ def process_response(found: FoundResponse, out: str | Path) -> ResponseResult:
     else:
         try:
             result = _analyze(op, resource_url, None if failed else found.audio, None)
-        except MediaError as exc:
-            result = _failed(op, resource_url, "its audio could not be read", exc)
+        except CallrecError as exc:  # this answer fails; the others are still judged
+            result = _failed(op, resource_url, "its audio could not be used", exc)
+        except OSError as exc:
+            error = MediaError(f"cannot be read: {exc.strerror or exc}", file=found.audio)
+            result = _failed(op, resource_url, "its audio could not be read", error)
     report_path, clip_path = out / f"{name}.response.json", out / f"{name}.clean.wav"
     # Gone first, so that a run stopped half-way leaves no report beside a clip of another run.
     report_path.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ target's name. int16 blocks are written as 16-bit PCM, bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 from pathlib import Path
@@ -119,8 +120,10 @@ class _WavFile:
         handle.close()
 
     def abandon(self) -> None:
-        """Close without finishing: the file is about to be deleted."""
-        self._handle.close()
+        """Close without finishing: the file is about to be deleted. Never raises: with the
+        disk full, there is nothing left to flush that anyone wants."""
+        with contextlib.suppress(OSError):
+            self._handle.close()
 
 
 class AudioWriter:
@@ -159,8 +162,10 @@ class AudioWriter:
         self._file: _WavFile | soundfile.SoundFile
         try:
             if fmt == "WAV":
+                # Unbuffered: blocks are large, and a buffer would make closing a file on a
+                # full disk raise again while it is being thrown away.
                 self._file = _WavFile(
-                    os.fdopen(handle, "wb"),
+                    os.fdopen(handle, "wb", buffering=0),
                     self.path,
                     sample_rate=sample_rate,
                     channels=channels,
@@ -195,22 +200,31 @@ class AudioWriter:
         self.frames_written += len(block)
 
     def close(self) -> Path:
-        """Finish the file and move it into place; returns the final path."""
+        """Finish the file and move it into place; returns the final path. If that fails (a
+        full disk), nothing is left behind and the error is raised."""
         if not self._done:
+            try:
+                self._file.close()
+                os.replace(self._temp, self.path)
+            except BaseException:
+                self.discard()
+                raise
             self._done = True
-            self._file.close()
-            os.replace(self._temp, self.path)
         return self.path
 
     def discard(self) -> None:
-        """Drop everything written; the target is left as it was."""
+        """Drop everything written; the target is left as it was. Never raises an OSError."""
         if not self._done:
             self._done = True
-            if isinstance(self._file, _WavFile):
-                self._file.abandon()  # no header to patch nor data to sync for a deleted file
-            else:
-                self._file.close()
-            self._temp.unlink(missing_ok=True)
+            try:
+                if isinstance(self._file, _WavFile):
+                    self._file.abandon()  # no header to patch nor data to sync for a deleted file
+                else:
+                    with contextlib.suppress(OSError, RuntimeError):
+                        self._file.close()
+            finally:
+                with contextlib.suppress(OSError):
+                    self._temp.unlink(missing_ok=True)
 
     def __enter__(self) -> AudioWriter:
         return self
