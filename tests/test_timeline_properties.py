@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -160,3 +162,177 @@ def test_channel_maps_never_assign_a_channel_twice(
         assert all(0 <= ch < chunk.channel_map.channels for ch in mapping)  # type: ignore[operator]
         for pid, ch in chunk_specs[chunk.index][1]:
             assert mapping[ch] == pid
+
+
+# --- hostile numbers: a typed error or a sound timeline, never a crash -------------------------
+
+_BASE = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+_LIMITS_MS = [0, 1, 4 * 3_600_000, 5 * 3_600_000, 5 * 3_600_000 + 1, 24 * 3_600_000 + 1]
+_HOSTILE_MS = st.one_of(
+    st.sampled_from([1.7976931348623157e308, 3.4e38, 6.2e16, 1e12, 2e7, -1, *_LIMITS_MS]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**20), 10**20),
+)
+
+
+def _iso(moment: datetime, offset_minutes: int) -> str:
+    sign = "-" if offset_minutes < 0 else "+"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}0"
+        f"{sign}{hours:02d}:{minutes:02d}"
+    )
+
+
+_INSTANTS = st.one_of(
+    st.integers(0, 3_600_000_000).map(
+        lambda us: format_instant(_BASE + timedelta(microseconds=us))
+    ),
+    st.integers(0, 10**17).map(lambda us: format_instant(_BASE + timedelta(microseconds=us))),
+    st.builds(
+        _iso,
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)),
+        st.integers(-23 * 60 - 59, 23 * 60 + 59),
+    ),
+    st.sampled_from(
+        [
+            "9999-12-31T23:59:59.9999999Z",
+            "0001-01-01T00:08:00+14:00",
+            "0001-01-01T01:00:00+23:59",
+            "2099-12-31T23:59:59.9999999Z",
+            "2000-01-01T00:00:00Z",
+        ]
+    ),
+)
+_HOSTILE_INDEXES = st.integers(-5, 10**19)
+_HOSTILE_RATES = st.sampled_from([1, 100, 7999, 384_001, 10**7])
+_HOSTILE_FRAMES = st.integers(0, 2**62)
+
+
+@st.composite
+def _hostile_chunks(draw: st.DrawFn) -> list[tuple[dict[str, object], MediaInfo | None]]:
+    """Up to four chunks; in half of the examples every number is plausible (so that the
+    invariants get exercised), in the other half each one is hostile one time in three."""
+    wild = draw(st.booleans())
+
+    def pick(plausible: st.SearchStrategy[Any], hostile: st.SearchStrategy[Any]) -> Any:
+        return draw(hostile) if wild and draw(st.integers(0, 2)) == 0 else draw(plausible)
+
+    rate = draw(st.sampled_from([8000, 16000, 48000]))
+    chunks = []
+    indexes = sorted(draw(st.lists(st.integers(0, 6), min_size=1, max_size=4, unique=True)))
+    for slot, index in enumerate(indexes):
+        # Plausible chunks sit 15 minutes apart and span at most 12: overlaps come from
+        # hostile starts only, so the tiling and round trips are checked on most examples.
+        begin = _BASE + timedelta(seconds=900 * slot)
+        near = st.integers(0, 120_000_000).map(
+            lambda us, at=begin: format_instant(at + timedelta(microseconds=us))
+        )
+        pauses = [
+            (pick(near, _INSTANTS), pick(st.integers(0, 120_000), _HOSTILE_MS))
+            for _ in range(draw(st.integers(0, 2)))
+        ]
+        document = meta(
+            0,
+            start=pick(near, _INSTANTS),
+            duration_ms=pick(st.floats(0, 300_000), _HOSTILE_MS),
+            pauses=pauses,
+        )
+        document["chunkIndex"] = pick(st.just(index), _HOSTILE_INDEXES)
+        del document["recordingInfo"]["audioConfiguration"]["sampleRate"]
+        media = None
+        if draw(st.integers(0, 3)):
+            media = MediaInfo(
+                path=Path(f"c{index}.wav"),
+                container="wav",
+                codec="PCM_16",
+                frames=pick(st.integers(0, 5 * 60 * rate), _HOSTILE_FRAMES),
+                channels=2,
+                sample_rate=pick(st.just(rate), _HOSTILE_RATES),
+            )
+        chunks.append((document, media))
+    return chunks
+
+
+@settings(max_examples=300, deadline=None)
+@given(_hostile_chunks())
+def test_hostile_metadata_builds_a_sound_timeline_or_fails_typed(
+    chunks: list[tuple[dict[str, object], MediaInfo | None]],
+) -> None:
+    from callrec.errors import CallrecError, RecordingTooLargeError
+    from callrec.sizes import check_output_size, silence_samples
+    from callrec.timebase import to_samples
+
+    try:
+        sources = [
+            ChunkSource(
+                parse_chunk_metadata(document, file=f"c{i}.json"), Path(f"c{i}.json"), media
+            )
+            for i, (document, media) in enumerate(chunks)
+        ]
+        rec = build_recording(sources)
+    except CallrecError:
+        return
+    tl = rec.timeline
+    assert tl.start <= tl.end  # every sample has a wall-clock instant
+    silence, media = silence_samples(rec)
+    too_much = silence > max(to_samples(3600.0, rec.sample_rate), 2 * media)
+    try:
+        check_output_size(rec)
+    except RecordingTooLargeError as exc:
+        assert too_much and exc.file is not None and exc.field
+    else:
+        assert not too_much
+    if any(w.code == "chunks-overlap" for w in rec.warnings):
+        return  # the lower index keeps overlapping time: neither tiling nor round trips hold
+    cursor = 0
+    for tile in tl.tiles():
+        assert tile.start == cursor and tile.stop > tile.start
+        cursor = tile.stop
+    assert cursor == tl.length
+    for chunk in tl.chunks:
+        for frame in {0, chunk.media_frames - 1} if chunk.media_frames else ():
+            sample = tl.media_to_track(chunk.index, frame)
+            assert tl.track_to_media(sample) == (chunk.index, frame)
+            assert tl.time_to_track(tl.track_to_time(sample)) == sample
+
+
+_WIDE = st.one_of(st.integers(-(2**70), 2**70), st.integers(0, 10**9))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([1, 8000, 16000, 10**7]),
+    _WIDE,
+    _WIDE,
+    st.lists(st.tuples(_WIDE, _WIDE), max_size=3),
+    st.one_of(st.none(), _WIDE),
+)
+def test_any_layout_builds_or_fails_typed(
+    rate: int,
+    start_us: int,
+    duration_us: int,
+    pauses: list[tuple[int, int]],
+    frames: int | None,
+) -> None:
+    from callrec.errors import CallrecError
+
+    try:
+        layout = ChunkLayout(0, start_us, duration_us, tuple(pauses), frames)
+        chunk, _ = build_chunk_timeline(layout, sample_rate=rate)
+        tl = Timeline(_BASE, rate, (chunk,))
+        end = tl.end
+    except CallrecError:
+        return
+    assert end >= tl.start or chunk.start < 0
+    cursor = min(0, chunk.start)
+    tiles = tl.tiles()
+    if chunk.start >= 0:
+        for tile in tiles:
+            assert tile.start == cursor and tile.stop > tile.start
+            cursor = tile.stop
+        assert cursor == tl.length
+    for frame in {0, chunk.media_frames - 1} if chunk.media_frames else ():
+        sample = tl.media_to_track(0, frame)
+        assert tl.track_to_media(sample) == (0, frame)

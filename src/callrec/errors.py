@@ -14,7 +14,8 @@ input was bad" catch ``CallrecError``; batch code catches it per recording and g
     │       ├── DuplicateChunkError        two chunks claim the same chunkIndex
     │       ├── CallMismatchError          a chunk belongs to another callId
     │       ├── InconsistentSettingsError  sample rate / channel type / format differ between chunks
-    │       └── ChannelConflictError       two participants on one channel, or a channel the media lacks
+    │       ├── ChannelConflictError       two participants on one channel, or a channel the media lacks
+    │       └── RecordingTooLargeError     the metadata implies outputs out of proportion to the media
     ├── MediaError (OSError)               a media file cannot be used
     │   ├── EmptyMediaError                zero bytes, or a header that declares no audio
     │   └── UnsupportedMediaError          not a format or encoding callrec reads
@@ -46,6 +47,7 @@ __all__ = [
     "MissingExtraError",
     "OutputInUseError",
     "RecordingError",
+    "RecordingTooLargeError",
     "UnsupportedMediaError",
     "UsageError",
     "WorkerCrashError",
@@ -157,6 +159,31 @@ class InconsistentSettingsError(RecordingError):
 class ChannelConflictError(RecordingError):
     """A channel assignment that cannot be right: two participants on one channel, one
     participant on two channels, or a channel beyond the media's channel count."""
+
+
+class RecordingTooLargeError(RecordingError):
+    """The metadata implies outputs out of all proportion to the media: a wall-clock span that
+    is mostly silence, or more tracks than can be written at once (see :mod:`callrec.limits`).
+
+    Attributes
+    ----------
+    field
+        The JSON field responsible (``chunkStartTime``, ``chunkDuration``, ``participants``...).
+    chunk_index
+        The chunk whose field it is, when one is.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str,
+        chunk_index: int | None = None,
+        file: str | Path | None = None,
+    ) -> None:
+        self.field = field
+        self.chunk_index = chunk_index
+        super().__init__(message, file=file)
 
 
 class MediaError(CallrecError, OSError):

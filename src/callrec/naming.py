@@ -10,8 +10,11 @@ trusted. A name is the identifier with every byte outside ``[A-Za-z0-9_-]`` and 
 - two different identifiers never give one name (percent-encoding is reversible);
 - it stays readable: ``4:+14255550123`` becomes ``4%3A%2B14255550123``.
 
-Where names would still clash on a case-insensitive file system, or run past
-:data:`MAX_NAME_BYTES`, a short hash of the identifier is appended (``~1a2b3c4d``).
+Where names would still clash on a case-insensitive file system, run past
+:data:`MAX_NAME_BYTES`, or equal (ignoring case) one of :data:`RESERVED_NAMES`, the files a run
+writes beside the recording folders it names (a call id ``errors.json`` must not become the folder
+where ``errors.json`` is to be written), a short hash of the identifier is appended
+(``~1a2b3c4d``).
 """
 
 from __future__ import annotations
@@ -20,10 +23,14 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-__all__ = ["MAX_NAME_BYTES", "safe_name", "safe_names"]
+__all__ = ["MAX_NAME_BYTES", "RESERVED_NAMES", "safe_name", "safe_names"]
 
 MAX_NAME_BYTES = 120
 """Longest name before the extension; file systems allow 255 bytes."""
+
+RESERVED_NAMES = frozenset({"errors.json"})
+"""Names (compared ignoring case) that :func:`safe_name` never returns: what ``callrec process``
+writes at the top of its output folder, beside the recording folders."""
 
 _KEEP = re.compile(rb"[A-Za-z0-9_\-.]")
 
@@ -46,6 +53,8 @@ def safe_name(identifier: str) -> str:
     if not identifier:
         return f"%00~{_digest(identifier)}"
     name = _escape(identifier)
+    if name.casefold() in RESERVED_NAMES:
+        return f"{name}~{_digest(identifier)}"
     if len(name) > MAX_NAME_BYTES:
         cut = name[: MAX_NAME_BYTES - 9]
         if "%" in cut[-2:]:  # do not leave half an escape behind

@@ -11,6 +11,7 @@ comes last, so a folder with a report is complete.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from .dsp.dtmf import KEY_GUARD_S, DtmfTones
 from .dsp.intervals import close_gaps, drop_short, empty_intervals, subtract
 from .errors import CallrecError, UsageError
 from .findings import Finding
+from .limits import DEFAULT_MAX_GAP_S
 from .naming import safe_names
 from .recording import Recording, build_recording
 from .report import (
@@ -49,6 +51,7 @@ from .report import (
     segments_csv,
     speech_rttm,
 )
+from .sizes import check_open_files, check_output_size
 from .timebase import to_samples
 from .timeline import PauseReading
 from .tracks import (
@@ -99,6 +102,11 @@ class ProcessOptions:
         As for :func:`~callrec.build_recording`.
     block_frames
         Frames read at a time.
+    max_gap_s
+        Digital silence a track may hold (pauses, gaps between chunks, chunk time without
+        media) beyond twice its media, in seconds; a recording whose metadata asks for more
+        fails before anything is written (:func:`~callrec.sizes.check_output_size`). Raise it
+        for a call really paused or interrupted longer than an hour.
     """
 
     layout: Layout = "aligned"
@@ -108,10 +116,13 @@ class ProcessOptions:
     pause_reading: PauseReading | None = None
     tolerance_s: float = 0.05
     block_frames: int = DEFAULT_BLOCK_FRAMES
+    max_gap_s: float = DEFAULT_MAX_GAP_S
 
     def __post_init__(self) -> None:
         if self.layout not in ("aligned", "compact"):
             raise UsageError(f"layout must be 'aligned' or 'compact', got {self.layout!r}")
+        if not 0 <= self.max_gap_s < math.inf:
+            raise UsageError(f"max_gap_s must be a finite number >= 0, got {self.max_gap_s!r}")
         if self.interruption_min_overlap_s < 0:
             raise UsageError("interruption_min_overlap_s must be zero or more")
         # Checked once here, not once per recording in the middle of a batch.
@@ -664,8 +675,17 @@ def process_recording(
     ``folder`` is the recording's own output folder (created if needed). ``file_id`` names the
     recording in ``speech.rttm`` (default: the folder's name). Any previous report in the folder
     is removed first, so an interrupted run never leaves an old report beside new tracks.
+
+    Raises
+    ------
+    RecordingTooLargeError
+        Before anything is written, when the tracks would be mostly silence
+        (``options.max_gap_s``) or need more open files than the process may have.
     """
     options = options or ProcessOptions()
+    # Before the folder exists: metadata that asks for absurd outputs leaves no trace.
+    check_output_size(recording, max_gap_s=options.max_gap_s, layout=options.layout)
+    check_open_files(recording)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     clear_partials(folder, folder / "participants")

@@ -1,13 +1,17 @@
 """A recording assembled from its chunks: order, channel ↔ participant per chunk, timeline.
 
 :func:`build_recording` checks that the chunks belong together (one call, one set of audio
-settings, no duplicate index), builds each chunk's channel map, places every chunk on the wall
-clock (see :mod:`callrec.timeline`) and collects what did not add up as :class:`Finding` s.
+settings, no duplicate index), that each media header is within :mod:`callrec.limits` (sample
+rate, channels, length), builds each chunk's channel map, places every chunk on the wall clock
+(see :mod:`callrec.timeline`) and collects what did not add up as :class:`Finding` s. Nothing here
+is sized by a number from a file: missing chunks come from the indexes present, not from a range
+as long as the largest one.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,9 +24,12 @@ from .errors import (
     ChannelConflictError,
     DuplicateChunkError,
     InconsistentSettingsError,
+    MediaError,
+    RecordingTooLargeError,
     UsageError,
 )
 from .findings import Finding
+from .limits import MAX_CHANNELS, MAX_MEDIA_S, MAX_SAMPLE_RATE, MAX_TRACKS, MIN_SAMPLE_RATE
 from .models.events import RecordingFileStatusUpdated
 from .models.metadata import ChannelType, ChunkMetadata, ContentType, MediaFormat
 from .timebase import to_microseconds
@@ -192,6 +199,72 @@ class Recording:
     def channels_of(self, participant_id: str) -> dict[int, int | None]:
         """Chunk index → channel for one participant (``None`` where absent)."""
         return {c.index: c.channel_map.channel_of(participant_id) for c in self.chunks}
+
+
+def _check_media(src: ChunkSource) -> None:
+    """A media header's numbers within :mod:`callrec.limits`: a WAV claiming 1 Hz would turn
+    seconds of audio into days of timeline, and a channel count sizes every block read."""
+    media = src.media
+    if media is None:
+        return
+    problem = None
+    if not MIN_SAMPLE_RATE <= media.sample_rate <= MAX_SAMPLE_RATE:
+        problem = (
+            f"sample rate {media.sample_rate} Hz; expected"
+            f" {MIN_SAMPLE_RATE:_} to {MAX_SAMPLE_RATE:_} Hz"
+        )
+    elif not 1 <= media.channels <= MAX_CHANNELS:
+        problem = f"channels {media.channels}; expected 1 to {MAX_CHANNELS}"
+    elif not 0 <= media.frames <= MAX_MEDIA_S * media.sample_rate:
+        problem = (
+            f"frames {media.frames} ({media.frames / media.sample_rate / 3600:.1f} h at"
+            f" {media.sample_rate} Hz); expected at most {MAX_MEDIA_S // 3600} h, the longest a"
+            " chunk lasts"
+        )
+    if problem is not None:
+        raise MediaError(
+            f"the header of chunk {src.metadata.chunk_index}'s media says {problem}",
+            file=media.path,
+        )
+
+
+def _check_tracks(sources: Sequence[ChunkSource]) -> None:
+    """An unmixed recording writes one track per distinct participant, all open at once."""
+    seen: set[str] = set()
+    for src in sources:
+        for i, p in enumerate(src.metadata.participants):
+            seen.add(p.participant_id)
+            if len(seen) > MAX_TRACKS:
+                raise RecordingTooLargeError(
+                    f"participants[{i}]: participant {p.participant_id} is the"
+                    f" {len(seen)}th distinct participant of an unmixed recording (chunk"
+                    f" {src.metadata.chunk_index}); expected at most {MAX_TRACKS}, one track"
+                    " file each",
+                    field=f"participants[{i}]",
+                    chunk_index=src.metadata.chunk_index,
+                    file=src.metadata_path,
+                )
+
+
+def _missing_runs(present: Iterable[int], named: Iterable[int]) -> list[tuple[int, int]]:
+    """``(first, last)`` runs of indexes that should exist (below the highest present, or named
+    by the event) but do not: walked from the sorted indexes, never a set as large as the
+    highest one."""
+    have = set(present)
+    runs: list[tuple[int, int]] = []
+    expected = 0
+    for index in sorted(have):
+        if index > expected:
+            runs.append((expected, index - 1))
+        expected = index + 1
+    for index in sorted(set(named) - have):
+        if index < expected:
+            continue  # below the highest index present: already in a run
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
 
 
 def _effective_rate(src: ChunkSource, findings: list[Finding]) -> int | None:
@@ -408,10 +481,12 @@ def build_recording(
     ordered = sorted(sources, key=lambda s: s.metadata.chunk_index)
     if not ordered:
         raise UsageError("build_recording needs at least one chunk")
-    if tolerance_s < 0:
-        raise UsageError(f"tolerance_s must be >= 0, got {tolerance_s!r}")
+    if not 0 <= tolerance_s < math.inf:
+        raise UsageError(f"tolerance_s must be a finite number >= 0, got {tolerance_s!r}")
     tolerance_us = to_microseconds(tolerance_s)
     _check_ids(ordered)
+    for src in ordered:
+        _check_media(src)
     findings: list[Finding] = [
         Finding(
             "duplicate-chunk",
@@ -445,6 +520,8 @@ def build_recording(
         None,
     )
     unmixed = channel_type is ChannelType.UNMIXED
+    if unmixed:
+        _check_tracks(ordered)
 
     start = min(s.metadata.chunk_start_time for s in ordered)
 
@@ -537,16 +614,19 @@ def build_recording(
                 )
             )
 
-    expected = set(range(max(c.index for c in chunks) + 1))
-    if event is not None:
-        expected |= {c.index for c in event.chunks}
-    missing = tuple(sorted(expected - {c.index for c in chunks}))
-    for index in missing:
+    runs = _missing_runs(
+        [c.index for c in chunks], [c.index for c in event.chunks] if event is not None else []
+    )
+    missing = tuple(index for first, last in runs for index in range(first, last + 1))
+    for first, last in runs:
+        # One finding per run: a lone chunk 10 000 must not make ten thousand warnings.
+        which = f"chunk {first} is" if first == last else f"chunks {first} to {last} are"
         findings.append(
             Finding(
                 "missing-chunk",
-                f"chunk {index} is missing (no metadata for it was found); its time is a gap",
-                index,
+                f"{which} missing (no metadata for {'it' if first == last else 'them'} was"
+                f" found); {'its' if first == last else 'their'} time is a gap",
+                first,
             )
         )
     if event is not None:

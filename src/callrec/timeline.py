@@ -14,19 +14,23 @@ Media spans, pauses and gaps tile ``[0, length)`` exactly when chunks do not ove
 
 Whether ``chunkDuration`` includes paused time is not documented (DOMAIN.md §4), so each chunk
 records the reading taken (:class:`PauseReading`) and why (:data:`ReadingSource`).
+
+Positions are Python integers and nothing here allocates in proportion to one, so any layout
+builds; the numbers that reach it from files are bounded beforehand (:mod:`callrec.limits`), which
+keeps the wall-clock instants of every sample within what :class:`~datetime.datetime` holds.
 """
 
 from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Literal
 
 from .errors import UsageError
 from .findings import Finding
-from .timebase import samples_to_timedelta, to_samples
+from .timebase import microseconds_to_samples, samples_to_timedelta, to_samples
 
 __all__ = [
     "ChunkLayout",
@@ -82,6 +86,23 @@ class ChunkLayout:
     """``(start, duration)`` of each pause, start from the recording's start."""
     media_frames: int | None = None
     """The media's real frame count, when the media is at hand."""
+
+    def __post_init__(self) -> None:
+        # Whole numbers, so no size can overflow here; but a negative one would make spans
+        # run backwards and the tiles overlap.
+        negative = [
+            name
+            for name, value in (
+                ("duration_us", self.duration_us),
+                ("media_frames", self.media_frames or 0),
+                *((f"pauses_us[{i}] duration", d) for i, (_, d) in enumerate(self.pauses_us)),
+            )
+            if value < 0
+        ]
+        if negative:
+            raise UsageError(
+                f"chunk {self.index}: {negative[0]} is negative; expected zero or more"
+            )
 
 
 @dataclass(frozen=True)
@@ -245,7 +266,7 @@ def build_chunk_timeline(
     pauses_us = _clip_pauses(layout, end_us, findings)
 
     def at(us: int) -> int:
-        return to_samples(timedelta(microseconds=us), sample_rate)
+        return microseconds_to_samples(us, sample_rate)
 
     start, stop = at(layout.start_us), at(end_us)
     pauses = [(at(a), at(b)) for a, b in pauses_us if at(b) > at(a)]
@@ -367,8 +388,21 @@ class Timeline:
         return index, span.media_start + (sample - span.track_start)
 
     def track_to_time(self, sample: int) -> datetime:
-        """The wall-clock instant of track sample ``sample``."""
-        return self.start + samples_to_timedelta(sample, self.sample_rate)
+        """The wall-clock instant of track sample ``sample``.
+
+        Raises
+        ------
+        UsageError
+            The instant is outside what :class:`~datetime.datetime` holds (only a timeline
+            built from unchecked numbers can get there: see :mod:`callrec.limits`).
+        """
+        try:
+            return self.start + samples_to_timedelta(sample, self.sample_rate)
+        except OverflowError:
+            raise UsageError(
+                f"track sample {sample} at {self.sample_rate} Hz from {self.start} is outside"
+                " the years 1 to 9999"
+            ) from None
 
     def time_to_track(self, instant: datetime) -> int:
         """The track sample nearest to ``instant`` (may be negative or past the end)."""

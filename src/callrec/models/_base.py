@@ -6,9 +6,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
+from ..limits import EARLIEST_INSTANT, LATEST_INSTANT
 from ..timebase import format_instant, parse_instant
 
 E = TypeVar("E", bound=Enum)
@@ -40,12 +41,27 @@ def _instant(value: Any) -> Any:
     return value
 
 
+def _in_window(value: datetime) -> datetime:
+    # Every instant callrec does arithmetic with lies in this window, so offsets between two of
+    # them, and a start plus any bounded duration, can never leave what datetime holds.
+    if value.tzinfo is None:
+        raise ValueError("a date and time with a time zone")
+    if not EARLIEST_INSTANT <= value < LATEST_INSTANT:
+        raise ValueError(
+            f"a date and time from {EARLIEST_INSTANT:%Y-%m-%d} to before"
+            f" {LATEST_INSTANT:%Y-%m-%d} (UTC)"
+        )
+    return value
+
+
 Instant = Annotated[
     datetime,
     BeforeValidator(_instant),
+    AfterValidator(_in_window),
     PlainSerializer(format_instant, return_type=str, when_used="json"),
 ]
-"""An ISO 8601 timestamp with any number of fractional digits, as an aware UTC datetime."""
+"""An ISO 8601 timestamp with any number of fractional digits, as an aware UTC datetime from
+2000 to 2099 (see :mod:`callrec.limits`)."""
 
 
 def _fold(text: str) -> str:
@@ -78,3 +94,63 @@ def open_enum(enum: type[E]) -> Any:
         return value
 
     return BeforeValidator(convert)
+
+
+def at_most(
+    limit: float, unit: str = "", *, why: str | None = None, at_least: float | None = None
+) -> Any:
+    """A validator that bounds a number from above (and, with ``at_least``, from below), with a
+    message that gives the range and why it is what it is (see :mod:`callrec.limits`)."""
+    unit_text = f" {unit}" if unit else ""
+    reason = f" ({why})" if why else ""
+    if at_least is None:
+        expected = f"at most {limit:_}{unit_text}{reason}"
+    else:
+        expected = f"{at_least:_} to {limit:_}{unit_text}{reason}"
+
+    def check(value: Any) -> Any:
+        if value > limit or (at_least is not None and value < at_least):
+            raise ValueError(expected)
+        return value
+
+    return AfterValidator(check)
+
+
+class Oversized:
+    """Stands in for a list too long to keep, so that the error which refuses it echoes its
+    length, not its millions of items (see :func:`items_at_most`)."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def __repr__(self) -> str:
+        return f"<a list of {self.length:_} items>"
+
+
+def shrink_oversized(data: Any, limits: dict[str, int]) -> Any:
+    """``data`` (a JSON object) with each list longer than its limit replaced by an
+    :class:`Oversized` marker; the caller's object is left as it was."""
+    if not isinstance(data, dict):
+        return data
+    long = {
+        key: Oversized(len(value))
+        for key, limit in limits.items()
+        if isinstance(value := data.get(key), list) and len(value) > limit
+    }
+    return {**data, **long} if long else data
+
+
+def items_at_most(limit: int, what: str) -> Any:
+    """A validator that refuses a list longer than ``limit`` before any item is validated, so a
+    file listing millions of items fails at once instead of after building them all. Pair it
+    with :func:`shrink_oversized` in the model, so the error does not echo the list."""
+
+    def check(value: Any) -> Any:
+        length = value.length if isinstance(value, Oversized) else None
+        if isinstance(value, (list, tuple)) and len(value) > limit:
+            length = len(value)
+        if length is not None:
+            raise ValueError(f"at most {limit:_} {what}, not {length:_}")
+        return value
+
+    return BeforeValidator(check)

@@ -2,7 +2,8 @@
 
 The Event Grid schema (``eventType``/``eventTime``/``topic``, delivered as a JSON array) and
 CloudEvents 1.0 (``type``/``time``/``source``/``specversion``) are read into one model;
-:attr:`RecordingFileStatusUpdated.schema_kind` says which one a payload used.
+:attr:`RecordingFileStatusUpdated.schema_kind` says which one a payload used. Numbers, times and
+list lengths are bounded as in :mod:`callrec.limits`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
-from ._base import ApiModel, Instant, closed_enum, open_enum
+from ..limits import MAX_CHUNK_DURATION_MS, MAX_CHUNK_INDEX
+from ._base import (
+    ApiModel,
+    Instant,
+    at_most,
+    closed_enum,
+    items_at_most,
+    open_enum,
+    shrink_oversized,
+)
 from .metadata import ChannelType, ContentType, MediaFormat
 
 __all__ = [
@@ -28,6 +38,8 @@ __all__ = [
 ]
 
 RECORDING_FILE_STATUS_UPDATED = "Microsoft.Communication.RecordingFileStatusUpdated"
+
+_MAX_RECORDING_MS = (MAX_CHUNK_INDEX + 1) * MAX_CHUNK_DURATION_MS
 
 
 class ChunkEndReason(str, Enum):
@@ -50,7 +62,7 @@ class RecordingChunkInfo(ApiModel):
     """One ``recordingStorageInfo.recordingChunks[]`` entry."""
 
     document_id: Annotated[str, Field(min_length=1)]
-    index: Annotated[int, Field(ge=0)]
+    index: Annotated[int, Field(ge=0), at_most(MAX_CHUNK_INDEX)]
     end_reason: Annotated[ChunkEndReason | str | None, open_enum(ChunkEndReason)] = None
     content_location: str | None = None
     metadata_location: str | None = None
@@ -58,7 +70,14 @@ class RecordingChunkInfo(ApiModel):
 
 
 class RecordingStorageInfo(ApiModel):
-    recording_chunks: tuple[RecordingChunkInfo, ...] = ()
+    recording_chunks: Annotated[
+        tuple[RecordingChunkInfo, ...], items_at_most(MAX_CHUNK_INDEX + 1, "chunks")
+    ] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_long_lists(cls, data: Any) -> Any:
+        return shrink_oversized(data, {"recordingChunks": MAX_CHUNK_INDEX + 1})
 
 
 class RecordingFileStatusUpdatedData(ApiModel):
@@ -67,7 +86,14 @@ class RecordingFileStatusUpdatedData(ApiModel):
 
     recording_storage_info: RecordingStorageInfo = Field(default_factory=RecordingStorageInfo)
     recording_start_time: Instant | None = None
-    recording_duration_ms: Annotated[float, Field(ge=0)] | None = None
+    recording_duration_ms: (
+        Annotated[
+            float,
+            Field(ge=0, allow_inf_nan=False),
+            at_most(_MAX_RECORDING_MS, "ms", why="as many chunks as there can be, of 5 h each"),
+        ]
+        | None
+    ) = None
     session_end_reason: Annotated[SessionEndReason | str | None, open_enum(SessionEndReason)] = None
     recording_content_type: Annotated[ContentType | None, closed_enum(ContentType)] = None
     recording_channel_type: Annotated[ChannelType | None, closed_enum(ChannelType)] = None

@@ -1,4 +1,9 @@
-"""The metadata JSON that ACS Call Recording writes beside each chunk's media file."""
+"""The metadata JSON that ACS Call Recording writes beside each chunk's media file.
+
+Every number is bounded where it enters (finite, in the ranges of :mod:`callrec.limits`), so a
+value that would size a loop, an array or a file absurdly, or overflow date arithmetic, fails here
+as a :class:`~callrec.errors.MetadataError` naming the field, never later as a crash.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,17 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import ApiModel, Instant, closed_enum
+from ..limits import (
+    MAX_CHANNELS,
+    MAX_CHUNK_DURATION_MS,
+    MAX_CHUNK_INDEX,
+    MAX_PARTICIPANTS_PER_CHUNK,
+    MAX_PAUSE_MS,
+    MAX_PAUSES_PER_CHUNK,
+    MAX_SAMPLE_RATE,
+    MIN_SAMPLE_RATE,
+)
+from ._base import ApiModel, Instant, at_most, closed_enum, items_at_most, shrink_oversized
 
 __all__ = [
     "AudioConfiguration",
@@ -38,6 +53,11 @@ class MediaFormat(str, Enum):
     MP4 = "mp4"
 
 
+# Fields callrec does not use: bounded only so that no value is unbounded, generously.
+_MAX_BIT_RATE = 1_000_000_000
+_MAX_PIXELS = 100_000
+_MAX_FRAME_RATE = 1_000
+
 _CONTENT_WORDS = {"audio", "audiovideo"}
 _CHANNEL_WORDS = {"mixed", "unmixed"}
 
@@ -45,18 +65,27 @@ _CHANNEL_WORDS = {"mixed", "unmixed"}
 class AudioConfiguration(ApiModel):
     """``recordingInfo.audioConfiguration``; numbers may arrive as strings (``"16000"``)."""
 
-    sample_rate: Annotated[int, Field(gt=0)] | None = None
-    bit_rate: Annotated[int, Field(ge=0)] | None = None
-    channels: Annotated[int, Field(ge=1)] | None = None
+    sample_rate: (
+        Annotated[
+            int,
+            Field(gt=0),
+            at_most(MAX_SAMPLE_RATE, "Hz", at_least=MIN_SAMPLE_RATE),
+        ]
+        | None
+    ) = None
+    bit_rate: Annotated[int, Field(ge=0), at_most(_MAX_BIT_RATE, "bit/s")] | None = None
+    channels: Annotated[int, Field(ge=1), at_most(MAX_CHANNELS, "channels")] | None = None
 
 
 class VideoConfiguration(ApiModel):
     """``recordingInfo.videoConfiguration``, present for mp4 only."""
 
-    longer_side_length: int | None = None
-    shorter_side_length: int | None = None
-    framerate: float | None = None
-    bit_rate: int | None = None
+    longer_side_length: Annotated[int, Field(ge=0), at_most(_MAX_PIXELS, "pixels")] | None = None
+    shorter_side_length: Annotated[int, Field(ge=0), at_most(_MAX_PIXELS, "pixels")] | None = None
+    framerate: (
+        Annotated[float, Field(ge=0, allow_inf_nan=False), at_most(_MAX_FRAME_RATE, "fps")] | None
+    ) = None
+    bit_rate: Annotated[int, Field(ge=0), at_most(_MAX_BIT_RATE, "bit/s")] | None = None
 
 
 class RecordingInfo(ApiModel):
@@ -98,14 +127,23 @@ class PauseResumeInterval(ApiModel):
     """One ``pauseResumeIntervals[]`` entry: when recording was paused and for how long."""
 
     start_time: Instant
-    duration_ms: Annotated[float, Field(ge=0, alias="duration")]
+    duration_ms: Annotated[
+        float,
+        Field(ge=0, alias="duration", allow_inf_nan=False),
+        at_most(MAX_PAUSE_MS, "ms", why="a pause lasts at most 24 h"),
+    ]
 
 
 class Participant(ApiModel):
     """One ``participants[]`` entry. ``channel`` is 0-based and set only in unmixed recordings."""
 
     participant_id: Annotated[str, Field(min_length=1)]
-    channel: Annotated[int, Field(ge=0)] | None = None
+    channel: (
+        Annotated[
+            int, Field(ge=0), at_most(MAX_CHANNELS - 1, why=f"at most {MAX_CHANNELS} channels")
+        ]
+        | None
+    ) = None
 
 
 class ChunkMetadata(ApiModel):
@@ -118,12 +156,31 @@ class ChunkMetadata(ApiModel):
     resource_id: str | None = None
     call_id: Annotated[str, Field(min_length=1)]
     chunk_document_id: str | None = None
-    chunk_index: Annotated[int, Field(ge=0)]
+    chunk_index: Annotated[int, Field(ge=0), at_most(MAX_CHUNK_INDEX)]
     chunk_start_time: Instant
-    chunk_duration_ms: Annotated[float, Field(ge=0, alias="chunkDuration")]
-    pause_resume_intervals: tuple[PauseResumeInterval, ...] = ()
+    chunk_duration_ms: Annotated[
+        float,
+        Field(ge=0, alias="chunkDuration", allow_inf_nan=False),
+        at_most(MAX_CHUNK_DURATION_MS, "ms", why="a chunk lasts at most 4 h"),
+    ]
+    pause_resume_intervals: Annotated[
+        tuple[PauseResumeInterval, ...], items_at_most(MAX_PAUSES_PER_CHUNK, "pauses")
+    ] = ()
     recording_info: RecordingInfo = Field(default_factory=RecordingInfo)
-    participants: tuple[Participant, ...] = ()
+    participants: Annotated[
+        tuple[Participant, ...], items_at_most(MAX_PARTICIPANTS_PER_CHUNK, "participants")
+    ] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_long_lists(cls, data: Any) -> Any:
+        return shrink_oversized(
+            data,
+            {
+                "participants": MAX_PARTICIPANTS_PER_CHUNK,
+                "pauseResumeIntervals": MAX_PAUSES_PER_CHUNK,
+            },
+        )
 
     @field_validator("pause_resume_intervals", "participants", mode="before")
     @classmethod
