@@ -113,3 +113,24 @@ def test_a_threshold_above_the_default_cap_is_honoured(tmp_path: Path) -> None:
     # A threshold 25 dB higher finds less speech, never more.
     for loud, usual in zip(report.participants, quieter.participants, strict=True):
         assert loud.talk_time_s < usual.talk_time_s
+
+
+def test_a_gap_longer_than_max_gap_s_fails_unless_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .conftest import meta, write_chunk
+
+    folder = tmp_path / "in"
+    write_chunk(folder, meta(0, duration_ms=1000), frames=16000)
+    write_chunk(
+        folder, meta(1, start="2026-01-05T10:01:00.0000000Z", duration_ms=1000), frames=16000
+    )
+    # 59 s of silence on 2 s of audio: more than --max-gap-s 10 and more than twice the audio.
+    strict = ["--max-gap-s", "10"]
+    assert cli.main(["process", str(folder), "--out", str(tmp_path / "a"), "-q", *strict]) == 1
+    assert "RecordingTooLargeError" in capsys.readouterr().out
+    assert not list((tmp_path / "a").glob("*/participants"))  # nothing was written first
+    allowed = ["--max-gap-s", "100"]
+    assert cli.main(["process", str(folder), "--out", str(tmp_path / "b"), "-q", *allowed]) == 0
+    (path,) = (tmp_path / "b").glob("*/report.json")
+    assert load_report(path).duration_s == pytest.approx(61.0)

@@ -26,7 +26,7 @@ from .discovery import Discovery, FoundRecording, discover
 from .errors import CallrecError, UsageError, WorkerCrashError
 from .findings import LOST_AUDIO
 from .locking import output_lock
-from .naming import safe_name
+from .naming import RESERVED_NAMES, safe_name
 from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance
 from .recording import Recording, build_recording
 from .report import Report, load_report
@@ -35,6 +35,7 @@ from .workers import WorkerPool
 __all__ = ["BatchResult", "Outcome", "available_cpus", "folder_names", "process"]
 
 ERRORS_NAME = "errors.json"
+assert ERRORS_NAME in RESERVED_NAMES  # no recording folder may take this name
 ERRORS_SCHEMA_VERSION = 1
 
 Status = Literal["done", "skipped", "failed"]

@@ -187,6 +187,15 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         "-30, or --threshold-dbfs when that is higher)",
     )
     process.add_argument(
+        "--max-gap-s",
+        type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
+        default=None,
+        metavar="S",
+        help="the most digital silence (pauses, gaps, chunks without media) a track may hold, "
+        "in seconds, when that is more than twice its recorded audio (default 3600): metadata "
+        "that asks for more fails its recording instead of filling the disk",
+    )
+    process.add_argument(
         "--pause-reading",
         choices=sorted(_READINGS),
         default="auto",
@@ -226,7 +235,9 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .pipeline import ProcessOptions
 
     activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
+    gap = {} if args.max_gap_s is None else {"max_gap_s": args.max_gap_s}
     options = ProcessOptions(
+        **gap,
         layout=args.layout,
         trim=args.trim,
         activity=activity,
