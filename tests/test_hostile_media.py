@@ -117,6 +117,16 @@ def test_a_sample_entry_longer_than_its_stsd(tmp_path: Path) -> None:
     _both_raise(path, UnsupportedMediaError, "sample entry")
 
 
+def test_a_stream_ffmpeg_sets_up_no_decoder_for(tmp_path: Path, worker: Worker) -> None:
+    def dref(data: bytearray) -> None:  # found by fuzz/fuzz_media.py
+        struct.pack_into(">I", data, _box_at(data, b"url "), 0x80C)  # 12 -> 2060 bytes
+
+    path = _edited(tmp_path, TONE_MP4, dref)
+    answer = worker.examine(path)  # used to raise AttributeError (codec_context is None)
+    assert answer["outcome"] == "callrec" and answer["error"] == "UnsupportedMediaError", answer
+    assert "no decoder" in answer["message"] and answer["file"] == str(path)
+
+
 # --- text tags ------------------------------------------------------------------------------
 
 

@@ -360,7 +360,14 @@ class _Mp4Source(_Source):
         if not audio:
             raise UnsupportedMediaError("no audio stream to decode", file=path)
         stream = audio[0]
-        context = stream.codec_context
+        # None (whatever the stubs say) when FFmpeg has no decoder for the stream's codec tag.
+        context: av.audio.codeccontext.AudioCodecContext | None = stream.codec_context
+        if context is None:
+            raise UnsupportedMediaError(
+                "FFmpeg set up no decoder for the audio stream (an unknown codec, or a damaged "
+                "header); expected AAC",
+                file=path,
+            )
         channels, rate = context.channels, context.sample_rate
         fmt = context.format.name if context.format is not None else None
         if channels and channels != info.channels:
