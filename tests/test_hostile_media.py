@@ -101,6 +101,14 @@ def test_inner_box_sizes_that_do_not_fit_their_parent(tmp_path: Path, box: str, 
     _both_raise(path, UnsupportedMediaError)
 
 
+def test_a_damaged_video_track_does_not_spoil_the_audio(tmp_path: Path) -> None:
+    def video(data: bytearray) -> None:
+        struct.pack_into(">I", data, _box_at(data, b"tkhd"), 0xFFFF)  # the first track: video
+
+    path = _edited(tmp_path, "av-16k-1.5s.mp4", video)
+    assert (probe_media(path).channels, probe_media(path).frames) == (1, 24000)
+
+
 def test_an_edit_list_counting_more_entries_than_it_holds(tmp_path: Path) -> None:
     def count(data: bytearray) -> None:
         struct.pack_into(">I", data, data.index(b"elst") + 8, 0xFFFFFFFF)

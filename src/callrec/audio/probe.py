@@ -299,11 +299,17 @@ def _full_box_times(data: bytes, box: tuple[int, int], what: str) -> tuple[int, 
 def _audio_track_info(moov: bytes, path: Path) -> MediaInfo:
     mvhd = _child(moov, 0, len(moov), b"mvhd")
     movie_timescale = _full_box_times(moov, mvhd, "mvhd")[0] if mvhd else 0
+    damage: _BadBox | None = None
     for kind, lo, hi in _boxes(moov):
         if kind != b"trak":
             continue
-        mdia = _child(moov, lo, hi, b"mdia")
-        hdlr = _child(moov, *mdia, b"hdlr") if mdia else None
+        try:
+            mdia = _child(moov, lo, hi, b"mdia")
+            hdlr = _child(moov, *mdia, b"hdlr") if mdia else None
+        except _BadBox as exc:
+            # A damaged track before the audio one (video, say) does not spoil the audio.
+            damage = damage or exc
+            continue
         if (
             mdia is None
             or hdlr is None
@@ -354,6 +360,8 @@ def _audio_track_info(moov: bytes, path: Path) -> MediaInfo:
             channels=int(channels),
             sample_rate=int(sample_rate),
         )
+    if damage is not None:
+        raise damage
     raise UnsupportedMediaError("no audio track in the MP4 file; expected one", file=path)
 
 
