@@ -18,16 +18,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from ..errors import MediaError, UnreadableMediaError, UnsupportedMediaError, UsageError
 from ._native import NativeStderr
 from .probe import MediaInfo, probe_media
-
-if TYPE_CHECKING:
-    import av
 
 __all__ = [
     "DEFAULT_BLOCK_FRAMES",
@@ -354,14 +351,14 @@ class _Mp4Source(_Source):
         self.declared_frames = info.frames
         self._layout: str | None = None  # the first frame's; a change midstream is damage
 
-    def _checked_stream(self) -> av.AudioStream:
+    def _checked_stream(self) -> Any:  # av.AudioStream; av is an optional extra
         path, info = self._info.path, self._info
         audio = self._container.streams.audio
         if not audio:
             raise UnsupportedMediaError("no audio stream to decode", file=path)
         stream = audio[0]
         # None (whatever the stubs say) when FFmpeg has no decoder for the stream's codec tag.
-        context: av.audio.codeccontext.AudioCodecContext | None = stream.codec_context
+        context = stream.codec_context
         if context is None:
             raise UnsupportedMediaError(
                 "FFmpeg set up no decoder for the audio stream (an unknown codec, or a damaged "
@@ -396,7 +393,7 @@ class _Mp4Source(_Source):
         self._format = fmt
         return stream
 
-    def _mismatch(self, frame: av.AudioFrame) -> str:
+    def _mismatch(self, frame: Any) -> str:  # frame: av.AudioFrame
         """What is wrong with a decoded frame, or "" when it is what the stream declared."""
         layout = frame.layout
         fmt = frame.format.name
