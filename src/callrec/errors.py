@@ -18,7 +18,9 @@ input was bad" catch ``CallrecError``; batch code catches it per recording and g
     │       └── RecordingTooLargeError     the metadata implies outputs out of proportion to the media
     ├── MediaError (OSError)               a media file cannot be used
     │   ├── EmptyMediaError                zero bytes, or a header that declares no audio
-    │   └── UnsupportedMediaError          not a format or encoding callrec reads
+    │   ├── UnreadableMediaError           no permission, not a regular file (folder, FIFO), I/O error
+    │   └── UnsupportedMediaError          not a format or encoding callrec reads, or a header
+    │                                      that cannot be right (box sizes, sample rate, channels)
     ├── UsageError (ValueError)            a caller passed an argument that makes no sense
     ├── MissingExtraError (ImportError)    a feature needs an optional dependency not installed
     ├── OutputInUseError (OSError)         another run is writing to the same output folder
@@ -48,6 +50,7 @@ __all__ = [
     "OutputInUseError",
     "RecordingError",
     "RecordingTooLargeError",
+    "UnreadableMediaError",
     "UnsupportedMediaError",
     "UsageError",
     "WorkerCrashError",
@@ -194,8 +197,14 @@ class EmptyMediaError(MediaError):
     """The media file has no bytes, or its header declares no audio frames."""
 
 
+class UnreadableMediaError(MediaError):
+    """The file's bytes cannot be read: no permission, an I/O error, or not a regular file (a
+    folder or a FIFO named like media; a FIFO is never opened, a read would wait for a writer)."""
+
+
 class UnsupportedMediaError(MediaError):
-    """The file is not in a container or encoding callrec can read."""
+    """The file is not in a container or encoding callrec can read, or its header describes
+    something that cannot be real (a box larger than the file, a 1 Hz sample rate)."""
 
 
 class UsageError(CallrecError, ValueError):

@@ -5,7 +5,9 @@ converted, so PCM survives bit for bit), float32 on the full-scale-1.0 scale oth
 one block, whatever the file's length.
 
 A file that ends before its header says it should is read up to where it ends, and a
-:class:`TruncatedMediaWarning` says how many frames there were.
+:class:`TruncatedMediaWarning` says how many frames there were. So is a file that changes shape
+midstream (an MP4 whose decoded frames stop matching the stream's channels, sample format or
+rate): what follows the change is damage, never handed to native conversion code.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
-from ..errors import MediaError, UnsupportedMediaError, UsageError
+from ..errors import MediaError, UnreadableMediaError, UnsupportedMediaError, UsageError
 from ._native import NativeStderr
 from .probe import MediaInfo, probe_media
 
@@ -83,6 +86,13 @@ class DecoderMessagesWarning(UserWarning):
 
 def _wav_declared_frames(path: Path, block_align: int) -> int | None:
     """Frames the RIFF 'data' chunk declares, which libsndfile silently clips to the file."""
+    try:
+        return _riff_data_frames(path, block_align)
+    except OSError:
+        return None  # only a hint for the truncation warning: what libsndfile reads stands
+
+
+def _riff_data_frames(path: Path, block_align: int) -> int | None:
     with path.open("rb") as fh:
         head = fh.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
@@ -217,6 +227,11 @@ class _SoundfileSource(_Source):
         except (RuntimeError, soundfile.LibsndfileError) as exc:
             self._close_quiet()
             raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=info.path) from None
+        except OSError as exc:
+            self._close_quiet()
+            raise UnreadableMediaError(
+                f"cannot be read: {exc.strerror or exc}", file=info.path
+            ) from None
         pcm16 = self._file.subtype == "PCM_16"
         self.dtype = np.dtype(np.int16 if pcm16 else np.float32)
         self.declared_frames = int(self._file.frames)
@@ -276,8 +291,40 @@ class _SoundfileSource(_Source):
         self._close_quiet()
 
 
+# PyAV's AudioFrame.planes counts planes by walking frame->extended_data until a NULL pointer;
+# for planar audio of 8 or more channels there is none within the array (the 8 inline data
+# pointers are all set, or FFmpeg allocated exactly one pointer per channel), so to_ndarray()
+# reads past it and the process dies (SIGSEGV). Found with an AAC stream whose in-band program
+# config element switched it from 1 to 16 channels (and, in the field, to 54).
+_MAX_PLANES = 7
+_MAX_MP4_CHANNELS = 8
+"""Channels an MP4 audio stream may have: a mixed call recording is mono or stereo; 7.1 is the
+most any common AAC layout has."""
+
+# Decoder sample format -> (scale, offset) to float32 on the full-scale-1.0 scale; a format
+# outside this table has no to_ndarray() conversion and is not read.
+_FORMAT_SCALE: dict[str, tuple[float, float]] = {
+    "flt": (1.0, 0.0),
+    "fltp": (1.0, 0.0),
+    "dbl": (1.0, 0.0),
+    "dblp": (1.0, 0.0),
+    "s16": (2.0**-15, 0.0),
+    "s16p": (2.0**-15, 0.0),
+    "s32": (2.0**-31, 0.0),
+    "s32p": (2.0**-31, 0.0),
+    "u8": (2.0**-7, -128.0),
+    "u8p": (2.0**-7, -128.0),
+}
+
+
 class _Mp4Source(_Source):
-    """AAC in MP4 through PyAV, whose wheels bundle FFmpeg's decoders (no system ffmpeg needed)."""
+    """AAC in MP4 through PyAV, whose wheels bundle FFmpeg's decoders (no system ffmpeg needed).
+
+    Native code only ever sees frames that were checked first: the stream's declared channels,
+    sample format and rate must agree with the header (and stay within what PyAV converts
+    safely), and every decoded frame must match them before ``to_ndarray`` touches it. A frame
+    that does not is damage: reading stops there, and the rest is reported as truncated.
+    """
 
     def __init__(self, info: MediaInfo) -> None:
         try:
@@ -291,25 +338,100 @@ class _Mp4Source(_Source):
         self._av = av
         self._info = info
         try:
-            self._container = av.open(str(info.path))
-        except av.error.FFmpegError as exc:
+            # Tags are text only to FFmpeg: an encoder tag that is not UTF-8 must not stop audio.
+            self._container = av.open(str(info.path), metadata_errors="replace")
+        except (av.error.FFmpegError, OSError, ValueError) as exc:
             raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=info.path) from None
-        audio = self._container.streams.audio
-        if not audio:
+        try:
+            self._stream = self._checked_stream()
+        except BaseException:
             self._container.close()
-            raise UnsupportedMediaError("no audio stream to decode", file=info.path)
-        self._stream = audio[0]
+            raise
         self.dtype = np.dtype(np.float32)
         self.declared_frames = info.frames
+        self._layout: str | None = None  # the first frame's; a change midstream is damage
+
+    def _checked_stream(self) -> Any:  # av.AudioStream; av is an optional extra
+        path, info = self._info.path, self._info
+        audio = self._container.streams.audio
+        if not audio:
+            raise UnsupportedMediaError("no audio stream to decode", file=path)
+        stream = audio[0]
+        # None (whatever the stubs say) when FFmpeg has no decoder for the stream's codec tag.
+        context = stream.codec_context
+        if context is None:
+            raise UnsupportedMediaError(
+                "FFmpeg set up no decoder for the audio stream (an unknown codec, or a damaged "
+                "header); expected AAC",
+                file=path,
+            )
+        channels, rate = context.channels, context.sample_rate
+        fmt = context.format.name if context.format is not None else None
+        if channels and channels != info.channels:
+            raise UnsupportedMediaError(
+                f"the header declares {info.channels} channel(s), the audio stream {channels}",
+                file=path,
+            )
+        if rate and rate != info.sample_rate:
+            raise UnsupportedMediaError(
+                f"the header declares {info.sample_rate} Hz, the audio stream {rate} Hz",
+                file=path,
+            )
+        if fmt is not None and fmt not in _FORMAT_SCALE:
+            raise UnsupportedMediaError(
+                f"the audio stream's sample format {fmt!r} cannot be converted; expected one of "
+                f"{', '.join(_FORMAT_SCALE)}",
+                file=path,
+            )
+        limit = _MAX_PLANES if fmt is None or fmt.endswith("p") else _MAX_MP4_CHANNELS
+        if info.channels > limit:
+            raise UnsupportedMediaError(
+                f"{info.channels} channels in {fmt or 'an unknown sample format'}; MP4 audio is "
+                f"read with up to {limit} (PyAV cannot convert more planar channels safely)",
+                file=path,
+            )
+        self._format = fmt
+        return stream
+
+    def _mismatch(self, frame: Any) -> str:  # frame: av.AudioFrame
+        """What is wrong with a decoded frame, or "" when it is what the stream declared."""
+        layout = frame.layout
+        fmt = frame.format.name
+        expected_fmt = self._format or fmt
+        if (
+            layout.nb_channels == self._info.channels
+            and frame.sample_rate == self._info.sample_rate
+            and fmt == expected_fmt
+            and fmt in _FORMAT_SCALE
+            and layout.name == (self._layout or layout.name)
+        ):
+            self._format, self._layout = fmt, layout.name
+            return ""
+        return (
+            f"a frame of {layout.nb_channels} channel(s) ({layout.name}), {fmt} at "
+            f"{frame.sample_rate} Hz where the stream has {self._info.channels} "
+            f"({self._layout or 'as declared'}), {expected_fmt} at {self._info.sample_rate} Hz"
+        )
 
     def _frames(self) -> Iterator[np.ndarray]:
         """Decoded audio as (n, channels) float32, trimmed to the edit list's presentation."""
         position = 0  # presentation frame of the next sample
         want = self._info.frames
+        channels = self._info.channels
         try:
             for frame in self._container.decode(self._stream):
+                wrong = self._mismatch(frame)
+                if wrong:
+                    self.stop_reason = (
+                        f"the audio changes shape at frame {position}: {wrong}; the rest is "
+                        "treated as damaged"
+                    )
+                    return
                 data = frame.to_ndarray()
-                data = data.T if frame.format.is_planar else data.reshape(-1, self._info.channels)
+                data = data.T if frame.format.is_planar else data.reshape(-1, channels)
+                scale, offset = _FORMAT_SCALE[frame.format.name]
+                if scale != 1.0 or offset:
+                    data = (data.astype(np.float32) + np.float32(offset)) * np.float32(scale)
                 data = data.astype(np.float32, copy=False)
                 start = frame.pts if frame.pts is not None else position
                 skip = max(0, -start)  # priming samples the decoder did not drop
@@ -353,9 +475,10 @@ def open_audio(path: str | Path) -> AudioReader:
     EmptyMediaError
         Zero bytes, or no audio frames.
     UnsupportedMediaError
-        Not WAV/MP3/FLAC/MP4, an encoding that cannot be decoded, or MP4 without PyAV installed.
-    MediaError
-        The file cannot be opened.
+        Not WAV/MP3/FLAC/MP4, an encoding that cannot be decoded, MP4 without PyAV installed,
+        or a header that cannot be right (see :func:`~callrec.audio.probe_media`).
+    UnreadableMediaError
+        The file cannot be opened or read, or is not a regular file (a folder, a FIFO).
     """
     return AudioReader(path)
 
