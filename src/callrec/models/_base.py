@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
@@ -9,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
+from ..redaction import masked
 from ..timebase import format_instant, parse_instant
 
 E = TypeVar("E", bound=Enum)
@@ -19,6 +21,11 @@ class ApiModel(BaseModel):
 
     Fields are snake_case in Python and camelCase in JSON; fields that no document lists are kept
     (``model_extra``) and never make validation fail.
+
+    ``repr()`` and ``str()`` mask every field named like a credential (a declared one or one in
+    ``model_extra``, at any depth, in any case) and reduce every URL, and every ``…Location`` or
+    ``…Url`` field, to scheme, host and path: a model in a log line or a traceback leaks neither
+    a token nor a signature. Serialisation is not touched: it is the data.
     """
 
     model_config = ConfigDict(
@@ -30,6 +37,13 @@ class ApiModel(BaseModel):
         # Grid event never pays for building theirs (about 0.1 s at start-up).
         defer_build=True,
     )
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            field = type(self).model_fields.get(name) if name is not None else None
+            alias = field.alias if field is not None else None
+            # The alias is the JSON's name: "recordingLocation" for recording_location.
+            yield name, masked(value, name=alias or name)
 
 
 def _instant(value: Any) -> Any:
