@@ -138,7 +138,7 @@ class MetadataError(InputError):
         file: str | Path | None = None,
         more: int = 0,
     ) -> None:
-        self.path = path
+        self.path = redact_text(path)
         self.value = value if value is MISSING else shown(value)
         self.expected = expected
         got = "missing" if value is MISSING else f"got {self.value!r}"

@@ -176,7 +176,11 @@ def masked(value: Any, *, name: object = None, _depth: int = 0) -> Any:
             return redact_url(value)
         return redact_text(value)
     if isinstance(value, Mapping):
-        return {k: masked(v, name=k, _depth=_depth + 1) for k, v in value.items()}
+        # Keys are payload text too: a URL may be one.
+        return {
+            (redact_text(k) if isinstance(k, str) else k): masked(v, name=k, _depth=_depth + 1)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         items = [masked(v, _depth=_depth + 1) for v in value]
         return tuple(items) if isinstance(value, tuple) else items

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
-from ..redaction import masked
+from ..redaction import masked, redact_text
 from ..timebase import format_instant, parse_instant
 
 E = TypeVar("E", bound=Enum)
@@ -43,7 +43,9 @@ class ApiModel(BaseModel):
             field = type(self).model_fields.get(name) if name is not None else None
             alias = field.alias if field is not None else None
             # The alias is the JSON's name: "recordingLocation" for recording_location.
-            yield name, masked(value, name=alias or name)
+            # An extra field's name is the payload's own text: a URL may be one.
+            shown_name = redact_text(name) if name is not None and field is None else name
+            yield shown_name, masked(value, name=alias or name)
 
 
 def _instant(value: Any) -> Any:
