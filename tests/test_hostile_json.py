@@ -446,3 +446,18 @@ def test_redact_text_reduces_every_url_in_a_message() -> None:
 )
 def test_looks_secret(name: str, secret: bool) -> None:
     assert looks_secret(name) is secret
+
+
+@pytest.mark.parametrize(
+    "instant",
+    ["9999-12-31T23:59:59.9999999Z", "9999-12-31T20:00:00-05:00", "0001-01-01T01:00+02:00"],
+)
+def test_a_timestamp_past_the_calendar_is_a_metadata_error(instant: str) -> None:
+    # Found by fuzz/fuzz_loaders.py: an OverflowError escaped from the timestamp validator.
+    with pytest.raises(MetadataError, match="years 1 and 9999") as info:
+        parse_chunk_metadata({**meta(), "chunkStartTime": instant})
+    assert info.value.path == "chunkStartTime"
+    raw = json.loads((EXAMPLES / "eventgrid-recording-file-status-updated.json").read_text())
+    raw[0]["eventTime"] = instant
+    with pytest.raises(MetadataError, match="years 1 and 9999"):
+        parse_recording_events(raw)

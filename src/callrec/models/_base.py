@@ -50,7 +50,12 @@ class ApiModel(BaseModel):
 
 def _instant(value: Any) -> Any:
     if isinstance(value, str):
-        return parse_instant(value)
+        try:
+            return parse_instant(value)
+        except OverflowError:
+            # 9999-12-31T23:00-05:00 is past the last instant a datetime holds once in UTC;
+            # pydantic turns only ValueError into a validation error naming the field.
+            raise ValueError("a date and time between the years 1 and 9999 in UTC") from None
     if isinstance(value, datetime) and value.tzinfo is None:
         raise ValueError("a date and time with a time zone")
     return value
