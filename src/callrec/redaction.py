@@ -37,7 +37,8 @@ __all__ = [
 
 SECRET_MASK = "**********"
 MAX_SHOWN = 60
-"""Longest value (in characters of its repr) an error message quotes; longer ones are cut."""
+"""Longest string an error quotes, in characters; longer ones are cut. Integers of more than
+about 54 digits are not quoted at all."""
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 # A URL runs to the next white space: a quote may be part of a password.
@@ -50,6 +51,7 @@ _SECRET_PARTS = ("token", "secret", "passw", "passcode", "passphrase", "credenti
 _SECRET_WORDS = frozenset({"key", "apikey", "sig", "sas", "pwd", "auth", "authorization", "cookie"})
 # A SAS query parameter spelled out as a field: the signature's version travels with it.
 _SECRET_NAMES = frozenset({"sv"})
+# What models.loading.MAX_JSON_DEPTH lets in; deeper (from a Python caller) is cut, not recursed.
 _MAX_DEPTH = 64
 
 
