@@ -34,6 +34,7 @@ from .models.loading import (
     parse_notifications,
     parse_recording_events,
     read_json,
+    require_document,
 )
 from .models.metadata import ChunkMetadata
 from .recording import ChunkSource
@@ -112,7 +113,9 @@ def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Path], list[
     jsons: list[Path] = []
     media: list[Path] = []
     other: list[Path] = []
-    if root.is_file():
+    # Not is_file(): a FIFO or device given by name is still the one input asked for, to be
+    # reported by read_json rather than walked as an empty folder.
+    if not root.is_dir():
         candidates: Iterable[Path] = [root]
         # One metadata file: its media may sit beside it.
         if root.suffix.lower() == ".json":
@@ -283,6 +286,9 @@ def discover(
     for jpath in jsons:
         try:
             data = read_json(jpath)
+            # A string, a number or an array of neither events nor notifications is no input
+            # callrec knows: said, not skipped in silence.
+            require_document(data, file=jpath)
         except CallrecError as exc:
             problems.append(Problem("unreadable-json", jpath, exc.detail, exc))
             continue
@@ -301,7 +307,7 @@ def discover(
             which: ProblemKind = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
             problems.append(Problem(which, jpath, exc.detail, exc))
 
-    if root.is_file() and events and not metas:
+    if not root.is_dir() and events and not metas:
         # One event file: its chunks' metadata is expected beside it, as the SDK saves them.
         metas = _named_chunks(root, {c.document_id for _, e in events for c in e.chunks})
     pairs = _pair(metas, media, problems)
@@ -337,7 +343,7 @@ def discover(
     }
     problems = [p for p in problems if p.file not in answer_files]
     ignored += sorted(answer_files)
-    if root.is_file():
+    if not root.is_dir():
         # The folder around a single named file is not the user's input: only its pairs count.
         problems = [p for p in problems if p.kind != "media-without-metadata"]
     return Discovery(root, tuple(recordings), tuple(problems), tuple(ignored))

@@ -8,8 +8,10 @@ input was bad" catch ``CallrecError``; batch code catches it per recording and g
 
     CallrecError
     ├── InputError (ValueError)            something in the user's JSON is wrong
-    │   ├── JSONFileError                  not JSON at all: empty, not UTF-8, syntax (line/column)
-    │   ├── MetadataError                  a field has a bad value (file, JSON path, value, expected)
+    │   ├── JSONFileError                  not a JSON document: not a regular file, too large, empty,
+    │   │                                  not UTF-8, nested too deeply, syntax (line/column)
+    │   ├── MetadataError                  a field has a bad value (file, JSON path, value, expected),
+    │   │                                  or the document is not a JSON object (path ``$``)
     │   └── RecordingError                 chunks that do not fit together as one recording
     │       ├── DuplicateChunkError        two chunks claim the same chunkIndex
     │       ├── CallMismatchError          a chunk belongs to another callId
@@ -27,13 +29,18 @@ input was bad" catch ``CallrecError``; batch code catches it per recording and g
     └── WorkerCrashError                   the process working on a recording died (a native crash)
 
 Every message names the file (when there is one), the field or parameter, the bad value and what
-was expected, so that a batch log line is enough to fix the input.
+was expected, so that a batch log line is enough to fix the input. No message echoes a payload:
+values are quoted only when short and scalar, URLs are reduced to scheme, host and path, and the
+loaders raise outside their ``except`` blocks, so no parser's exception (which holds the input)
+hangs on ours as ``__context__`` (see :mod:`callrec.redaction`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+from .redaction import redact_text, shown
 
 __all__ = [
     "CallMismatchError",
@@ -68,6 +75,8 @@ class CallrecError(Exception):
 
     def __init__(self, message: str, *, file: str | Path | None = None) -> None:
         self.file = Path(file) if file is not None else None
+        # A message may quote a location from a payload; its query string may be a signature.
+        message = redact_text(message)
         self.detail = message
         super().__init__(f"{self.file}: {message}" if self.file is not None else message)
 
@@ -121,7 +130,10 @@ class MetadataError(InputError):
     path
         JSON path of the field, such as ``participants[1].channel``.
     value
-        The offending value (secrets already masked).
+        The offending value as the message shows it (:func:`callrec.redaction.shown`): a short
+        scalar as it is, a string with its URLs reduced and cut at 60 characters, anything else
+        (an object, an array, a value the caller chose to hide) a ``Hidden`` that only names its
+        JSON type. Secrets are masked before they get here.
     expected
         What a valid value looks like.
     """
@@ -135,12 +147,12 @@ class MetadataError(InputError):
         file: str | Path | None = None,
         more: int = 0,
     ) -> None:
-        self.path = path
-        self.value = value
+        self.path = redact_text(path)
+        self.value = value if value is MISSING else shown(value)
         self.expected = expected
-        shown = "missing" if value is MISSING else f"got {value!r}"
+        got = "missing" if value is MISSING else f"got {self.value!r}"
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        super().__init__(f"field {path}: {shown}; expected {expected}{extra}", file=file)
+        super().__init__(f"field {path}: {got}; expected {expected}{extra}", file=file)
 
 
 class RecordingError(InputError):

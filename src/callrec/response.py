@@ -30,13 +30,13 @@ Outputs are named after the operation: its id, else the last segment of its reso
 :func:`find_responses`), so operations without an id never share a name or overwrite each other.
 
 The access token never leaves :class:`~callrec.models.RecordOperation`'s ``SecretStr``: nothing
-here reads it, and the recording location is reported without its query string.
+here reads it, and the recording location and resource path are reported as scheme, host and
+path only (:func:`~callrec.redaction.redact_url`: no user name, query, fragment or ``;params``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings as warnings_module
 from collections import Counter
 from collections.abc import Iterable
@@ -58,8 +58,15 @@ from .dsp.levels import levels
 from .dsp.loudness import loudness
 from .errors import CallrecError, MediaError, UnsupportedMediaError, UsageError
 from .models.graph import CommsNotification, CompletionReason, OperationStatus, RecordOperation
-from .models.loading import classify_json, parse_notifications, read_json
+from .models.loading import (
+    classify_json,
+    parse_json,
+    parse_notifications,
+    read_json,
+    require_document,
+)
 from .naming import safe_name
+from .redaction import redact_text, redact_url
 from .report import StrictModel
 from .timebase import to_samples
 
@@ -131,7 +138,10 @@ class ResponseReport(StrictModel):
     subcode: int | None
     message: str | None
     completion_reason: str | None
-    recording_location: str | None = Field(description="Without its query string.")
+    recording_location: str | None = Field(
+        description="Scheme, host and path only: no user name, query string (a SAS signature), "
+        "fragment or ;params."
+    )
     audio_file: str | None
     sample_rate: int | None
     duration_s: float | None
@@ -177,7 +187,7 @@ def _status(op: RecordOperation) -> str | None:
 
 
 def _location(op: RecordOperation) -> str | None:
-    return op.recording_location.split("?", 1)[0] if op.recording_location else None
+    return redact_url(op.recording_location) if op.recording_location else None
 
 
 def _round(value: float) -> float | None:
@@ -192,21 +202,26 @@ def _resource_url(op: RecordOperation, notification: CommsNotification | None) -
         candidates[:0] = [notification.resource_url, notification.resource]
     for value in candidates:
         if value and value.strip():
-            return value.split("?", 1)[0]
+            return redact_url(value)
     return None
+
+
+def _text(value: str | None) -> str | None:
+    """A payload's free text as a report may hold it: any URL in it reduced."""
+    return redact_text(value) if value else value
 
 
 def _base(op: RecordOperation, resource_url: str | None) -> dict[str, Any]:
     info = op.result_info
     return {
-        "operation_id": op.id,
+        "operation_id": _text(op.id),
         "resource_url": resource_url,
-        "client_context": op.client_context,
-        "status": _status(op),
+        "client_context": _text(op.client_context),
+        "status": _text(_status(op)),
         "code": info.code if info else None,
         "subcode": info.subcode if info else None,
-        "message": info.message if info else None,
-        "completion_reason": _reason(op),
+        "message": _text(info.message) if info else None,
+        "completion_reason": _text(_reason(op)),
         "recording_location": _location(op),
         "thresholds": {
             "speech_on_dbfs_at_least": -50.0,
@@ -297,6 +312,9 @@ def analyze_response(
         an error: its verdict is ``failed``).
     UsageError
         An array without ``sample_rate``, or a payload without exactly one record operation.
+    InputError
+        JSON text that is not a JSON document (:class:`~callrec.errors.JSONFileError`), or a
+        payload that is not a notification (:class:`~callrec.errors.MetadataError`).
     """
     op, resource_url = _operation(operation)
     return _analyze(op, resource_url, audio, sample_rate)
@@ -476,7 +494,7 @@ def _operation(
 ) -> tuple[RecordOperation, str | None]:
     if isinstance(operation, RecordOperation):
         return operation, _resource_url(operation, None)
-    data = json.loads(operation) if isinstance(operation, str) else operation
+    data = parse_json(operation) if isinstance(operation, str) else operation
     found = [n for n in parse_notifications(data).value if n.record_operation is not None]
     if len(found) != 1:
         raise UsageError(f"expected one recordOperation in the payload, found {len(found)}")
@@ -511,7 +529,8 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
     A folder is searched (not recursively into other folders' pairs: any depth, each audio file
     paired once). Audio is matched by the operation id or by the last path segment of
     ``recordingLocation`` (file name or stem, case-insensitive). A notification file plus one
-    audio file pairs them directly. Unreadable JSON files are returned as errors. The same
+    audio file pairs them directly. JSON files that cannot be read, or hold no object (a string,
+    a number, an array of neither), are returned as errors. The same
     operation found twice (a notification delivered or saved twice) is kept once.
 
     Each operation gets an output name (see :func:`_output_names`) that no other operation of
@@ -535,6 +554,7 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
                 continue  # our own output
             try:
                 data = read_json(path)
+                require_document(data, file=path)
                 if classify_json(data) == "graph_notification":
                     parsed = parse_notifications(data, file=path).value
                     for index, notification in enumerate(parsed):
@@ -580,7 +600,7 @@ def _own_name(
     these strings come from files and never become paths as they are.
     """
     if op.id:
-        return safe_name(op.id), op.id
+        return safe_name(redact_text(op.id)), op.id
     if resource_url:
         return safe_name(resource_url.rstrip("/").rsplit("/", 1)[-1] or resource_url), resource_url
     if op.recording_name:

@@ -19,15 +19,19 @@ from .graph import (
     ResultInfo,
 )
 from .loading import (
+    MAX_JSON_BYTES,
+    MAX_JSON_DEPTH,
     JsonKind,
     classify_json,
     load_chunk_metadata,
     load_notifications,
     load_recording_events,
     parse_chunk_metadata,
+    parse_json,
     parse_notifications,
     parse_recording_events,
     read_json,
+    require_document,
 )
 from .metadata import (
     AudioConfiguration,
@@ -42,6 +46,8 @@ from .metadata import (
 )
 
 __all__ = [
+    "MAX_JSON_BYTES",
+    "MAX_JSON_DEPTH",
     "RECORDING_FILE_STATUS_UPDATED",
     "SUBCODE_REASONS",
     "AudioConfiguration",
@@ -70,8 +76,10 @@ __all__ = [
     "load_notifications",
     "load_recording_events",
     "parse_chunk_metadata",
+    "parse_json",
     "parse_notifications",
     "parse_recording_events",
     "parse_subject",
     "read_json",
+    "require_document",
 ]

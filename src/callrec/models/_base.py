@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
@@ -10,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Pla
 from pydantic.alias_generators import to_camel
 
 from ..limits import EARLIEST_INSTANT, LATEST_INSTANT
+from ..redaction import masked, redact_text
 from ..timebase import format_instant, parse_instant
 
 E = TypeVar("E", bound=Enum)
@@ -20,6 +22,11 @@ class ApiModel(BaseModel):
 
     Fields are snake_case in Python and camelCase in JSON; fields that no document lists are kept
     (``model_extra``) and never make validation fail.
+
+    ``repr()`` and ``str()`` mask every field named like a credential (a declared one or one in
+    ``model_extra``, at any depth, in any case) and reduce every URL, and every ``…Location`` or
+    ``…Url`` field, to scheme, host and path: a model in a log line or a traceback leaks neither
+    a token nor a signature. Serialisation is not touched: it is the data.
     """
 
     model_config = ConfigDict(
@@ -32,10 +39,24 @@ class ApiModel(BaseModel):
         defer_build=True,
     )
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            field = type(self).model_fields.get(name) if name is not None else None
+            alias = field.alias if field is not None else None
+            # The alias is the JSON's name: "recordingLocation" for recording_location.
+            # An extra field's name is the payload's own text: a URL may be one.
+            shown_name = redact_text(name) if name is not None and field is None else name
+            yield shown_name, masked(value, name=alias or name)
+
 
 def _instant(value: Any) -> Any:
     if isinstance(value, str):
-        return parse_instant(value)
+        try:
+            return parse_instant(value)
+        except OverflowError:
+            # 9999-12-31T23:00-05:00 is past the last instant a datetime holds once in UTC;
+            # pydantic turns only ValueError into a validation error naming the field.
+            raise ValueError("a date and time between the years 1 and 9999 in UTC") from None
     if isinstance(value, datetime) and value.tzinfo is None:
         raise ValueError("a date and time with a time zone")
     return value

@@ -3,6 +3,9 @@
 ``recordingAccessToken`` is a bearer credential. It is held as a :class:`pydantic.SecretStr`: its
 repr, str and every serialisation show ``**********``; only
 ``op.recording_access_token.get_secret_value()`` gives it back, for the download request.
+``recordingLocation`` may be signed (a SAS query string): the repr and str of every model show it
+reduced to scheme, host and path, and mask any other field named like a credential
+(``RecordingAccessToken``, ``accessToken`` in ``model_extra``; see :class:`~callrec.models._base.ApiModel`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, SecretStr, Tag, field_serializer
 
+from ..redaction import SECRET_MASK, redact_url
 from ._base import ApiModel, open_enum
 
 __all__ = [
@@ -23,8 +27,6 @@ __all__ = [
     "RecordOperation",
     "ResultInfo",
 ]
-
-SECRET_MASK = "**********"
 
 
 class OperationStatus(str, Enum):
@@ -100,10 +102,13 @@ class RecordOperation(ApiModel):
 
     @property
     def recording_name(self) -> str | None:
-        """The last path segment of ``recordingLocation``: what a downloaded file is often named."""
+        """The last path segment of ``recordingLocation``: what a downloaded file is often named.
+
+        Never anything of its query string, fragment or ``;params``: it names output files.
+        """
         if not self.recording_location:
             return None
-        tail = self.recording_location.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        tail = redact_url(self.recording_location).rstrip("/").rsplit("/", 1)[-1]
         return tail or None
 
 
