@@ -454,10 +454,10 @@ def test_looks_secret(name: str, secret: bool) -> None:
 )
 def test_a_timestamp_past_the_calendar_is_a_metadata_error(instant: str) -> None:
     # Found by fuzz/fuzz_loaders.py: an OverflowError escaped from the timestamp validator.
-    with pytest.raises(MetadataError, match="years 1 and 9999") as info:
+    with pytest.raises(MetadataError, match=r"years 1 (and|to) 9999") as info:
         parse_chunk_metadata({**meta(), "chunkStartTime": instant})
     assert info.value.path == "chunkStartTime"
     raw = json.loads((EXAMPLES / "eventgrid-recording-file-status-updated.json").read_text())
     raw[0]["eventTime"] = instant
-    with pytest.raises(MetadataError, match="years 1 and 9999"):
+    with pytest.raises(MetadataError, match=r"years 1 (and|to) 9999"):
         parse_recording_events(raw)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import filecmp
 import os
-import stat
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -127,7 +126,9 @@ def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Path], list[
         candidates = (Path(d) / name for d, files in _folders(root, exclude) for name in files)
     for path in sorted(candidates):
         suffix = path.suffix.lower()
-        if suffix == ".json" and not _special(path):
+        if suffix == ".json" and not path.is_dir():
+            # A FIFO or device too: read_json refuses it from stat alone, never opening it,
+            # and it is reported as a file that could not be used.
             jsons.append(path)
         elif suffix in MEDIA_SUFFIXES and not path.is_dir():
             # A FIFO or device named like media stays: probing says what it is from stat alone,
@@ -136,15 +137,6 @@ def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Path], list[
         else:
             other.append(path)
     return jsons, media, other
-
-
-def _special(path: Path) -> bool:
-    """There, but not a regular file (a FIFO, socket, device or folder): reading one could block
-    or fail."""
-    try:
-        return not stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return False  # gone or unreadable: reading it says so
 
 
 def _folders(root: Path, exclude: tuple[Path, ...]) -> Iterable[tuple[str, list[str]]]:
