@@ -260,3 +260,24 @@ def test_a_really_full_disk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
             assert len(list((folder / "participants").glob("*.wav"))) == 2
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_bug_on_one_recording_fails_that_one_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = calls(tmp_path / "in", 3)
+    import callrec.batch as batch
+
+    real = batch.process_recording
+
+    def broken_on_the_second(recording, folder, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if recording.call_id == ids[1]:
+            raise ValueError("cannot reshape array of size 0")
+        return real(recording, folder, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "process_recording", broken_on_the_second)
+    result = process(tmp_path / "in", tmp_path / "out")
+    assert [o.status for o in result.outcomes] == ["done", "failed", "done"]
+    error = result.outcomes[1].error or {}
+    assert error["error"] == "ValueError" and "a bug in callrec" in error["message"]
+    assert "Traceback" in (result.outcomes[1].trace or "")

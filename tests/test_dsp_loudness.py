@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from callrec.dsp import k_weighting_sos, loudness
+from callrec.dsp import LoudnessMeter, k_weighting_sos, loudness
 from callrec.errors import UsageError
 
 from .signals import sequence, sine
@@ -103,3 +103,20 @@ def test_channels_are_measured_separately() -> None:
 def test_rate_too_low_for_k_weighting() -> None:
     with pytest.raises(UsageError, match="too low"):
         loudness(np.zeros(100), 2000)
+
+
+@pytest.mark.parametrize("extra", [0, 1, 799, 800, 801, 1599])
+@pytest.mark.parametrize("steps", [1, 2, 5])
+def test_any_length_around_whole_steps(steps: int, extra: int) -> None:
+    """A block holding one step and less than a second one reshaped an empty body to (c, 0, -1):
+    a 0.1 s chunk at 16 kHz stopped the whole batch with a ValueError."""
+    rate = 16000
+    step = rate // 10
+    n = steps * step + extra
+    x = np.full((n, 2), 1000, np.int16)
+    got = loudness(x, rate)
+    assert got.step_power.shape == (n // step, 2)
+    streamed = LoudnessMeter(rate)
+    for start in range(0, n, 700):
+        streamed.update(x[start : start + 700])
+    assert np.array_equal(streamed.result().step_power, got.step_power)

@@ -29,6 +29,7 @@ from .locking import output_lock
 from .naming import RESERVED_NAMES, safe_name
 from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance
 from .recording import Recording, build_recording
+from .redaction import redact_text
 from .report import Report, load_report
 from .workers import WorkerPool
 
@@ -194,16 +195,22 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
                 losses=_losses(done),
             )
         result = process_recording(recording, folder, options, file_id=folder.name)
-    except (CallrecError, OSError) as exc:
-        error = (
-            exc.to_dict()
-            if isinstance(exc, CallrecError)
-            else {
+    except Exception as exc:  # one recording never stops the batch, not even through a bug
+        if isinstance(exc, CallrecError):
+            error = exc.to_dict()
+        elif isinstance(exc, OSError):
+            error = {
                 "error": type(exc).__name__,
                 "file": getattr(exc, "filename", None),
-                "message": str(exc),
+                "message": redact_text(str(exc)),
             }
-        )
+        else:
+            error = {
+                "error": type(exc).__name__,
+                "file": None,
+                "message": f"callrec failed on this recording ({redact_text(str(exc))}); this is "
+                "a bug in callrec: please report it with the traceback --debug shows",
+            }
         return Outcome(
             folder.name,
             item.call_id,

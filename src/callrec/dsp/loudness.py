@@ -226,7 +226,9 @@ class LoudnessMeter(Accumulator[Loudness]):
             return
         self._steps.append(self._partial[np.newaxis] * self._power_scale)
         whole = (weighted.shape[1] - first) // self.step
-        body = weighted[:, first : first + whole * self.step].reshape(len(weighted), whole, -1)
+        body = weighted[:, first : first + whole * self.step].reshape(
+            len(weighted), whole, self.step
+        )
         steps = _sum_of_squares(body).T
         self._steps.append(steps * self._power_scale)
         rest = weighted[:, first + whole * self.step :]
