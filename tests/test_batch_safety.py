@@ -281,3 +281,13 @@ def test_a_bug_on_one_recording_fails_that_one_only(
     error = result.outcomes[1].error or {}
     assert error["error"] == "ValueError" and "a bug in callrec" in error["message"]
     assert "Traceback" in (result.outcomes[1].trace or "")
+
+
+@pytest.mark.parametrize(
+    "method", [m for m in ("spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
+)
+def test_the_pool_works_whatever_the_start_method(method: str) -> None:
+    """A fork server is the worker's parent there: watching the parent id alone would end every
+    worker at once (Python 3.14's default on Linux)."""
+    pool = WorkerPool(2, _square_or_crash, _crashed, start_method=method)
+    assert sorted(pool.run(range(5))) == sorted([0, 1, 4, -3, 16])

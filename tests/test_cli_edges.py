@@ -134,3 +134,52 @@ def test_a_gap_longer_than_max_gap_s_fails_unless_allowed(
     assert cli.main(["process", str(folder), "--out", str(tmp_path / "b"), "-q", *allowed]) == 0
     (path,) = (tmp_path / "b").glob("*/report.json")
     assert load_report(path).duration_s == pytest.approx(61.0)
+
+
+def test_out_the_same_folder_as_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = tmp_path / "calls"
+    shutil.copytree(SAMPLES / "mixed-call-wav", tree)
+    for run in range(2):  # the second run must not read the first one's tracks as input
+        assert cli.main(["process", str(tree), "--out", str(tree), "-q", "--force"]) == EXIT_OK
+        said = capsys.readouterr().out
+        assert "1 recording(s)" in said and "not used" not in said, run
+
+
+def test_a_folder_that_cannot_be_listed_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    import callrec.discovery as discovery
+
+    shutil.copytree(SAMPLES / "mixed-call-wav", tmp_path / "ok")
+    real_walk = os.walk
+
+    def walk(top, onerror=None):  # type: ignore[no-untyped-def]
+        # What os.walk reports for a folder it may not enter (tests run as root, who may).
+        assert onerror is not None
+        onerror(PermissionError(13, "Permission denied", str(Path(top) / "locked")))
+        yield from real_walk(top, onerror=onerror)
+
+    monkeypatch.setattr(discovery.os, "walk", walk)
+    assert cli.main(["inspect", str(tmp_path)]) == 1
+    said = capsys.readouterr()
+    assert "locked" in said.out and "Permission denied" in said.out
+    assert "Traceback" not in said.err
+
+
+def test_a_path_that_cannot_be_read_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locked = tmp_path / "locked" / "calls"
+    real_exists = Path.exists
+
+    def exists(self: Path, *args: object, **kwargs: object) -> bool:
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_exists(self)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    assert cli.main(["inspect", str(locked)]) == EXIT_USAGE
+    said = capsys.readouterr().err
+    assert "cannot be read: Permission denied" in said and "Traceback" not in said

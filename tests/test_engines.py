@@ -261,3 +261,22 @@ def test_the_forced_blas_kernel_is_the_one_in_use() -> None:
         if lib.get("internal_api") == "openblas"
     }
     assert kernels and kernels <= _KERNEL_NAMES.get(forced, {forced})
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd/2").exists(), reason="reads /proc")
+def test_threads_decoding_mp3_leave_stderr_where_it_was(tmp_path: Path) -> None:
+    """MP3 decoding points descriptor 2 at a scratch file for a moment (libmpg123 prints there);
+    threads doing it at once (a Dask worker's) must each give it back."""
+    import threading
+
+    before = os.readlink("/proc/self/fd/2")
+    outs = [tmp_path / str(n) for n in range(4)]
+    threads = [
+        threading.Thread(target=process, args=(SAMPLES / "mixed-call-mp3", out)) for out in outs
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert os.readlink("/proc/self/fd/2") == before
+    assert all(len(list(out.glob("*/report.json"))) == 1 for out in outs)

@@ -82,7 +82,10 @@ def test_a_hostile_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         else:
             assert f"/{where}/" in named[kind], (where, errors[kind])
     reports = {json.loads(p.read_text())["call_id"] for p in out.glob("*/report.json")}
-    assert {"b5a3e2c1-7d44-4f0e-9a8b-2c6d1e0f9a37", "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"} <= reports
+    assert {
+        "b5a3e2c1-7d44-4f0e-9a8b-2c6d1e0f9a37",
+        "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+    } <= reports
     assert "errors.json" in reports  # its folder got another name, and errors.json was written
     everything = said.out + said.err
     for path in out.rglob("*"):

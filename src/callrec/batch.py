@@ -9,6 +9,7 @@ folders, and does not stop the others.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -318,26 +319,46 @@ def process(
         )
         workers, isolate = 1, False
     out = Path(out)
-    found = found or discover(path, exclude=[out])
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {out}: {exc.strerror or exc}") from None
+    with output_lock(out):
+        # The lock first: a second run stops before walking a tree the first one is processing.
+        try:
+            found = found or discover(path, exclude=[out])
+        except UsageError:
+            if created:  # a PATH that names nothing leaves nothing behind
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
+        return _process_found(found, out, options, force, workers, isolate, on_outcome)
+
+
+def _process_found(
+    found: Discovery,
+    out: Path,
+    options: ProcessOptions,
+    force: bool,
+    workers: int,
+    isolate: bool,
+    on_outcome: Callable[[Outcome, int, int], None] | None,
+) -> BatchResult:
     names = folder_names(found.recordings)
     work = [(item, out / name) for item, name in zip(found.recordings, names, strict=True)]
     outcomes: list[Outcome] = []
-    with output_lock(out):
-        for outcome in _run_all(work, options, force, workers, isolate):
-            outcomes.append(outcome)
-            if on_outcome is not None:
-                on_outcome(outcome, len(outcomes), len(work))
-        order = {name: i for i, name in enumerate(names)}
-        outcomes.sort(key=lambda o: order[o.folder])
-        result = BatchResult(out, tuple(outcomes), tuple(p.to_dict() for p in found.problems))
-        try:
-            _write_errors(result)
-        except OSError as exc:  # a full disk: the outcomes are still worth returning
-            return replace(result, errors_file_problem=f"{exc.strerror or exc}")
+    for outcome in _run_all(work, options, force, workers, isolate):
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome, len(outcomes), len(work))
+    order = {name: i for i, name in enumerate(names)}
+    outcomes.sort(key=lambda o: order[o.folder])
+    result = BatchResult(out, tuple(outcomes), tuple(p.to_dict() for p in found.problems))
+    try:
+        _write_errors(result)
+    except OSError as exc:  # a full disk: the outcomes are still worth returning
+        return replace(result, errors_file_problem=f"{exc.strerror or exc}")
     return result
 
 

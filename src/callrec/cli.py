@@ -32,13 +32,22 @@ from .summary import (
 )
 from .timeline import PauseReading
 
-__all__ = ["EXIT_BUSY", "EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = [
+    "EXIT_BUSY",
+    "EXIT_FAILED",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 EXIT_BUSY = 4
+EXIT_INTERRUPTED = 130
 
 _READINGS = {
     "auto": None,
@@ -223,7 +232,7 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
 
     def show_line(outcome: Any, done: int, total: int) -> None:
         what = {"done": f"done in {outcome.seconds:.2f} s", "skipped": "already done"}
-        text = what.get(outcome.status) or f"FAILED: {outcome.error['message']}"
+        text = what.get(outcome.status) or f"FAILED: {_failure(outcome.error or {})}"
         err.write(f"[{done}/{total}] {outcome.folder} ({outcome.audio_s:.1f} s of audio): {text}\n")
         err.flush()
 
@@ -440,6 +449,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         sys.stderr.write(f"callrec: error: {exc}\n")
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        # Workers were stopped on the way out; what they left half-written is removed by the
+        # next run, and no folder without its report.json counts as done.
+        sys.stderr.write("callrec: interrupted\n")
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

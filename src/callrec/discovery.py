@@ -51,6 +51,7 @@ ProblemKind = Literal[
     "ambiguous-pair",
     "event-without-chunks",
     "duplicate-chunk",
+    "unreadable-folder",
 ]
 _NOTES = frozenset({"metadata-without-media", "event-without-chunks", "duplicate-chunk"})
 
@@ -108,7 +109,12 @@ class _Meta:
     metadata: ChunkMetadata
 
 
-def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Path], list[Path], list[Path]]:
+def _walk(
+    root: Path,
+    exclude: tuple[Path, ...] = (),
+    unreadable: list[tuple[Path, str]] | None = None,
+    recursive: bool = True,
+) -> tuple[list[Path], list[Path], list[Path]]:
     jsons: list[Path] = []
     media: list[Path] = []
     other: list[Path] = []
@@ -123,7 +129,8 @@ def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Path], list[
                 *(p for p in root.parent.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES),
             ]
     else:
-        candidates = (Path(d) / name for d, files in _folders(root, exclude) for name in files)
+        walked = _folders(root, exclude, unreadable if unreadable is not None else [], recursive)
+        candidates = (Path(d) / name for d, files in walked for name in files)
     for path in sorted(candidates):
         suffix = path.suffix.lower()
         if suffix == ".json" and not path.is_dir():
@@ -139,14 +146,38 @@ def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Path], list[
     return jsons, media, other
 
 
-def _folders(root: Path, exclude: tuple[Path, ...]) -> Iterable[tuple[str, list[str]]]:
+def _folders(
+    root: Path, exclude: tuple[Path, ...], unreadable: list[tuple[Path, str]], recursive: bool
+) -> Iterable[tuple[str, list[str]]]:
     """``(folder, visible file names)`` of the tree under ``root``, leaving out the ``exclude``
-    folders (a run's own output folder inside its input tree is not input)."""
+    folders (a run's own output folder is not input) and noting folders that cannot be listed.
+
+    An excluded folder that is ``root`` itself or holds it (``--out`` the same as PATH) cannot
+    be left out whole: there, the folders the run wrote are left out instead.
+    """
+    here = root.resolve()
     skip = {p.resolve() for p in exclude}
-    for folder, dirs, files in os.walk(root):
-        if skip:
-            dirs[:] = [d for d in dirs if (Path(folder) / d).resolve() not in skip]
+    around = any(s == here or s in here.parents for s in skip)
+
+    def note(error: OSError) -> None:
+        unreadable.append((Path(error.filename or root), error.strerror or str(error)))
+
+    for folder, dirs, files in os.walk(root, onerror=note):
+        if not recursive:
+            dirs[:] = []
+        else:
+            dirs[:] = [
+                d
+                for d in dirs
+                if (Path(folder) / d).resolve() not in skip
+                and not (around and _written_by_callrec(Path(folder) / d))
+            ]
         yield folder, [name for name in files if not name.startswith(".")]
+
+
+def _written_by_callrec(folder: Path) -> bool:
+    """A recording folder of an earlier run: its report, or its tracks."""
+    return (folder / "report.json").is_file() or (folder / "participants").is_dir()
 
 
 def _pick(meta: _Meta, tiers: list[list[Path]]) -> tuple[Path | None, int, list[Path]]:
@@ -244,7 +275,11 @@ def _split_on_restart(sources: list[ChunkSource]) -> list[list[ChunkSource]]:
 
 
 def discover(
-    path: str | Path, *, probe: bool = True, exclude: Iterable[str | Path] = ()
+    path: str | Path,
+    *,
+    probe: bool = True,
+    exclude: Iterable[str | Path] = (),
+    recursive: bool = True,
 ) -> Discovery:
     """Find every recording under ``path``: a folder tree, one metadata or event file, or one
     chunk's media file (then the recording it belongs to, from the folder around it).
@@ -257,6 +292,8 @@ def discover(
         Read each paired media file's header (frames, channels, rate). No audio is decoded.
     exclude
         Folders inside the tree that are not input (such as the output folder of a run).
+    recursive
+        Look in the subfolders too (the default), or in ``path`` alone.
 
     Raises
     ------
@@ -264,13 +301,21 @@ def discover(
         ``path`` does not exist, or is a media file that no metadata beside it names.
     """
     root = Path(path)
-    if not root.exists():
-        raise UsageError(f"{root}: no such file or folder")
+    try:
+        if not root.exists():
+            raise UsageError(f"{root}: no such file or folder")
+        is_media = root.is_file() and root.suffix.lower() in MEDIA_SUFFIXES
+    except OSError as exc:  # a folder on the way that may not be entered
+        raise UsageError(f"{root}: cannot be read: {exc.strerror or exc}") from None
     skip = tuple(Path(p) for p in exclude)
-    if root.is_file() and root.suffix.lower() in MEDIA_SUFFIXES:
+    if is_media:
         return _recording_of(root, probe, skip)
-    jsons, media, other = _walk(root, skip)
-    problems: list[Problem] = []
+    unreadable: list[tuple[Path, str]] = []
+    jsons, media, other = _walk(root, skip, unreadable, recursive)
+    problems: list[Problem] = [
+        Problem("unreadable-folder", folder, f"cannot be listed: {why}")
+        for folder, why in unreadable
+    ]
     ignored: list[Path] = list(other)
     metas: list[_Meta] = []
     events: list[tuple[Path, RecordingFileStatusUpdated]] = []
@@ -401,7 +446,9 @@ def _same_chunk(a: ChunkSource, b: ChunkSource) -> bool:
 
 def _recording_of(media: Path, probe: bool, exclude: tuple[Path, ...]) -> Discovery:
     """The recording that ``media``'s chunk belongs to, found in the folder around it."""
-    around = discover(media.parent, probe=probe, exclude=exclude)
+    # That folder alone: a recording's chunks lie side by side, and a file in the Downloads
+    # folder must not set off a walk through everything below it.
+    around = discover(media.parent, probe=probe, exclude=exclude, recursive=False)
     mine = tuple(r for r in around.recordings if any(s.media_path == media for s in r.sources))
     if not mine:
         raise UsageError(

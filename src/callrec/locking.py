@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputInUseError
+from .errors import OutputInUseError, UsageError
 
 __all__ = ["output_lock"]
 
@@ -30,7 +30,12 @@ def output_lock(folder: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover (Windows)
         yield
         return
-    handle = os.open(folder, os.O_RDONLY)
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError as exc:
+        raise UsageError(
+            f"{folder}: cannot be used as the output folder: {exc.strerror or exc}"
+        ) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -72,6 +72,9 @@ def redact_url(url: str) -> str:
         scheme, rest = "//", text[2:]
     elif match is not None:
         scheme, rest = match.group(0), text[match.end() :]
+    elif "//" in text:
+        # A URL that does not start the text ("0https://user:pw@host/…"): reduce it in place.
+        return redact_text(text)
     else:
         scheme, rest = "", text
     if scheme:

@@ -56,7 +56,7 @@ from .dsp.dtmf import KEY_GUARD_S, detect_dtmf
 from .dsp.intervals import drop_short, pad, subtract
 from .dsp.levels import levels
 from .dsp.loudness import loudness
-from .errors import CallrecError, MediaError, UnsupportedMediaError, UsageError
+from .errors import CallrecError, MediaError, UsageError
 from .models.graph import CommsNotification, CompletionReason, OperationStatus, RecordOperation
 from .models.loading import (
     classify_json,
@@ -258,24 +258,15 @@ def _failed(
     return ResponseResult(report, None)
 
 
-MIN_SAMPLE_RATE = 4000
-"""The lowest rate an answer can be judged at: the highest DTMF tone (1633 Hz) and the
-K-weighting's shelf (1682 Hz) must lie below half of it."""
-
-
 def _read(audio: str | Path) -> tuple[np.ndarray, int, str, list[str]]:
     """The samples, rate and name of a downloaded answer, and what was wrong with the file
     (truncated, damaged data the decoder skipped): a warning each, never lost."""
     with warnings_module.catch_warnings(record=True) as caught:
         warnings_module.simplefilter("always", TruncatedMediaWarning)
         warnings_module.simplefilter("always", DecoderMessagesWarning)
+        # The probe holds the rate to callrec.limits (8 kHz and up): enough for DTMF's highest
+        # tone (1633 Hz) and the K-weighting's shelf (1682 Hz).
         with open_audio(audio) as reader:
-            if reader.sample_rate < MIN_SAMPLE_RATE:
-                raise UnsupportedMediaError(
-                    f"sample rate {reader.sample_rate} Hz is too low to judge an answer; "
-                    f"expected at least {MIN_SAMPLE_RATE} Hz",
-                    file=reader.path,
-                )
             samples = reader.read()
     said = [
         str(w.message)

@@ -54,17 +54,37 @@ def crash_reason(exitcode: int | None) -> str:
     return f"the process working on it exited with status {exitcode}"
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # there, but not ours to signal
+    return True
+
+
 def _die_with(parent: int) -> None:
-    """End this process as soon as ``parent`` is gone."""
-    if sys.platform.startswith("linux"):
+    """End this process as soon as ``parent`` (the process that made the pool) is gone.
+
+    Started by fork or spawn, the worker is ``parent``'s child: the kernel can be told to kill
+    it (Linux), and its parent id changes the moment ``parent`` dies. Started through a fork
+    server (Python 3.14's default on Linux) its parent is the server, so only watching
+    ``parent`` itself works there.
+    """
+    direct = os.getppid() == parent
+    if direct and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the kernel was told
-        os._exit(1)
+        if os.getppid() != parent:  # the parent died before the kernel was told
+            os._exit(1)
+
+    def gone() -> bool:
+        return os.getppid() != parent if direct else not _alive(parent)
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while not gone():
             threading.Event().wait(_WATCH_S)
         os._exit(1)
 
@@ -116,12 +136,17 @@ class WorkerPool(Generic[T, R]):
     """
 
     def __init__(
-        self, workers: int, work: Callable[[T], R], crashed: Callable[[T, str], R]
+        self,
+        workers: int,
+        work: Callable[[T], R],
+        crashed: Callable[[T, str], R],
+        *,
+        start_method: str | None = None,
     ) -> None:
         self._count = max(1, workers)
         self._work = work
         self._crashed = crashed
-        self._context = multiprocessing.get_context()
+        self._context = multiprocessing.get_context(start_method)
 
     def run(self, tasks: Iterable[T]) -> Iterator[R]:
         pending: deque[T] = deque(tasks)
@@ -155,7 +180,11 @@ class WorkerPool(Generic[T, R]):
                             fresh.give(pending.popleft())
                             busy.append(fresh)
         finally:
-            for worker in busy:  # stopped early (an exception, or the caller gave up)
+            # Stopped early (Ctrl-C, an exception, the caller gave up): a busy worker would
+            # finish its recording first, and a worker ignores Ctrl-C, so it is killed now. Its
+            # half-written files are removed by the next run in that folder.
+            for worker in busy:
+                worker.process.kill()
                 worker.stop()
             # Joined, so that nothing of this run (an open file, the output folder's lock that
             # a forked worker shares) is left when it returns.

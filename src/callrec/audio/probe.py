@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import EmptyMediaError, MediaError, UnreadableMediaError, UnsupportedMediaError
+from ..limits import MAX_CHANNELS, MAX_MEDIA_S, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 from ._native import NativeStderr
 
 __all__ = ["MAX_CHANNELS", "MAX_SAMPLE_RATE", "MIN_SAMPLE_RATE", "MediaInfo", "probe_media"]
@@ -27,14 +28,8 @@ __all__ = ["MAX_CHANNELS", "MAX_SAMPLE_RATE", "MIN_SAMPLE_RATE", "MediaInfo", "p
 _MP4_SUFFIXES = frozenset({".mp4", ".m4a", ".mov"})
 _MAX_MOOV_BYTES = 256 * 1024 * 1024
 
-MIN_SAMPLE_RATE = 1_000
-MAX_SAMPLE_RATE = 384_000
-"""Sample rates a header may declare: below 1 kHz no speech fits, above 384 kHz no audio
-interface records; a rate outside is a damaged header, and would make every duration absurd."""
-
-MAX_CHANNELS = 64
-"""Channels a header may declare: a call recording has at most a handful (one per participant);
-more than this is a damaged header, not a recording."""
+# A header outside callrec's limits (the same that metadata is held to) is damaged, or not a
+# call: the probe refuses it, so that the chunk is lost audio naming why, as any unusable media.
 
 
 @dataclass(frozen=True)
@@ -108,6 +103,12 @@ def probe_media(path: str | Path) -> MediaInfo:
     if not 1 <= info.channels <= MAX_CHANNELS:
         raise UnsupportedMediaError(
             f"the header declares {info.channels} channels; expected 1 to {MAX_CHANNELS}",
+            file=path,
+        )
+    if info.frames > MAX_MEDIA_S * info.sample_rate:
+        raise UnsupportedMediaError(
+            f"the header declares {info.frames} frames ({info.frames / info.sample_rate / 3600:.1f}"
+            f" h); expected at most {MAX_MEDIA_S // 3600} h, the longest a chunk lasts",
             file=path,
         )
     return info
