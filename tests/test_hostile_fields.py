@@ -220,14 +220,23 @@ def test_a_chunk_a_day_after_the_first_fails_unless_allowed(tmp_path: Path) -> N
     check_output_size(rec, layout="compact")
 
 
-def test_a_long_recording_without_media_needs_max_gap(tmp_path: Path) -> None:
-    from callrec.sizes import check_output_size
+def test_a_long_chunk_whose_media_is_lost_is_lost_audio_not_asked_for_silence(
+    tmp_path: Path,
+) -> None:
+    """One rule for lost audio: a 2 h chunk whose media is missing (or empty, or undecodable)
+    is processed as incomplete, whatever max_gap_s; its span is held by chunkDuration's bound."""
+    from callrec.sizes import check_output_size, silence_samples
 
     rec = build_recording([source(meta(0, duration_ms=2 * 3_600_000))])
+    check_output_size(rec)
+    assert silence_samples(rec) == (0, 0)
+    paused = build_recording(
+        [source(meta(0, duration_ms=3 * 3_600_000, pauses=[("2026-01-05T10:00:00Z", 7_200_000)]))]
+    )
+    # Its pauses are still silence the metadata asked for.
     with pytest.raises(RecordingTooLargeError) as info:
-        check_output_size(rec)
-    assert info.value.field == "chunkDuration" and "no usable media" in str(info.value)
-    check_output_size(rec, max_gap_s=2 * 3600)
+        check_output_size(paused)
+    assert info.value.field == "pauseResumeIntervals"
 
 
 def test_options_refuse_a_bad_max_gap() -> None:

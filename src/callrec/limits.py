@@ -31,7 +31,8 @@ media length (header)           at most :data:`MAX_MEDIA_S` (the longest chunk) 
 Then the sizes the metadata implies are checked against what the media holds, before anything is
 written (:func:`callrec.sizes.check_output_size`): a track holds the recording's media and digital
 silence wherever nothing was recorded (pauses, gaps between chunks, a chunk's declared time beyond
-its media, chunks without media). The silence a track would hold may not exceed::
+its media; a chunk whose media is lost is lost audio, counted on neither side). The silence a
+track would hold may not exceed::
 
     max(max_gap_s, 2 × media)        (default max_gap_s = DEFAULT_MAX_GAP_S = 1 h)
 

@@ -9,7 +9,10 @@ seconds of media). The rule (see :mod:`callrec.limits`)::
     silence per track  <=  max(max_gap_s, 2 × media)
 
 ``media`` is the time the media files really cover on the track; in the compact layout pauses
-and gaps are removed, so only chunks without media add silence. A recording that breaks the rule
+and gaps are removed. A chunk whose media is missing or unusable is lost audio, not silence the
+metadata asked for: its recorded time is left out of both sides (it is held to ``chunkDuration``'s
+own bound of a few hours), so a long call with a lost chunk is processed as incomplete, as any
+other. A recording that breaks the rule
 fails with :class:`~callrec.errors.RecordingTooLargeError` naming the chunk's metadata file and
 the field that asked for the most silence; a call genuinely paused or interrupted for longer is
 processed with a larger ``max_gap_s`` (``ProcessOptions.max_gap_s``).
@@ -52,11 +55,16 @@ def _duration(samples: float, rate: int) -> str:
 
 
 def silence_samples(recording: Recording, layout: Layout = "aligned") -> tuple[int, int]:
-    """``(silence, media)``: samples of digital silence and of media in one track of
-    ``layout``."""
+    """``(silence, media)``: samples of digital silence the metadata asks for, and of media, in
+    one track of ``layout``. The recorded time of chunks whose audio is lost is neither."""
     with_media = {c.index for c in recording.chunks if _has_media(c)}
-    media = sum(p.length for p in pieces(recording) if p.chunk_index in with_media)
-    return track_length(recording, layout) - media, media
+    media = lost = 0
+    for piece in pieces(recording):
+        if piece.chunk_index in with_media:
+            media += piece.length
+        else:
+            lost += piece.length
+    return track_length(recording, layout) - media - lost, media
 
 
 def _causes(recording: Recording, layout: Layout) -> list[_Cause]:
@@ -67,20 +75,7 @@ def _causes(recording: Recording, layout: Layout) -> list[_Cause]:
     for chunk in sorted(recording.chunks, key=lambda c: (c.timeline.start, c.index)):
         tl = chunk.timeline
         span = tl.stop - tl.start
-        if not _has_media(chunk):
-            # Compact tracks drop the pauses but keep the time the metadata says was recorded.
-            lost = span if layout == "aligned" else sum(s.length for s in tl.media_spans)
-            causes.append(
-                _Cause(
-                    lost,
-                    chunk,
-                    "chunkDuration",
-                    f"chunk {chunk.index} has no usable media, so all of its"
-                    f" {_duration(lost, rate)} is silence",
-                )
-            )
-        elif layout == "aligned":
-            media = sum(s.length for s in tl.media_spans)
+        if layout == "aligned":
             causes.append(
                 _Cause(
                     tl.paused_samples,
@@ -89,6 +84,9 @@ def _causes(recording: Recording, layout: Layout) -> list[_Cause]:
                     f"chunk {chunk.index} is paused for {_duration(tl.paused_samples, rate)}",
                 )
             )
+        if layout == "aligned" and _has_media(chunk):
+            # A chunk without usable media is lost audio, not asked-for silence.
+            media = sum(s.length for s in tl.media_spans)
             causes.append(
                 _Cause(
                     span - media - tl.paused_samples,
