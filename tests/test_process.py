@@ -430,3 +430,27 @@ def test_an_event_file_brings_the_chunks_it_names(tmp_path: Path) -> None:
     report = report_of(tmp_path / "out")
     assert report.recording_id is not None and [c.index for c in report.chunks] == [0, 1]
     assert [c.end_reason for c in report.chunks] == ["ChunkMaximumTimeExceeded", "SessionEnded"]
+
+
+def test_a_report_of_an_earlier_callrec_loads_and_a_rerun_redoes_it(tmp_path: Path) -> None:
+    process(SAMPLES / "unmixed-call", tmp_path, jobs=1)
+    (path,) = tmp_path.glob("*/report.json")
+    document = json.loads(path.read_text())
+    document["provenance"]["callrec_version"] = "0.1.0"
+    for person in document["participants"]:  # what 0.1.0 wrote
+        del person["keys"], person["track_speech_segments"]
+    path.write_text(json.dumps(document))
+    (path.parent / "keys.csv").unlink()
+    old = load_report(path)
+    assert [p.track_speech_segments for p in old.participants] == [
+        p.speech_segments for p in old.participants
+    ]
+    assert [o.status for o in process(SAMPLES / "unmixed-call", tmp_path, jobs=1).outcomes] == [
+        "done"
+    ]
+    assert (path.parent / "keys.csv").is_file()
+    # A missing table alone is enough to redo a folder.
+    (path.parent / "speech.rttm").unlink()
+    assert [o.status for o in process(SAMPLES / "unmixed-call", tmp_path, jobs=1).outcomes] == [
+        "done"
+    ]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ._lazy import lazy_names
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
     "MediaInfo": "callrec.audio.probe",

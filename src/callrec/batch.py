@@ -28,7 +28,7 @@ from .errors import CallrecError, UsageError, WorkerCrashError
 from .findings import LOST_AUDIO
 from .locking import output_lock
 from .naming import RESERVED_NAMES, safe_name
-from .pipeline import REPORT_NAME, ProcessOptions, process_recording, provenance
+from .pipeline import REPORT_NAME, SIDECARS, ProcessOptions, process_recording, provenance
 from .recording import Recording, build_recording
 from .redaction import redact_text
 from .report import Report, load_report
@@ -164,7 +164,7 @@ def _up_to_date(folder: Path, recording: Recording, options: ProcessOptions) -> 
         return None
     if report.provenance != current:
         return None
-    if not all((folder / f).is_file() for f in report.output_files()):
+    if not all((folder / f).is_file() for f in (*report.output_files(), *SIDECARS)):
         return None
     return report
 

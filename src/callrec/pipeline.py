@@ -662,6 +662,10 @@ def analyze_recording(
     return _run(recording, options or ProcessOptions(), None)
 
 
+SIDECARS = ("segments.csv", "keys.csv", "speech.rttm")
+"""The tables written beside every report (before it)."""
+
+
 def process_recording(
     recording: Recording,
     folder: str | Path,
@@ -695,9 +699,10 @@ def process_recording(
     report = result.report
     labels = [label for label, _ in report.tracks()]
     speakers = {MIX_LABEL: MIX_LABEL} if labels == [MIX_LABEL] else safe_names(labels)
-    write_text(folder / "segments.csv", segments_csv(report))
-    write_text(folder / "keys.csv", keys_csv(report))
-    write_text(folder / "speech.rttm", speech_rttm(report, file_id or folder.name, speakers))
+    segments, keys, rttm = SIDECARS
+    write_text(folder / segments, segments_csv(report))
+    write_text(folder / keys, keys_csv(report))
+    write_text(folder / rttm, speech_rttm(report, file_id or folder.name, speakers))
     for stale in previous - report.output_files():  # e.g. trimmed tracks of an earlier --trim run
         (folder / stale).unlink(missing_ok=True)
     write_text(folder / REPORT_NAME, report.to_json())

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from .errors import JSONFileError
 
@@ -115,11 +115,26 @@ class TrackReport(StrictModel):
         description="[start_s, end_s] of each utterance on the wall clock (never a key press)."
     )
     track_speech_segments: list[tuple[float, float]] = Field(
+        default_factory=list,
         description="The same utterances, in the same order, in the time of the track file: "
         "equal to speech_segments in aligned layout, compact track time (pauses and gaps "
-        "removed) in compact layout."
+        "removed) in compact layout. Reports of callrec before 0.2 lack it: the wall-clock "
+        "segments are taken.",
     )
-    keys: list[KeyPress] = Field(description="DTMF keys pressed, in time order.")
+    keys: list[KeyPress] = Field(
+        default_factory=list,
+        description="DTMF keys pressed, in time order (none in reports of callrec before 0.2).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_reports(cls, data: Any) -> Any:
+        # Fields added within schema version 1 are optional when read back, so that a report
+        # written by an earlier callrec still loads (a re-run redoes it: the version differs).
+        if isinstance(data, dict) and "track_speech_segments" not in data:
+            data = {**data, "track_speech_segments": data.get("speech_segments", [])}
+        return data
+
     peak_dbfs: float | None
     rms_dbfs: float | None
     loudness_lufs: float | None
