@@ -234,3 +234,35 @@ def test_analyze_recording_speech_in_track_samples(tmp_path: Path, mixed: bool) 
         speech = result.speech[label]
         assert speech.dtype == np.int64 and speech.shape[1] == 2
         check_edges([(a / RATE, b / RATE) for a, b in speech.tolist()], truth)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [(4.96, 6.0), (4.94, 6.0), (4.91, 6.0), (4.88, 6.0), (3.5, 5.04), (3.5, 5.09)],
+    ids=str,
+)
+def test_speech_over_a_seamless_join_keeps_its_short_side(
+    tmp_path: Path, said: tuple[float, float]
+) -> None:
+    """Two 5 s chunks, the second starting where the first ends; one utterance runs over the
+    join with less than the detector's 100 ms minimum on one side. The minimum applies to the
+    utterance, not to its pieces: the short side must not be dropped."""
+    rng = np.random.default_rng(3)
+    wall = rng.standard_normal(10 * RATE) * 10 ** (NOISE_DBFS / 20)
+    i, j = round(said[0] * RATE), round(said[1] * RATE)
+    wall[i:j] += band_noise((j - i) / RATE, RATE, SPEECH_DBFS, rng)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for index in range(2):
+        document = meta(
+            index, start=stamp(5.0 * index), duration_ms=5000, participants=[(ALICE, 0)], channels=1
+        )
+        name = document["chunkDocumentId"]
+        (folder / f"{name}.json").write_text(json.dumps(document))
+        media = to_int16(wall[index * 5 * RATE : (index + 1) * 5 * RATE, np.newaxis])
+        soundfile.write(folder / f"{name}.wav", media, RATE, subtype="PCM_16")
+    result = analyze_recording(open_recording(folder))
+    check = [tuple(s) for s in result.report.participants[0].speech_segments]
+    assert len(check) == 1, check
+    (a, b), (ta, tb) = check[0], said
+    assert abs(a - ta) <= EDGE_S and abs(b - tb) <= EDGE_S, (check, said)

@@ -18,7 +18,9 @@ The stream may be *cut* where the audio it holds is not continuous: a pause, a g
 chunks, a chunk join (``boundaries=``, :meth:`SpeechDetector.cut`). Each segment between cuts is
 decided as if it were a stream of its own: frames restart at a cut, the frame that would run over
 it is cut short there, and hysteresis, bridging, minimum speech and padding all start afresh, so
-nothing on one side moves an edge on the other. Speech running into a cut ends at it::
+nothing on one side moves an edge on the other. Speech running into a cut ends at it, and a run
+touching a cut is kept however short: the utterance may go on across it (a seamless chunk join),
+so its length is for the caller to judge once the pieces are joined::
 
     samples   . . . . # # # # # # #|# # # . . . . . . # #|. . .
     cuts                           ^                      ^
@@ -37,7 +39,7 @@ from ..errors import UsageError
 from ..timebase import to_samples
 from ._blocks import Accumulator, as_frames, split_at
 from .frames import FrameLevels, energy_to_db, frame_count, frame_sizes
-from .intervals import close_gaps, drop_short, mask_runs, pad
+from .intervals import close_gaps, mask_runs, pad
 
 __all__ = ["Activity", "SpeechDetector", "speech_activity", "speech_bounds"]
 
@@ -188,7 +190,15 @@ class SpeechDetector(Accumulator[Activity]):
             level = np.concatenate([np.zeros(0, np.int16)] + [part[c] for part in self._levels])
             on_c, off_c = _centi_db(on[c]), _centi_db(off[c])
             found = [  # a loop over segments: a few per chunk
-                self._decide(level[first : first + count], start, stop, on_c, off_c)
+                self._decide(
+                    level[first : first + count],
+                    start,
+                    stop,
+                    on_c,
+                    off_c,
+                    cut_before=start > 0,
+                    cut_after=stop < self._frames,
+                )
                 for start, stop, first, count in segments
             ]
             intervals.append(np.concatenate(found))
@@ -213,8 +223,23 @@ class SpeechDetector(Accumulator[Activity]):
             first += count
         return out
 
-    def _decide(self, level: np.ndarray, start: int, stop: int, on: int, off: int) -> np.ndarray:
-        """Speech intervals of the segment ``[start, stop)`` from its frame levels (centi-dB)."""
+    def _decide(
+        self,
+        level: np.ndarray,
+        start: int,
+        stop: int,
+        on: int,
+        off: int,
+        *,
+        cut_before: bool,
+        cut_after: bool,
+    ) -> np.ndarray:
+        """Speech intervals of the segment ``[start, stop)`` from its frame levels (centi-dB).
+
+        A run that touches a cut is kept however short: the utterance may go on across it (a
+        seamless chunk join), and only the caller, who knows which cuts are seamless, can judge
+        its whole length.
+        """
         speech = _hysteresis(level[:, np.newaxis], on, off)
         (runs,) = mask_runs(speech)
         length = stop - start
@@ -222,7 +247,8 @@ class SpeechDetector(Accumulator[Activity]):
         last_stop = np.minimum((runs[:, 1] - 1) * self.hop + self.frame, length)
         samples = np.stack([runs[:, 0] * self.hop, last_stop], 1)
         samples = close_gaps(samples, self.min_silence)
-        samples = drop_short(samples, self.min_speech)
+        at_cut = ((samples[:, 0] == 0) & cut_before) | ((samples[:, 1] == length) & cut_after)
+        samples = samples[at_cut | (samples[:, 1] - samples[:, 0] >= self.min_speech)]
         return pad(samples, self.pad, length) + start
 
 
@@ -297,7 +323,9 @@ def speech_activity(
     boundaries
         Ascending sample positions where the audio is not continuous (pauses, gaps between
         chunks, chunk joins): each segment between them is decided on its own (see the module
-        notes). Default: none.
+        notes). A run that touches a boundary is kept even if shorter than ``min_speech_s``: it
+        may go on across it (a seamless chunk join); join such runs, then apply the minimum
+        (``callrec.dsp.intervals.drop_short``), as ``callrec process`` does. Default: none.
 
     Returns
     -------
