@@ -16,7 +16,9 @@ from callrec.cli import EXIT_FAILED
 
 from .conftest import MEDIA, SAMPLES, meta, write_chunk
 
-SAS = "sig=Zm9yYmlkZGVuLXNpZ25hdHVyZQ%3D%3D"
+SIGNATURE = "Zm9yYmlkZGVuLXNpZ25hdHVyZQ"
+SAS = f"sig={SIGNATURE}%3D%3D"
+PASSWORD = "pw-4f9a"
 
 
 def _day(root: Path) -> dict[str, str]:
@@ -54,7 +56,7 @@ def _day(root: Path) -> dict[str, str]:
             {
                 "value": {
                     "resourceData": [
-                        {"recordingLocation": f"https://user:pw@x.blob.core.windows.net/a?{SAS}"}
+                        {"recordingLocation": f"https://user:{PASSWORD}@x.blob.core.windows.net/a?{SAS}"}
                     ]
                 }
             }
@@ -91,4 +93,23 @@ def test_a_hostile_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     for path in out.rglob("*"):
         if path.is_file() and path.suffix in (".json", ".csv", ".rttm"):
             everything += path.read_text()
-    assert SAS not in everything and "user:pw" not in everything
+    assert SIGNATURE not in everything and PASSWORD not in everything
+
+
+def test_the_hostile_notification_through_callrec_response(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callrec process` does not read notifications; `callrec response` does: it names the
+    file it cannot use, and writes and prints nothing secret."""
+    _day(tmp_path / "day")
+    notification = tmp_path / "day" / "graph" / "notification.json"
+    out = tmp_path / "responses"
+    for given in (notification, notification.parent):
+        code = cli.main(["response", str(given), "--out", str(out)])
+        said = capsys.readouterr()
+        everything = said.out + said.err + "".join(
+            p.read_text() for p in out.rglob("*.json") if p.is_file()
+        )
+        assert SIGNATURE not in everything and PASSWORD not in everything
+        if given == notification:  # named on the command line: said to be no notification
+            assert code == EXIT_FAILED and str(notification) in said.err

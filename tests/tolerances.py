@@ -27,9 +27,13 @@ U32 = 2.0**-24
 U64 = 2.0**-53
 """float64 unit roundoff."""
 FILTER32_ACCURACY = 1e-6
-"""The float32 K-weighting's documented error, relative to the largest output sample."""
+"""The float32 K-weighting's specified error, relative to the largest output sample of each
+channel: a specification, not a derivation (the filter's rounding runs through block products,
+a state recursion and a change of coordinates), held by tests/test_dsp_iir.py against the
+float64 sample-by-sample recursion on every CI kernel (measured: at most 4.1e-7). Every bound
+below is derived from it and from the float arithmetic."""
 FILTER64_ACCURACY = 1e-9
-"""The same for float64 (tested at 1e-9; the recursion's rounding is far smaller)."""
+"""The same specification for float64 filtering (measured far smaller)."""
 
 
 def gamma(n: int, u: float) -> float:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol, TypeVar
 
 from .audio.probe import MediaInfo
 from .errors import (
@@ -43,6 +44,7 @@ __all__ = [
     "ChunkSource",
     "Recording",
     "build_recording",
+    "participant_beyond",
 ]
 
 DEFAULT_SAMPLE_RATE = 16_000
@@ -228,22 +230,43 @@ def _check_media(src: ChunkSource) -> None:
         )
 
 
-def _check_tracks(sources: Sequence[ChunkSource]) -> None:
-    """An unmixed recording writes one track per distinct participant, all open at once."""
+class _HasMetadata(Protocol):
+    @property
+    def metadata(self) -> ChunkMetadata: ...
+
+
+M = TypeVar("M", bound=_HasMetadata)
+
+
+def participant_beyond(items: Iterable[M], limit: int) -> tuple[M, int, str, int] | None:
+    """The first participant entry that takes the count of distinct participants past
+    ``limit``, as ``(chunk, index in its participants, id, count)``, or ``None``.
+
+    An unmixed recording writes one track file per distinct participant, all open at once: both
+    the fixed bound (:data:`~callrec.limits.MAX_TRACKS`) and the process's open-file limit are
+    checked with this.
+    """
     seen: set[str] = set()
-    for src in sources:
-        for i, p in enumerate(src.metadata.participants):
+    for item in items:
+        for i, p in enumerate(item.metadata.participants):
             seen.add(p.participant_id)
-            if len(seen) > MAX_TRACKS:
-                raise RecordingTooLargeError(
-                    f"participants[{i}]: participant {p.participant_id} is the"
-                    f" {len(seen)}th distinct participant of an unmixed recording (chunk"
-                    f" {src.metadata.chunk_index}); expected at most {MAX_TRACKS}, one track"
-                    " file each",
-                    field=f"participants[{i}]",
-                    chunk_index=src.metadata.chunk_index,
-                    file=src.metadata_path,
-                )
+            if len(seen) > limit:
+                return item, i, p.participant_id, len(seen)
+    return None
+
+
+def _check_tracks(sources: Sequence[ChunkSource]) -> None:
+    past = participant_beyond(sources, MAX_TRACKS)
+    if past is not None:
+        src, i, pid, count = past
+        raise RecordingTooLargeError(
+            f"participants[{i}]: participant {pid} is the {count}th distinct participant of an"
+            f" unmixed recording (chunk {src.metadata.chunk_index}); expected at most"
+            f" {MAX_TRACKS}, one track file each",
+            field=f"participants[{i}]",
+            chunk_index=src.metadata.chunk_index,
+            file=src.metadata_path,
+        )
 
 
 def _missing_runs(present: Iterable[int], named: Iterable[int]) -> list[tuple[int, int]]:

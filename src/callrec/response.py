@@ -56,7 +56,7 @@ from .dsp.dtmf import KEY_GUARD_S, detect_dtmf
 from .dsp.intervals import drop_short, pad, subtract
 from .dsp.levels import levels
 from .dsp.loudness import loudness
-from .errors import CallrecError, MediaError, UsageError
+from .errors import CallrecError, JSONFileError, MediaError, UsageError
 from .models.graph import CommsNotification, CompletionReason, OperationStatus, RecordOperation
 from .models.loading import (
     classify_json,
@@ -546,7 +546,17 @@ def find_responses(paths: Iterable[str | Path]) -> tuple[list[FoundResponse], li
             try:
                 data = read_json(path)
                 require_document(data, file=path)
-                if classify_json(data) == "graph_notification":
+                kind = classify_json(data)
+                if kind != "graph_notification" and path in given:
+                    # Named on the command line, it was meant as a notification: say it is not
+                    # one (in a folder, other JSON is simply not ours).
+                    raise JSONFileError(
+                        "not a Graph commsNotifications payload with a recordOperation: expected "
+                        "a JSON object with @odata.type #microsoft.graph.commsNotifications (or "
+                        "one notification, or a recordOperation resource)",
+                        file=path,
+                    )
+                if kind == "graph_notification":
                     parsed = parse_notifications(data, file=path).value
                     for index, notification in enumerate(parsed):
                         op = notification.record_operation

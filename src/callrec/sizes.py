@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from .errors import RecordingTooLargeError, UsageError
 from .limits import DEFAULT_MAX_GAP_S, OPEN_FILES_RESERVE
-from .recording import Chunk, Recording
+from .recording import Chunk, Recording, participant_beyond
 from .timebase import to_samples
 from .tracks import Layout, pieces, track_length
 
@@ -167,17 +167,15 @@ def check_open_files(recording: Recording) -> None:
     if limit is None or recording.channel_type.value == "mixed":
         return
     room = max(limit - OPEN_FILES_RESERVE, 1)
-    seen: set[str] = set()
-    for chunk in recording.chunks:
-        for i, participant in enumerate(chunk.metadata.participants):
-            seen.add(participant.participant_id)
-            if len(seen) > room:
-                raise RecordingTooLargeError(
-                    f"participants[{i}]: chunk {chunk.index} brings the recording to"
-                    f" {len(seen)} participants, one track file each, all open at once; this"
-                    f" process may open {limit} files ({OPEN_FILES_RESERVE} kept for reading);"
-                    " expected fewer participants, or a higher limit (ulimit -n)",
-                    field=f"participants[{i}]",
-                    chunk_index=chunk.index,
-                    file=chunk.metadata_path,
-                )
+    past = participant_beyond(recording.chunks, room)
+    if past is not None:
+        chunk, i, _, count = past
+        raise RecordingTooLargeError(
+            f"participants[{i}]: chunk {chunk.index} brings the recording to {count}"
+            " participants, one track file each, all open at once; this process may open"
+            f" {limit} files ({OPEN_FILES_RESERVE} kept for reading); expected fewer"
+            " participants, or a higher limit (ulimit -n)",
+            field=f"participants[{i}]",
+            chunk_index=chunk.index,
+            file=chunk.metadata_path,
+        )
