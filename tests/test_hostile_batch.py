@@ -56,7 +56,9 @@ def _day(root: Path) -> dict[str, str]:
             {
                 "value": {
                     "resourceData": [
-                        {"recordingLocation": f"https://user:{PASSWORD}@x.blob.core.windows.net/a?{SAS}"}
+                        {
+                            "recordingLocation": f"https://user:{PASSWORD}@x.blob.core.windows.net/a?{SAS}"
+                        }
                     ]
                 }
             }
@@ -107,8 +109,8 @@ def test_the_hostile_notification_through_callrec_response(
     for given in (notification, notification.parent):
         code = cli.main(["response", str(given), "--out", str(out)])
         said = capsys.readouterr()
-        everything = said.out + said.err + "".join(
-            p.read_text() for p in out.rglob("*.json") if p.is_file()
+        everything = (
+            said.out + said.err + "".join(p.read_text() for p in out.rglob("*.json") if p.is_file())
         )
         assert SIGNATURE not in everything and PASSWORD not in everything
         if given == notification:  # named on the command line: said to be no notification

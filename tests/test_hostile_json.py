@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzz.fuzz_loaders import said
 
 from callrec import cli, discover
-from callrec.errors import CallrecError, JSONFileError, MetadataError
+from callrec.errors import JSONFileError, MetadataError
 from callrec.models import (
     MAX_JSON_DEPTH,
     load_notifications,
@@ -250,25 +251,6 @@ BAD_SHAPES: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
-def _everything_said(exc: BaseException) -> Iterator[str]:
-    """Every text reachable from ``exc``: its str, repr, args and attributes, and those of every
-    exception on its ``__context__`` / ``__cause__`` chain."""
-    seen: list[BaseException] = []
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        item = stack.pop()
-        if item is None or any(item is s for s in seen):
-            continue
-        seen.append(item)
-        yield str(item)
-        yield repr(item)
-        yield repr(item.args)
-        yield repr(vars(item))
-        if isinstance(item, CallrecError):
-            yield json.dumps(item.to_dict())
-        stack += [item.__context__, item.__cause__]
-
-
 def _assert_clean(texts: Iterator[str] | list[str]) -> None:
     for text in texts:
         for secret in SECRETS:
@@ -280,14 +262,14 @@ def test_no_secret_in_a_failed_notification(shape: str, tmp_path: Path) -> None:
     raw = _shape(BAD_SHAPES[shape])
     with pytest.raises(MetadataError) as info:
         parse_notifications(raw, file="n.json")
-    _assert_clean(_everything_said(info.value))
+    _assert_clean(said(info.value))
     assert info.value.__context__ is None and info.value.__cause__ is None
     assert info.value.path.startswith("value")  # where, not what
     path = tmp_path / "n.json"
     path.write_text(json.dumps(raw))
     with pytest.raises(MetadataError) as from_file:
         load_notifications(path)
-    _assert_clean(_everything_said(from_file.value))
+    _assert_clean(said(from_file.value))
 
 
 def test_a_notification_value_is_never_quoted() -> None:
@@ -303,7 +285,7 @@ def test_no_parser_exception_hangs_on_a_json_error(tmp_path: Path) -> None:
     with pytest.raises(JSONFileError) as info:
         read_json(path)
     assert info.value.__context__ is None  # JSONDecodeError.doc is the whole text
-    _assert_clean(_everything_said(info.value))
+    _assert_clean(said(info.value))
     path.write_bytes(json.dumps(_notification()).encode() + b"\xff")
     with pytest.raises(JSONFileError) as bad_utf8:
         read_json(path)
@@ -347,7 +329,7 @@ def test_metadata_errors_quote_short_scalars_only() -> None:
         parse_chunk_metadata({**meta(), "recordingInfo": [LOCATION]})
     with pytest.raises(MetadataError) as url:
         parse_chunk_metadata({**meta(), "chunkStartTime": LOCATION})
-    _assert_clean(_everything_said(url.value))
+    _assert_clean(said(url.value))
     assert REDUCED in str(url.value)
     with pytest.raises(MetadataError, match="about 5000 digits"):
         parse_chunk_metadata({**meta(), "chunkIndex": -(10**5000)})
