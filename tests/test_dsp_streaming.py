@@ -272,13 +272,29 @@ def test_loudness_of_a_channel_does_not_depend_on_its_neighbours(dtype: str, rat
     )
 
 
+def keys_of(x: np.ndarray, boundaries: list[int] | None = None) -> list[np.ndarray]:
+    """Each channel's keys, widened by the guard the Analyzer keeps out of speech."""
+    from callrec.dsp.dtmf import KEY_GUARD_S
+    from callrec.dsp.intervals import pad
+
+    guard = round(KEY_GUARD_S * RATE)
+    found = detect_dtmf(x, RATE, boundaries=boundaries or [])
+    return [pad(t.intervals, guard, len(x)) for t in found]
+
+
 def test_analyzer_is_the_single_features_in_one_pass() -> None:
     x = to_int16(material(5.0, 3, seed=5))
     got = analyze(x, RATE, features=("levels", "loudness", "activity", "dtmf"))
     same(got.levels, levels(x, RATE))
     same(got.loudness, loudness(x, RATE))
-    same(got.activity, speech_activity(x, RATE))
     same(got.dtmf, detect_dtmf(x, RATE))
+    same(got.activity, speech_activity(x, RATE, exclude=keys_of(x)))
+    # The material holds a key on every channel: without dtmf, it is speech.
+    alone = analyze(x, RATE, features=("activity",)).activity
+    assert alone is not None and got.activity is not None
+    assert not all(
+        np.array_equal(a, b) for a, b in zip(alone.intervals, got.activity.intervals, strict=True)
+    )
     assert got.frames == len(x) and got.channels == 3
     assert analyze(x, RATE).dtmf is None
 
@@ -287,7 +303,10 @@ def test_analyzer_cuts_are_the_single_features_cuts() -> None:
     x = to_int16(material(5.0, 3, seed=5))
     boundaries = [9000, 20011, 31000]
     got = analyze(x, RATE, features=FEATURES, boundaries=boundaries)
-    same(got.activity, speech_activity(x, RATE, boundaries=boundaries))
+    same(
+        got.activity,
+        speech_activity(x, RATE, boundaries=boundaries, exclude=keys_of(x, boundaries)),
+    )
     same(got.levels, feed(LevelMeter(RATE), x, [], boundaries))
     whole = levels(x, RATE)  # int16 sums are exact: a cut moves only the noise floor's frames
     same((got.levels.rms_dbfs, got.levels.dc_offset), (whole.rms_dbfs, whole.dc_offset))

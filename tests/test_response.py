@@ -10,15 +10,16 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import resample_poly
 
 from callrec import cli
+from callrec.dsp.activity import speech_activity
 from callrec.dsp.intervals import close_gaps, mask_runs, subtract
 from callrec.errors import MediaError, UsageError
 from callrec.models.graph import SUBCODE_REASONS
-from callrec.response import _bridge, analyze_response, find_responses, process_response
+from callrec.response import analyze_response, find_responses, process_response
 
 from .conftest import MEDIA, SAMPLES
 from .signals import dtmf_tone
@@ -205,9 +206,10 @@ def test_a_key_between_two_phrases_is_reported_and_kept_out_of_speech(rate: int)
 masks = st.lists(st.booleans(), min_size=1, max_size=60)
 
 
-@given(masks, masks, st.integers(0, 4))
+@settings(max_examples=60, deadline=None)
+@given(masks, masks)
 def test_speech_minus_keys_is_the_difference_of_the_masks(
-    speech: list[bool], keys: list[bool], min_gap: int
+    speech: list[bool], keys: list[bool]
 ) -> None:
     n = min(len(speech), len(keys))
     have, holes = np.array(speech[:n]), np.array(keys[:n])
@@ -215,11 +217,35 @@ def test_speech_minus_keys_is_the_difference_of_the_masks(
     (b,) = mask_runs(holes[:, np.newaxis])
     (want,) = mask_runs((have & ~holes)[:, np.newaxis])
     np.testing.assert_array_equal(subtract(a, b).reshape(-1, 2), want)
-    # Without keys, joining pauses is the detector's own.
-    np.testing.assert_array_equal(_bridge(a, min_gap, b[:0]), close_gaps(a, min_gap))
-    # A pause that holds a key is never joined, however short.
-    joined = _bridge(subtract(a, b), min_gap, b)
-    assert not any((holes[x:y]).any() for x, y in joined.tolist())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 150), st.integers(5, 60)), max_size=4),
+    st.lists(st.tuples(st.integers(0, 150), st.integers(1, 30)), max_size=3),
+)
+def test_speech_never_lies_in_a_kept_out_span_nor_bridges_one(
+    bursts: list[tuple[int, int]], keys: list[tuple[int, int]]
+) -> None:
+    """In 10 ms units on 2 s of quiet noise: loud bursts, and spans kept out (keys)."""
+    rate, unit = 8000, 80
+    rng = np.random.default_rng(len(bursts) + 7 * len(keys))
+    x = rng.standard_normal(200 * unit) * 10 ** (-70 / 20)
+    for start, length in bursts:
+        x[start * unit : (start + length) * unit] += (
+            rng.standard_normal(length * unit)[: len(x) - start * unit] * 0.05
+        )
+    spans = close_gaps(
+        np.array(sorted((s * unit, min(s + d, 200) * unit) for s, d in keys), np.int64).reshape(
+            -1, 2
+        ),
+        1,
+    )
+    got = speech_activity(x, rate, exclude=spans).intervals[0]
+    for a, b in got.tolist():
+        assert not any(a < q and p < b for p, q in spans.tolist()), (a, b, spans)
+    if not len(spans):
+        np.testing.assert_array_equal(got, speech_activity(x, rate).intervals[0])
 
 
 def test_keys_only_is_not_speech() -> None:

@@ -51,9 +51,9 @@ from . import __version__
 from .atomic import clear_partials, write_text
 from .audio.reader import DecoderMessagesWarning, TruncatedMediaWarning, open_audio
 from .audio.writer import write_audio
-from .dsp.activity import SpeechDetector, speech_activity
+from .dsp.activity import speech_activity
 from .dsp.dtmf import KEY_GUARD_S, detect_dtmf
-from .dsp.intervals import drop_short, pad, subtract
+from .dsp.intervals import pad
 from .dsp.levels import levels
 from .dsp.loudness import loudness
 from .errors import CallrecError, JSONFileError, MediaError, UsageError
@@ -450,34 +450,12 @@ def _judge(
 
 
 def _speech(mono: np.ndarray, rate: int, keys: np.ndarray) -> np.ndarray:
-    """``(n, 2)`` speech intervals of a mono clip, none of them inside ``keys``.
-
-    The keys are silenced before speech is looked for: found afterwards and subtracted, a key
-    would hold speech on through the hysteresis and bridge the pauses beside it, so the speech
-    next to it would end where the key's guard starts, not where the voice stops. For the same
-    reason the detector's own joining of short pauses is redone here, never across a key.
-    Without keys this is exactly :func:`speech_activity` with its defaults.
-    """
-    defaults = SpeechDetector(rate)
-    masked = mono.copy()  # the caller's samples are never written to
-    for a, b in keys.tolist():  # one per key
-        masked[a:b] = 0
-    runs = speech_activity(masked, rate, min_speech_s=0.0, min_silence_s=0.0).intervals[0]
-    runs = _bridge(subtract(runs, keys), defaults.min_silence, keys)
-    return drop_short(runs, defaults.min_speech)
-
-
-def _bridge(intervals: np.ndarray, min_gap: int, keys: np.ndarray) -> np.ndarray:
-    """:func:`~callrec.dsp.intervals.close_gaps`, except that a gap holding a key is kept."""
-    if len(intervals) < 2:
-        return intervals
-    gap_lo, gap_hi = intervals[:-1, 1], intervals[1:, 0]
-    starts = keys[:, 0]
-    holds_key = np.searchsorted(starts, gap_hi) > np.searchsorted(starts, gap_lo)
-    keep_gap = (gap_hi - gap_lo >= max(min_gap, 1)) | holds_key
-    first = intervals[np.concatenate([[True], keep_gap]), 0]
-    last = intervals[np.concatenate([keep_gap, [True]]), 1]
-    return np.stack([first, last], axis=1)
+    """``(n, 2)`` speech intervals of a mono clip, none of them inside ``keys``: the keys are
+    kept out before speech is decided (:meth:`~callrec.dsp.SpeechDetector.exclude`), so speech
+    beside one ends where the voice does and is never bridged across it, as in
+    ``callrec process``."""
+    found: np.ndarray = speech_activity(mono, rate, exclude=keys).intervals[0]
+    return found
 
 
 def _operation(

@@ -30,6 +30,7 @@ so its length is for the caller to judge once the pieces are joined::
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,6 +155,21 @@ class SpeechDetector(Accumulator[Activity]):
         self.noise_percentile = noise_percentile
         self._levels: list[np.ndarray] = []
         self._frame_levels = FrameLevels(frame=self.frame, hop=self.hop)
+        self._excluded: list[np.ndarray] | None = None
+
+    def exclude(self, spans: Sequence[np.ndarray]) -> None:
+        """Never speech: ``spans[c]``, ``(n, 2)`` ``[start, stop)`` samples of the stream on
+        channel ``c`` (DTMF keys, with a margin for their onset and decay). Call before
+        :meth:`result`; a later call replaces the spans.
+
+        Every frame that touches a span is silence, and the stretches between spans are decided
+        apart, so nothing is bridged across one and no hysteresis carries over it: speech next
+        to a key starts and ends where the voice does. Unlike at a cut, a run ending at a span
+        is held to the minimum speech length.
+        """
+        if self._result is not None:
+            raise UsageError("SpeechDetector.exclude() called after result()")
+        self._excluded = [np.asarray(s, dtype=np.int64).reshape(-1, 2) for s in spans]
 
     def cut(self) -> None:
         """The audio is not continuous here, after the samples fed so far (a pause, a gap between
@@ -185,21 +201,28 @@ class SpeechDetector(Accumulator[Activity]):
             last = energy_to_db(framed.energy.unframed()[:, np.newaxis], rest, framed.energy.scale)
             self._levels.append(_to_centi_db(last))
         segments = self._segments(framed.cuts)
+        excluded = self._excluded or []
+        if len(excluded) not in (0, channels):
+            raise UsageError(
+                f"exclude() was given spans for {len(excluded)} channels; the stream has {channels}"
+            )
         intervals = []
         for c in range(channels):  # once per channel at the end: bounds the temporaries' size
             level = np.concatenate([np.zeros(0, np.int16)] + [part[c] for part in self._levels])
             on_c, off_c = _centi_db(on[c]), _centi_db(off[c])
-            found = [  # a loop over segments: a few per chunk
+            spans = excluded[c] if excluded else np.zeros((0, 2), np.int64)
+            found = [  # a loop over segments and the stretches between keys: a few per chunk
                 self._decide(
-                    level[first : first + count],
-                    start,
-                    stop,
+                    level[first + lo : first + hi],
+                    piece_start,
+                    piece_stop,
                     on_c,
                     off_c,
-                    cut_before=start > 0,
-                    cut_after=stop < self._frames,
+                    cut_before=piece_start == start and start > 0,
+                    cut_after=piece_stop == stop and stop < self._frames,
                 )
                 for start, stop, first, count in segments
+                for lo, hi, piece_start, piece_stop in self._between(spans, start, stop, count)
             ]
             intervals.append(np.concatenate(found))
         return Activity(
@@ -210,6 +233,29 @@ class SpeechDetector(Accumulator[Activity]):
             frames=self._frames,
             sample_rate=self.sample_rate,
         )
+
+    def _between(
+        self, spans: np.ndarray, start: int, stop: int, count: int
+    ) -> list[tuple[int, int, int, int]]:
+        """The stretches of the segment ``[start, stop)`` (``count`` frames) that touch no
+        excluded span: ``(first frame, end frame, start sample, stop sample)`` each."""
+        inside = spans[(spans[:, 1] > start) & (spans[:, 0] < stop)]
+        if not len(inside):
+            return [(0, count, start, stop)]
+        # Frames f cover [start + f*hop, start + f*hop + frame): those touching [a, b) are
+        # from the first whose end passes a to the last that starts before b.
+        first_hit = np.maximum((inside[:, 0] - start - self.frame) // self.hop + 1, 0)
+        end_hit = np.minimum(-(-(inside[:, 1] - start) // self.hop), count)
+        out = []
+        frame = 0
+        for lo, hi in zip(first_hit.tolist(), end_hit.tolist(), strict=True):  # keys: a few
+            if lo > frame:  # its last frame ends before the key: that is where it stops
+                end = start + (lo - 1) * self.hop + self.frame
+                out.append((frame, lo, start + frame * self.hop, end))
+            frame = max(frame, hi)
+        if frame < count:
+            out.append((frame, count, start + frame * self.hop, stop))
+        return out
 
     def _segments(self, cuts: list[int]) -> list[tuple[int, int, int, int]]:
         """``(start, stop, first frame, frames)`` of each segment between cuts, as
@@ -294,6 +340,7 @@ def speech_activity(
     pad_s: float = 0.0,
     noise_percentile: float = 10.0,
     boundaries: npt.ArrayLike = (),
+    exclude: np.ndarray | Sequence[np.ndarray] | None = None,
 ) -> Activity:
     """Find speech in each channel.
 
@@ -326,6 +373,10 @@ def speech_activity(
         notes). A run that touches a boundary is kept even if shorter than ``min_speech_s``: it
         may go on across it (a seamless chunk join); join such runs, then apply the minimum
         (``callrec.dsp.intervals.drop_short``), as ``callrec process`` does. Default: none.
+    exclude
+        Spans that are never speech (DTMF keys, say): one ``(n, 2)`` int array of
+        ``[start, stop)`` samples for every channel, or a sequence of such arrays, one per
+        channel (see :meth:`SpeechDetector.exclude`). Default: none.
 
     Returns
     -------
@@ -345,8 +396,14 @@ def speech_activity(
         pad_s=pad_s,
         noise_percentile=noise_percentile,
     )
-    for i, segment in enumerate(split_at(as_frames(x), boundaries)):
+    frames = as_frames(x)
+    for i, segment in enumerate(split_at(frames, boundaries)):
         if i:
             detector.cut()
         detector.update(segment)
+    if exclude is not None:
+        per_channel: Sequence[np.ndarray] = (
+            [exclude] * frames.shape[1] if isinstance(exclude, np.ndarray) else exclude
+        )
+        detector.exclude(per_channel)
     return detector.result()

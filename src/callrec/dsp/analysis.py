@@ -9,10 +9,12 @@ from typing import Any
 import numpy.typing as npt
 
 from ..errors import UsageError
+from ..timebase import to_samples
 from ._blocks import Accumulator, as_frames, sample_rate_checked, split_at
 from ._threads import one_blas_thread
 from .activity import Activity, SpeechDetector
-from .dtmf import DtmfDetector, DtmfTones
+from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfTones
+from .intervals import pad
 from .levels import LevelMeter, Levels
 from .loudness import Loudness, LoudnessMeter
 
@@ -83,6 +85,9 @@ class Analyzer:
         Samples per second.
     features
         Any of ``levels``, ``loudness``, ``activity``, ``dtmf``; the first three by default.
+        With both ``activity`` and ``dtmf``, keys are never speech: each key found on a channel,
+        widened by :data:`~callrec.dsp.dtmf.KEY_GUARD_S` for its onset and decay, is excluded
+        from that channel's speech (:meth:`SpeechDetector.exclude`).
     activity, dtmf
         Keyword options for :class:`SpeechDetector` and :class:`DtmfDetector`.
     """
@@ -137,6 +142,12 @@ class Analyzer:
     def result(self) -> Analysis:
         if self._channels is None:
             raise UsageError("Analyzer.result() needs at least one block")
+        keys, detector = self._parts.get("dtmf"), self._parts.get("activity")
+        if isinstance(keys, DtmfDetector) and isinstance(detector, SpeechDetector):
+            guard = to_samples(KEY_GUARD_S, self.sample_rate)
+            # A key passes for speech: taken out before speech is decided, so that the speech
+            # beside it ends where the voice does (never bridged across it).
+            detector.exclude([pad(t.intervals, guard, self._frames) for t in keys.result()])
         results = {name: part.result() for name, part in self._parts.items()}
         return Analysis(
             sample_rate=self.sample_rate, frames=self._frames, channels=self._channels, **results
