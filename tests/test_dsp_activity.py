@@ -225,3 +225,20 @@ def test_bad_boundaries() -> None:
     for bad in ([500, 100], [-1], [1001], [10.5], [[1, 2]]):
         with pytest.raises(UsageError, match="boundaries"):
             speech_activity(x, RATE, boundaries=bad)
+
+
+def test_a_keys_margin_stops_at_a_cut() -> None:
+    """A key that ends at a cut keeps 30 ms of speech out before it, none after: the speech
+    starting right after the cut was never next to the key."""
+    from callrec.dsp import analyze
+
+    from .signals import dtmf_tone
+
+    rng = np.random.default_rng(11)
+    key = dtmf_tone("5", 0.2, RATE, level_dbfs=-12.0)
+    x = with_bursts(3.0, [(CUT, CUT + RATE // 2)], rng, -75)
+    x[CUT - len(key) : CUT] += key
+    got = analyze(x, RATE, features=("activity", "dtmf"), boundaries=[CUT])
+    assert got.dtmf is not None and got.dtmf[0].keys == "5"
+    assert got.activity is not None
+    assert got.activity.intervals[0].tolist() == [[CUT, CUT + RATE // 2]]

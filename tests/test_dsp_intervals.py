@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callrec.dsp.intervals import subtract
+from callrec.dsp.intervals import pad, subtract
 
 N = 40
 spans = st.lists(st.tuples(st.integers(0, N), st.integers(0, N)), max_size=8)
@@ -46,3 +48,38 @@ def test_subtract_of_nothing_is_a_typed_empty() -> None:
     empty = np.empty((0, 2), np.int64)
     assert subtract(empty, np.array([[0, 5]])).shape == (0, 2)
     assert subtract(np.array([[3, 9], [0, 4]]), empty).tolist() == [[0, 9]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 400), min_size=2, max_size=12, unique=True),
+    st.lists(st.integers(1, 399), max_size=3, unique=True),
+    st.integers(1, 40),
+)
+def test_pad_never_widens_or_merges_across_a_cut(
+    points: list[int], cuts: list[int], amount: int
+) -> None:
+    """Against a sample mask built one segment (between cuts) at a time."""
+    length = 400
+    cuts = sorted(cuts)
+    edges = [0, *cuts, length]
+    pairs = np.array(sorted(points)[: len(points) // 2 * 2], np.int64).reshape(-1, 2)
+    # An interval may not span a cut: cut those that do at their first cut.
+    spans = []
+    for a, b in pairs.tolist():
+        inner = [c for c in cuts if a < c < b]
+        spans.append((a, inner[0] if inner else b))
+    intervals = np.array(spans, np.int64).reshape(-1, 2)
+    got = pad(intervals, amount, length, cuts=cuts)
+    for a, b in got.tolist():  # no result crosses a cut
+        assert not any(a < c < b for c in cuts), (a, b, cuts)
+    for lo, hi in itertools.pairwise(edges):
+        want = np.zeros(length, bool)
+        for a, b in spans:
+            if lo <= a < hi:
+                want[max(a - amount, lo) : min(b + amount, hi)] = True
+        have = np.zeros(length, bool)
+        for a, b in got.tolist():
+            if lo <= a < hi:
+                have[a:b] = True
+        assert np.array_equal(have[lo:hi], want[lo:hi])

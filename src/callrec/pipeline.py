@@ -26,7 +26,7 @@ from .dsp.activity import SpeechDetector
 from .dsp.analysis import Analysis, Analyzer
 from .dsp.conversation import conversation_stats, union
 from .dsp.dtmf import KEY_GUARD_S, DtmfTones
-from .dsp.intervals import close_gaps, drop_short, empty_intervals, subtract
+from .dsp.intervals import close_gaps, drop_short, empty_intervals, pad, subtract
 from .errors import CallrecError, UsageError
 from .findings import Finding
 from .limits import DEFAULT_MAX_GAP_S
@@ -266,15 +266,17 @@ class _Group:
             return empty_intervals()
         return close_gaps(np.concatenate(out), 1) if len(out) > 1 else out[0]
 
-    def place(self, intervals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def place(self, intervals: np.ndarray) -> np.ndarray:
         """Analysis-sample intervals that each lie within one run (keys: DTMF restarts at every
-        run) as wall-clock track intervals, one for one, with the wall-clock span of the run
-        each lies in."""
+        run) as wall-clock track intervals, one for one."""
         runs = np.array(self.runs, np.int64).reshape(-1, 5)
         row = np.maximum(np.searchsorted(runs[:, 0], intervals[:, 0], side="right") - 1, 0)
-        start, track, length = runs[row, 0], runs[row, 1], runs[row, 3]
-        placed: np.ndarray = intervals + (track - start)[:, np.newaxis]
-        return placed, np.stack([track, track + length], axis=1)
+        placed: np.ndarray = intervals + (runs[row, 1] - runs[row, 0])[:, np.newaxis]
+        return placed
+
+    def cuts(self) -> list[int]:
+        """Analysis samples where a run starts: where the analyzer was cut."""
+        return [run[0] for run in self.runs[1:]]
 
 
 def _one_list(tones: tuple[DtmfTones, ...]) -> DtmfTones:
@@ -507,18 +509,12 @@ def _assemble(
             assert mine.activity is not None and mine.dtmf is not None
             analysis[label] = mine
             tones = _one_list(mine.dtmf)
-            pressed, recorded_around = group.place(tones.intervals)
+            pressed = group.place(tones.intervals)
             keys[label] = DtmfTones(tones.keys, pressed)
-            # A key is loud enough to pass for speech. Taken out with its onset and decay (never
-            # over a pause or join, where the audio was not next to it); what is left beside it
-            # shorter than the detector's own minimum was the key's edge.
-            held = np.stack(
-                [
-                    np.maximum(pressed[:, 0] - guard, recorded_around[:, 0]),
-                    np.minimum(pressed[:, 1] + guard, recorded_around[:, 1]),
-                ],
-                axis=1,
-            )
+            # Each channel's speech already leaves out its own keys (the Analyzer). A track's
+            # keys come from all its channels (a stereo mix: one press, found on either), so
+            # they are taken out of the union as well, with the same margin, never over a cut.
+            held = group.place(pad(tones.intervals, guard, group.recorded, cuts=group.cuts()))
             heard = group.to_track(union(list(mine.activity.intervals)))
             speech[label] = drop_short(subtract(heard, held), min_speech)
             on_track = speech[label] if aligned else _on_compact(speech[label], plan)

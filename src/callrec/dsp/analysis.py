@@ -120,6 +120,7 @@ class Analyzer:
         if parts:
             parts[0].share_rows(parts[1:])
         self._frames = 0
+        self._cuts: list[int] = []
         self._channels: int | None = None
 
     def update(self, block: npt.ArrayLike) -> None:
@@ -135,6 +136,8 @@ class Analyzer:
         chunks, a chunk join): speech activity restarts here (:meth:`SpeechDetector.cut`), and so
         do the noise floor's frames and DTMF's frames and keys (:meth:`DtmfDetector.cut`).
         Loudness runs on over it."""
+        if 0 < self._frames and (not self._cuts or self._cuts[-1] != self._frames):
+            self._cuts.append(self._frames)  # a key's margin stops here (see result)
         for part in self._parts.values():
             if isinstance(part, (SpeechDetector, LevelMeter, DtmfDetector)):
                 part.cut()
@@ -146,8 +149,11 @@ class Analyzer:
         if isinstance(keys, DtmfDetector) and isinstance(detector, SpeechDetector):
             guard = to_samples(KEY_GUARD_S, self.sample_rate)
             # A key passes for speech: taken out before speech is decided, so that the speech
-            # beside it ends where the voice does (never bridged across it).
-            detector.exclude([pad(t.intervals, guard, self._frames) for t in keys.result()])
+            # beside it ends where the voice does (never bridged across it). Its margin stops at
+            # a cut: the audio beyond was not next to it.
+            detector.exclude(
+                [pad(t.intervals, guard, self._frames, cuts=self._cuts) for t in keys.result()]
+            )
         results = {name: part.result() for name, part in self._parts.items()}
         return Analysis(
             sample_rate=self.sample_rate, frames=self._frames, channels=self._channels, **results

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["close_gaps", "drop_short", "empty_intervals", "mask_runs", "pad", "subtract"]
 
@@ -53,15 +54,29 @@ def drop_short(intervals: np.ndarray, min_length: int) -> np.ndarray:
     return kept
 
 
-def pad(intervals: np.ndarray, amount: int, length: int) -> np.ndarray:
-    """Widen each interval by ``amount`` on both sides within ``[0, length)``, merging overlaps."""
+def pad(intervals: np.ndarray, amount: int, length: int, *, cuts: npt.ArrayLike = ()) -> np.ndarray:
+    """Widen each of the sorted ``intervals`` by ``amount`` on both sides within
+    ``[0, length)``, merging overlaps.
+
+    ``cuts`` (ascending sample positions) are edges no interval is widened or merged across:
+    the audio on the other side was not next to it (a pause, a chunk join). An interval must not
+    span a cut.
+    """
     if amount <= 0 or not len(intervals):
         return intervals
+    edges = np.concatenate([[0], np.asarray(cuts, dtype=np.int64).reshape(-1), [length]])
+    segment = np.clip(np.searchsorted(edges, intervals[:, 0], side="right") - 1, 0, len(edges) - 2)
     widened = np.stack(
-        [np.maximum(intervals[:, 0] - amount, 0), np.minimum(intervals[:, 1] + amount, length)],
+        [
+            np.maximum(intervals[:, 0] - amount, edges[segment]),
+            np.minimum(intervals[:, 1] + amount, edges[segment + 1]),
+        ],
         axis=1,
     )
-    return close_gaps(widened, 1)
+    keep_gap = (widened[1:, 0] > widened[:-1, 1]) | (segment[1:] != segment[:-1])
+    starts = widened[np.concatenate([[True], keep_gap]), 0]
+    stops = widened[np.concatenate([keep_gap, [True]]), 1]
+    return np.stack([starts, stops], axis=1)
 
 
 def subtract(intervals: np.ndarray, holes: np.ndarray) -> np.ndarray:
