@@ -8,7 +8,7 @@ import re
 import secrets
 from pathlib import Path
 
-__all__ = ["clear_partials", "temporary_beside", "write_text"]
+__all__ = ["clear_partials", "process_alive", "temporary_beside", "write_text"]
 
 _ATTEMPTS = 100
 
@@ -68,10 +68,15 @@ def _writer_alive(name: str) -> bool:
     pid = int(found.group(1))
     if pid == os.getpid():
         return False  # this process starts over: its own leftovers are stale
+    return process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (ours to signal or not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OverflowError, OSError):
-        return True  # a process we may not signal exists: not ours to delete
+    except (OSError, OverflowError):
+        return True  # there, or not a question the system answers: assume it is
     return True

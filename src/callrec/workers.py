@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
+from .atomic import process_alive
+
 __all__ = ["WorkerPool", "crash_reason"]
 
 T = TypeVar("T")
@@ -54,16 +56,6 @@ def crash_reason(exitcode: int | None) -> str:
     return f"the process working on it exited with status {exitcode}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # there, but not ours to signal
-    return True
-
-
 def _die_with(parent: int) -> None:
     """End this process as soon as ``parent`` (the process that made the pool) is gone.
 
@@ -81,7 +73,7 @@ def _die_with(parent: int) -> None:
             os._exit(1)
 
     def gone() -> bool:
-        return os.getppid() != parent if direct else not _alive(parent)
+        return os.getppid() != parent if direct else not process_alive(parent)
 
     def watch() -> None:
         while not gone():

@@ -136,7 +136,7 @@ class Analyzer:
         chunks, a chunk join): speech activity restarts here (:meth:`SpeechDetector.cut`), and so
         do the noise floor's frames and DTMF's frames and keys (:meth:`DtmfDetector.cut`).
         Loudness runs on over it."""
-        if 0 < self._frames and (not self._cuts or self._cuts[-1] != self._frames):
+        if self._frames > 0 and (not self._cuts or self._cuts[-1] != self._frames):
             self._cuts.append(self._frames)  # a key's margin stops here (see result)
         for part in self._parts.values():
             if isinstance(part, (SpeechDetector, LevelMeter, DtmfDetector)):
