@@ -309,7 +309,7 @@ def _failure(error: dict[str, Any]) -> str:
 def _activity_options(threshold: float | None, cap: float | None) -> dict[str, float]:
     """The detector's options from the command line. A threshold above the default cap raises
     the cap with it: the user asked for that threshold, and it must be honoured."""
-    from .dsp.activity import SpeechDetector
+    from .dsp.activity import DEFAULT_MAX_THRESHOLD_DBFS
 
     options: dict[str, float] = {}
     if threshold is not None:
@@ -321,8 +321,7 @@ def _activity_options(threshold: float | None, cap: float | None) -> dict[str, f
             )
         options["max_threshold_dbfs"] = cap
     elif threshold is not None:
-        default_cap = SpeechDetector(16000).max_threshold_dbfs
-        if threshold > default_cap:
+        if threshold > DEFAULT_MAX_THRESHOLD_DBFS:
             options["max_threshold_dbfs"] = threshold
     return options
 

@@ -42,7 +42,16 @@ from ._blocks import Accumulator, as_frames, split_at
 from .frames import FrameLevels, energy_to_db, frame_count, frame_sizes
 from .intervals import close_gaps, mask_runs, pad
 
-__all__ = ["Activity", "SpeechDetector", "speech_activity", "speech_bounds"]
+__all__ = [
+    "DEFAULT_MAX_THRESHOLD_DBFS",
+    "Activity",
+    "SpeechDetector",
+    "speech_activity",
+    "speech_bounds",
+]
+
+DEFAULT_MAX_THRESHOLD_DBFS = -30.0
+"""The highest a noisy channel's floor raises the speech threshold, unless told otherwise."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,7 @@ class SpeechDetector(Accumulator[Activity]):
         sample_rate: int,
         *,
         threshold_dbfs: float = -50.0,
-        max_threshold_dbfs: float = -30.0,
+        max_threshold_dbfs: float = DEFAULT_MAX_THRESHOLD_DBFS,
         floor_margin_db: float = 12.0,
         hysteresis_db: float = 6.0,
         frame_s: float = 0.010,
@@ -330,7 +339,7 @@ def speech_activity(
     sample_rate: int,
     *,
     threshold_dbfs: float = -50.0,
-    max_threshold_dbfs: float = -30.0,
+    max_threshold_dbfs: float = DEFAULT_MAX_THRESHOLD_DBFS,
     floor_margin_db: float = 12.0,
     hysteresis_db: float = 6.0,
     frame_s: float = 0.010,
