@@ -320,9 +320,8 @@ def _activity_options(threshold: float | None, cap: float | None) -> dict[str, f
                 f"--max-threshold-dbfs ({cap:g}) must not be below --threshold-dbfs ({threshold:g})"
             )
         options["max_threshold_dbfs"] = cap
-    elif threshold is not None:
-        if threshold > DEFAULT_MAX_THRESHOLD_DBFS:
-            options["max_threshold_dbfs"] = threshold
+    elif threshold is not None and threshold > DEFAULT_MAX_THRESHOLD_DBFS:
+        options["max_threshold_dbfs"] = threshold
     return options
 
 
