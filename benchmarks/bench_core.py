@@ -125,7 +125,7 @@ def task_callrec_levels(path: str) -> dict[str, Any]:
 
 
 def task_callrec_all(path: str) -> dict[str, Any]:
-    from callrec.analysis import analyze_file
+    from callrec.audio.measure import analyze_file
 
     result = analyze_file(path)
     assert result.loudness is not None

@@ -46,17 +46,11 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from callrec.errors import CallrecError
-from callrec.models import (
-    classify_json,
-    parse_chunk_metadata,
-    parse_json,
-    parse_notifications,
-    parse_recording_events,
-    read_json,
-    require_document,
-)
-from callrec.models.loading import _deeper_than as deeper_than
-from callrec.redaction import redact_url
+from callrec.payloads.reading import classify_json, parse_json, read_json, require_document
+from callrec.acs import parse_chunk_metadata, parse_recording_events
+from callrec.response.models import parse_notifications
+from callrec.payloads.reading import _deeper_than as deeper_than
+from callrec.safety.redaction import redact_url
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "data" / "examples"

@@ -19,7 +19,7 @@ import soundfile
 from callrec import cli
 from callrec.batch import process
 from callrec.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK
-from callrec.workers import WorkerPool, crash_reason
+from callrec.safety.workers import WorkerPool, crash_reason
 
 from .conftest import meta
 

@@ -9,7 +9,7 @@ import pytest
 
 from callrec import cli
 from callrec.cli import EXIT_OK, EXIT_USAGE
-from callrec.report import load_report
+from callrec.output.report import load_report
 
 from .conftest import SAMPLES
 
@@ -150,7 +150,7 @@ def test_a_folder_that_cannot_be_listed_is_named(
 ) -> None:
     import os
 
-    import callrec.discovery as discovery
+    import callrec.acs.discovery as discovery
 
     shutil.copytree(SAMPLES / "mixed-call-wav", tmp_path / "ok")
     real_walk = os.walk

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy.signal import butter, sosfilt
 
 from callrec.dsp.iir import BLOCK, SosFilter, _balancing, _gramian, _state_space
-from callrec.dsp.loudness import k_weighting_sos
+from callrec.dsp.loudness_meter import k_weighting_sos
 
 from .tolerances import FILTER32_ACCURACY, FILTER64_ACCURACY
 

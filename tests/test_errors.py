@@ -8,7 +8,7 @@ import pytest
 
 from callrec import errors
 from callrec.errors import CallrecError, JSONFileError, MediaError, MetadataError
-from callrec.models import load_chunk_metadata, load_recording_events, parse_chunk_metadata
+from callrec.acs import load_chunk_metadata, load_recording_events, parse_chunk_metadata
 
 from .conftest import meta
 
@@ -163,7 +163,7 @@ def test_event_errors_name_the_array_position(tmp_path: Path) -> None:
 
 
 def test_not_a_recording_event() -> None:
-    from callrec.models import parse_recording_events
+    from callrec.acs import parse_recording_events
 
     with pytest.raises(MetadataError, match="RecordingFileStatusUpdated"):
         parse_recording_events({"eventType": "Other", "data": {}}, file="e.json")

@@ -20,10 +20,10 @@ from callrec.errors import (
     RecordingTooLargeError,
     UsageError,
 )
-from callrec.models import parse_chunk_metadata, parse_recording_events
-from callrec.naming import safe_name
-from callrec.pipeline import ProcessOptions, process_recording
-from callrec.recording import ChunkSource, build_recording
+from callrec.acs import parse_chunk_metadata, parse_recording_events
+from callrec.safety.naming import safe_name
+from callrec.output.run import ProcessOptions, process_recording
+from callrec.acs.recording import ChunkSource, build_recording
 
 from .conftest import ALICE, BOB, EXAMPLES, meta, write_chunk
 
@@ -198,7 +198,7 @@ def test_a_chunk_far_longer_than_its_media_fails_before_writing(tmp_path: Path) 
 
 
 def test_a_chunk_a_day_after_the_first_fails_unless_allowed(tmp_path: Path) -> None:
-    from callrec.sizes import check_output_size
+    from callrec.output.sizes import check_output_size
 
     rec = build_recording(
         [
@@ -225,7 +225,7 @@ def test_a_long_chunk_whose_media_is_lost_is_lost_audio_not_asked_for_silence(
 ) -> None:
     """One rule for lost audio: a 2 h chunk whose media is missing (or empty, or undecodable)
     is processed as incomplete, whatever max_gap_s; its span is held by chunkDuration's bound."""
-    from callrec.sizes import check_output_size, silence_samples
+    from callrec.output.sizes import check_output_size, silence_samples
 
     rec = build_recording([source(meta(0, duration_ms=2 * 3_600_000))])
     check_output_size(rec)

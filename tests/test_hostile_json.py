@@ -16,18 +16,12 @@ from fuzz.fuzz_loaders import said
 
 from callrec import cli, discover
 from callrec.errors import JSONFileError, MetadataError
-from callrec.models import (
-    MAX_JSON_DEPTH,
-    load_notifications,
-    loading,
-    parse_chunk_metadata,
-    parse_json,
-    parse_notifications,
-    parse_recording_events,
-    read_json,
-)
-from callrec.redaction import looks_secret, redact_text, redact_url
-from callrec.response import analyze_response, find_responses
+from callrec.payloads.reading import MAX_JSON_DEPTH, parse_json, read_json
+from callrec.response.models import load_notifications, parse_notifications
+from callrec.payloads import reading as loading
+from callrec.acs import parse_chunk_metadata, parse_recording_events
+from callrec.safety.redaction import looks_secret, redact_text, redact_url
+from callrec.response.judge import analyze_response, find_responses
 
 from .conftest import EXAMPLES, meta, write_chunk
 

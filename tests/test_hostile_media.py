@@ -25,7 +25,7 @@ import pytest
 import soundfile
 
 from callrec.audio import TruncatedMediaWarning, open_audio, probe_media
-from callrec.discovery import discover
+from callrec.acs.discovery import discover
 from callrec.errors import (
     EmptyMediaError,
     MediaError,

@@ -31,8 +31,8 @@ import soundfile
 
 from callrec.batch import process
 from callrec.dsp import detect_dtmf
-from callrec.pipeline import ProcessOptions, analyze_recording, open_recording
-from callrec.report import Report, load_report
+from callrec.output.run import ProcessOptions, analyze_recording, open_recording
+from callrec.output.report import Report, load_report
 
 from .conftest import ALICE, BOB, meta
 from .signals import band_noise, dtmf_tone, to_int16

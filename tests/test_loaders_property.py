@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callrec.errors import CallrecError
-from callrec.models import MAX_JSON_DEPTH, parse_json
-from callrec.models.loading import _deeper_than
+from callrec.payloads.reading import MAX_JSON_DEPTH, parse_json
+from callrec.payloads.reading import _deeper_than
 
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOME = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -89,7 +89,7 @@ def test_depth_scan_never_misses_what_a_parser_reaches(text: str, limit: int) ->
 
 
 def test_depth_scan_carries_state_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from callrec.models import loading
+    from callrec.payloads import reading as loading
 
     monkeypatch.setattr(loading, "_SCAN_BLOCK", 3)
     for text in ['"\\\\"[[[', '"\\"[[[[', '[["[[[[["[', "[" * 7 + '"' + "\\" * 5 + '"' + "[["]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callrec.naming import MAX_NAME_BYTES, safe_name, safe_names
+from callrec.safety.naming import MAX_NAME_BYTES, safe_name, safe_names
 
 IDS = st.text(min_size=0, max_size=300)
 

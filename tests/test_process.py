@@ -15,9 +15,9 @@ import soundfile
 
 from callrec import cli
 from callrec.batch import process
-from callrec.pipeline import ProcessOptions, open_recording, process_recording
-from callrec.report import Report, load_report
-from callrec.tracks import TrackFile, aligned_blocks
+from callrec.output.run import ProcessOptions, open_recording, process_recording
+from callrec.output.report import Report, load_report
+from callrec.output.tracks import TrackFile, aligned_blocks
 
 from .conftest import ALICE, BOB, CAROL, MEDIA, ROOT, SAMPLES, meta
 

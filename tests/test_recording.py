@@ -15,9 +15,9 @@ from callrec.errors import (
     InconsistentSettingsError,
     UsageError,
 )
-from callrec.models import ChannelType, load_recording_events, parse_chunk_metadata
-from callrec.recording import ChunkSource
-from callrec.timeline import PauseReading
+from callrec.acs import ChannelType, load_recording_events, parse_chunk_metadata
+from callrec.acs.recording import ChunkSource
+from callrec.acs.timeline import PauseReading
 
 from .conftest import ALICE, BOB, CAROL, EXAMPLES, meta
 
@@ -203,7 +203,7 @@ def test_event_naming_more_chunks_reports_them_missing() -> None:
     raw = (EXAMPLES / "eventgrid-recording-file-status-updated.json").read_text()
     import json
 
-    from callrec.models import parse_recording_events
+    from callrec.acs import parse_recording_events
 
     data = json.loads(raw)
     chunk = dict(

@@ -18,8 +18,8 @@ from callrec import cli
 from callrec.dsp.activity import speech_activity
 from callrec.dsp.intervals import close_gaps, mask_runs, subtract
 from callrec.errors import MediaError, UsageError
-from callrec.models.graph import SUBCODE_REASONS
-from callrec.response import analyze_response, find_responses, process_response
+from callrec.response.models import SUBCODE_REASONS
+from callrec.response.judge import analyze_response, find_responses, process_response
 
 from .conftest import MEDIA, SAMPLES
 from .signals import dtmf_tone
@@ -581,7 +581,7 @@ def test_a_truncated_answer_is_reported(tmp_path: Path, capsys: pytest.CaptureFi
 def test_unreadable_audio_fails_that_answer_without_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import callrec.response as response
+    import callrec.response.judge as response
 
     real = response.open_audio
 

@@ -28,8 +28,8 @@ import pytest
 import soundfile
 
 from callrec.batch import process
-from callrec.pipeline import ProcessOptions, analyze_recording, open_recording
-from callrec.report import Report, load_report
+from callrec.output.run import ProcessOptions, analyze_recording, open_recording
+from callrec.output.report import Report, load_report
 
 from .conftest import ALICE, BOB, meta
 from .signals import band_noise, to_int16

@@ -8,7 +8,7 @@ import pytest
 
 from callrec.errors import UsageError
 from callrec.timebase import parse_instant, samples_to_timedelta, to_samples
-from callrec.timeline import ChunkLayout, MediaSpan, PauseReading, Timeline, build_chunk_timeline
+from callrec.acs.timeline import ChunkLayout, MediaSpan, PauseReading, Timeline, build_chunk_timeline
 
 RATE = 16000
 S = 1_000_000  # microseconds per second

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callrec.audio.probe import MediaInfo
-from callrec.models import parse_chunk_metadata
-from callrec.recording import ChunkSource, build_recording
+from callrec.acs import parse_chunk_metadata
+from callrec.acs.recording import ChunkSource, build_recording
 from callrec.timebase import format_instant
-from callrec.timeline import ChunkLayout, PauseReading, Timeline, build_chunk_timeline
+from callrec.acs.timeline import ChunkLayout, PauseReading, Timeline, build_chunk_timeline
 
 from .conftest import meta
 
@@ -261,7 +261,7 @@ def test_hostile_metadata_builds_a_sound_timeline_or_fails_typed(
     chunks: list[tuple[dict[str, object], MediaInfo | None]],
 ) -> None:
     from callrec.errors import CallrecError, RecordingTooLargeError
-    from callrec.sizes import check_output_size, silence_samples
+    from callrec.output.sizes import check_output_size, silence_samples
     from callrec.timebase import to_samples
 
     try:

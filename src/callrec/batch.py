@@ -22,17 +22,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import __version__
-from .atomic import write_text
-from .discovery import Discovery, FoundRecording, discover
-from .errors import CallrecError, UsageError, WorkerCrashError
-from .findings import LOST_AUDIO
-from .locking import output_lock
-from .naming import RESERVED_NAMES, safe_name
-from .pipeline import REPORT_NAME, SIDECARS, ProcessOptions, process_recording, provenance
-from .recording import Recording, build_recording
-from .redaction import redact_text
-from .report import Report, load_report
-from .workers import WorkerPool
+from .acs.discovery import Discovery, FoundRecording, discover
+from .acs.recording import Recording, build_recording
+from .errors import LOST_AUDIO, CallrecError, UsageError, WorkerCrashError
+from .output.report import Report, load_report
+from .output.run import REPORT_NAME, SIDECARS, ProcessOptions, process_recording, provenance
+from .safety.atomic import write_text
+from .safety.locking import output_lock
+from .safety.naming import RESERVED_NAMES, safe_name
+from .safety.redaction import redact_text
+from .safety.workers import WorkerPool
 
 __all__ = ["BatchResult", "Outcome", "available_cpus", "folder_names", "process"]
 
@@ -57,7 +56,7 @@ class Outcome:
     trace: str | None = None
     losses: tuple[str, ...] = ()
     """Messages of findings that mean audio is missing (see
-    :data:`~callrec.findings.LOST_AUDIO`): the recording is *incomplete*."""
+    :data:`~callrec.errors.LOST_AUDIO`): the recording is *incomplete*."""
 
     @property
     def incomplete(self) -> bool:

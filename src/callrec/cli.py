@@ -18,19 +18,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .discovery import discover
-from .errors import CallrecError, OutputInUseError, UsageError
-from .findings import LOST_AUDIO
-from .locking import output_lock
-from .recording import build_recording
-from .summary import (
+from .acs.discovery import discover
+from .acs.recording import build_recording
+from .acs.timeline import PauseReading
+from .errors import LOST_AUDIO, CallrecError, OutputInUseError, UsageError
+from .output.summary import (
     INSPECT_SCHEMA_VERSION,
     error_entry,
     format_recording,
     problem_line,
     recording_summary,
 )
-from .timeline import PauseReading
+from .safety.locking import output_lock
 
 __all__ = [
     "EXIT_BUSY",
@@ -241,7 +240,7 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
 
 def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .batch import available_cpus, process
-    from .pipeline import ProcessOptions
+    from .output.run import ProcessOptions
 
     activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
     gap = {} if args.max_gap_s is None else {"max_gap_s": args.max_gap_s}
@@ -326,7 +325,7 @@ def _activity_options(threshold: float | None, cap: float | None) -> dict[str, f
 
 
 def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .response import find_responses, process_response
+    from .response.judge import find_responses, process_response
 
     found, errors = find_responses(args.paths)
     out_folder = Path(args.out)

@@ -1,5 +1,9 @@
 """Every exception callrec raises.
 
+The exceptions stop something; a :class:`Finding` does not: it is what callrec noticed and went
+on with (a warning about a recording, a file discovery could not use, a note), kept as data so
+that reports and batch logs carry it.
+
 One root, two families: problems in the user's files (``InputError``, also a ``ValueError``) and
 problems reading media (``MediaError``, also an ``OSError``). Callers who only care whether "the
 input was bad" catch ``CallrecError``; batch code catches it per recording and goes on.
@@ -32,22 +36,25 @@ Every message names the file (when there is one), the field or parameter, the ba
 was expected, so that a batch log line is enough to fix the input. No message echoes a payload:
 values are quoted only when short and scalar, URLs are reduced to scheme, host and path, and the
 loaders raise outside their ``except`` blocks, so no parser's exception (which holds the input)
-hangs on ours as ``__context__`` (see :mod:`callrec.redaction`).
+hangs on ours as ``__context__`` (see :mod:`callrec.safety.redaction`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from .redaction import redact_text, shown
+from .safety.redaction import redact_text, shown
 
 __all__ = [
+    "LOST_AUDIO",
     "CallMismatchError",
     "CallrecError",
     "ChannelConflictError",
     "DuplicateChunkError",
     "EmptyMediaError",
+    "Finding",
     "InconsistentSettingsError",
     "InputError",
     "JSONFileError",
@@ -57,6 +64,7 @@ __all__ = [
     "OutputInUseError",
     "RecordingError",
     "RecordingTooLargeError",
+    "Severity",
     "UnreadableMediaError",
     "UnsupportedMediaError",
     "UsageError",
@@ -130,7 +138,7 @@ class MetadataError(InputError):
     path
         JSON path of the field, such as ``participants[1].channel``.
     value
-        The offending value as the message shows it (:func:`callrec.redaction.shown`): a short
+        The offending value as the message shows it (:func:`callrec.safety.redaction.shown`): a short
         scalar as it is, a string with its URLs reduced and cut at 60 characters, anything else
         (an object, an array, a value the caller chose to hide) a ``Hidden`` that only names its
         JSON type. Secrets are masked before they get here.
@@ -178,7 +186,7 @@ class ChannelConflictError(RecordingError):
 
 class RecordingTooLargeError(RecordingError):
     """The metadata implies outputs out of all proportion to the media: a wall-clock span that
-    is mostly silence, or more tracks than can be written at once (see :mod:`callrec.limits`).
+    is mostly silence, or more tracks than can be written at once (see :mod:`callrec.safety.limits`).
 
     Attributes
     ----------
@@ -249,3 +257,57 @@ class OutputInUseError(CallrecError, OSError):
 class WorkerCrashError(CallrecError):
     """The process working on a recording died (a native decoder crashing on damaged media);
     only that recording failed."""
+
+
+Severity = Literal["warning", "note", "error"]
+"""``warning``: something about a recording that its outputs carry; ``error``: a file that could
+not be used; ``note``: a fact worth saying (metadata without media still gives a timeline)."""
+
+LOST_AUDIO = frozenset(
+    {
+        "chunk-without-media",  # the chunk's media was never downloaded
+        "media-unusable",  # empty, or a header that cannot be read
+        "media-undecodable",  # a header, but the decoder will not start
+        "truncated-media",  # ends early, or decoding stopped at damaged data
+        "missing-chunk",  # a chunk index the event names, or a gap in the indexes, is absent
+    }
+)
+"""Finding codes that mean part of a recording's audio is missing from its tracks: the time is
+kept (digital silence), the recording is *incomplete*, and ``callrec process`` says so."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something callrec noticed and went on with, kept as data.
+
+    Attributes
+    ----------
+    code
+        A stable slug (``media-length-mismatch``, ``missing-chunk``, ``unreadable-json``...) for
+        filtering.
+    message
+        A sentence a person can act on; it names the chunk and the numbers involved.
+    chunk_index
+        The chunk concerned, when one is.
+    file
+        The file concerned, when one is.
+    severity
+        See :data:`Severity`.
+    error
+        The exception that made a file unusable, when one did.
+    """
+
+    code: str
+    message: str
+    chunk_index: int | None = None
+    file: Path | None = None
+    severity: Severity = "warning"
+    error: CallrecError | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def loses_audio(self) -> bool:
+        """Whether part of the recording's audio is missing from its tracks (:data:`LOST_AUDIO`)."""
+        return self.code in LOST_AUDIO

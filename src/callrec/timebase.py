@@ -22,6 +22,7 @@ __all__ = [
     "samples_to_timedelta",
     "to_microseconds",
     "to_samples",
+    "to_seconds",
 ]
 
 _US_PER_S: Final = 1_000_000
@@ -108,6 +109,12 @@ def to_samples(duration: float | timedelta, sample_rate: int) -> int:
         ``round(duration * sample_rate)`` with halves rounded up, computed on whole microseconds.
     """
     return microseconds_to_samples(to_microseconds(duration), sample_rate)
+
+
+def to_seconds(samples: float, sample_rate: int) -> float:
+    """A sample count as seconds, as every document callrec writes gives them: to the
+    microsecond (six decimals), the precision of the instants they are counted from."""
+    return round(float(samples) / sample_rate, 6)
 
 
 def microseconds_to_samples(micro: int, sample_rate: int) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import EmptyMediaError, MediaError, UnreadableMediaError, UnsupportedMediaError
-from ..limits import MAX_CHANNELS, MAX_MEDIA_S, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from ..safety.limits import MAX_CHANNELS, MAX_MEDIA_S, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 from ._native import NativeStderr
 
 __all__ = ["MAX_CHANNELS", "MAX_SAMPLE_RATE", "MIN_SAMPLE_RATE", "MediaInfo", "probe_media"]

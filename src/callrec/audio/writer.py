@@ -16,8 +16,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..atomic import temporary_beside
 from ..errors import MediaError, UsageError
+from ..safety.atomic import temporary_beside
 
 __all__ = ["AudioWriter", "subtype_for", "write_audio"]
 

@@ -23,8 +23,8 @@ from .activity import Activity, SpeechDetector, speech_activity, speech_bounds
 from .analysis import FEATURES, Analysis, Analyzer, analyze
 from .dtmf import DtmfDetector, DtmfTones, detect_dtmf
 from .frames import FrameRms, frame_rms_db, noise_floor_db
-from .levels import LevelMeter, Levels, levels
-from .loudness import Loudness, LoudnessMeter, k_weighting_sos, loudness
+from .level_meter import LevelMeter, Levels, levels
+from .loudness_meter import Loudness, LoudnessMeter, k_weighting_sos, loudness
 from .placement import place, spans_array
 
 __all__ = [

@@ -15,8 +15,8 @@ from ._threads import one_blas_thread
 from .activity import Activity, SpeechDetector
 from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfTones
 from .intervals import pad
-from .levels import LevelMeter, Levels
-from .loudness import Loudness, LoudnessMeter
+from .level_meter import LevelMeter, Levels
+from .loudness_meter import Loudness, LoudnessMeter
 
 __all__ = ["FEATURES", "Analysis", "Analyzer"]
 

@@ -1,7 +1,7 @@
 """From chunk media to tracks: which media frames land where, read once, in order.
 
 A recording's timeline says, per chunk, which runs of media frames sit where on the wall clock
-(:class:`~callrec.timeline.MediaSpan`). Here those runs become *pieces*: overlaps between chunks
+(:class:`~callrec.acs.timeline.MediaSpan`). Here those runs become *pieces*: overlaps between chunks
 resolved (the lower chunk index keeps the time, as :meth:`Timeline.track_to_media` says), sorted
 by track position, and given a position on the *compact* track too (pieces back to back)::
 
@@ -24,17 +24,16 @@ from typing import Literal
 
 import numpy as np
 
-from .audio.reader import (
+from ..acs.recording import Chunk, Recording
+from ..audio.reader import (
     DEFAULT_BLOCK_FRAMES,
     DecoderMessagesWarning,
     TruncatedMediaWarning,
     open_audio,
 )
-from .audio.writer import AudioWriter
-from .dsp.intervals import empty_intervals, subtract
-from .errors import ChannelConflictError, MediaError, UsageError
-from .findings import Finding
-from .recording import Chunk, Recording
+from ..audio.writer import AudioWriter
+from ..dsp.intervals import empty_intervals, subtract
+from ..errors import ChannelConflictError, Finding, MediaError, UsageError
 
 __all__ = ["Layout", "Part", "Piece", "TrackFile", "aligned_blocks", "pieces", "placed_parts"]
 
@@ -119,7 +118,7 @@ def placed_parts(
 
     Lost audio is never an error: a chunk without media, with media that is empty, unreadable
     or undecodable, or with a file that ends early keeps its time silent, and a finding names the
-    chunk and why (see :data:`~callrec.findings.LOST_AUDIO`). What a decoder said about damaged data becomes a
+    chunk and why (see :data:`~callrec.errors.LOST_AUDIO`). What a decoder said about damaged data becomes a
     finding too.
     """
     if block_frames < 1:

@@ -1,6 +1,6 @@
 """One recording, one pass: tracks written while the media is read, measured on the way.
 
-:func:`process_recording` reads each chunk's media once (:func:`~callrec.tracks.placed_parts`),
+:func:`process_recording` reads each chunk's media once (:func:`~callrec.output.tracks.placed_parts`),
 writes one track per participant (or the mix), feeds each participant's recorded samples, and
 only those, to the core's :class:`~callrec.dsp.Analyzer`, and builds the :class:`Report`.
 :func:`analyze_recording` does the same without writing anything.
@@ -18,20 +18,21 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .atomic import clear_partials, write_text
-from .audio.reader import DEFAULT_BLOCK_FRAMES
-from .discovery import discover
-from .dsp.activity import SpeechDetector
-from .dsp.analysis import Analysis, Analyzer
-from .dsp.conversation import conversation_stats, union
-from .dsp.dtmf import KEY_GUARD_S, DtmfTones
-from .dsp.intervals import close_gaps, drop_short, empty_intervals, pad, subtract
-from .errors import CallrecError, UsageError
-from .findings import Finding
-from .limits import DEFAULT_MAX_GAP_S
-from .naming import safe_names
-from .recording import Recording, build_recording
+from .. import __version__
+from ..acs.discovery import discover
+from ..acs.recording import Recording, build_recording
+from ..acs.timeline import PauseReading
+from ..audio.reader import DEFAULT_BLOCK_FRAMES
+from ..dsp.activity import SpeechDetector
+from ..dsp.analysis import Analysis, Analyzer
+from ..dsp.conversation import conversation_stats, union
+from ..dsp.dtmf import KEY_GUARD_S, DtmfTones
+from ..dsp.intervals import close_gaps, drop_short, empty_intervals, pad, subtract
+from ..errors import CallrecError, Finding, UsageError
+from ..safety.atomic import clear_partials, write_text
+from ..safety.limits import DEFAULT_MAX_GAP_S
+from ..safety.naming import safe_names
+from ..timebase import to_samples
 from .report import (
     ChunkReport,
     CompactSpan,
@@ -52,8 +53,6 @@ from .report import (
     speech_rttm,
 )
 from .sizes import check_open_files, check_output_size
-from .timebase import to_samples
-from .timeline import PauseReading
 from .tracks import (
     Layout,
     Part,
@@ -105,7 +104,7 @@ class ProcessOptions:
     max_gap_s
         Digital silence a track may hold (pauses, gaps between chunks, chunk time without
         media) beyond twice its media, in seconds; a recording whose metadata asks for more
-        fails before anything is written (:func:`~callrec.sizes.check_output_size`). Raise it
+        fails before anything is written (:func:`~callrec.output.sizes.check_output_size`). Raise it
         for a call really paused or interrupted longer than an hour.
     """
 
@@ -628,7 +627,7 @@ def _write_trimmed(
     """Copy ``[start, stop)`` of a track written in ``dtype`` into ``<name>.trimmed.wav``."""
     import soundfile
 
-    from .audio.writer import AudioWriter
+    from ..audio.writer import AudioWriter
 
     start, stop = bounds
     target_relative = relative[: -len(".wav")] + ".trimmed.wav"

@@ -1,9 +1,9 @@
 """A recording assembled from its chunks: order, channel ↔ participant per chunk, timeline.
 
 :func:`build_recording` checks that the chunks belong together (one call, one set of audio
-settings, no duplicate index), that each media header is within :mod:`callrec.limits` (sample
+settings, no duplicate index), that each media header is within :mod:`callrec.safety.limits` (sample
 rate, channels, length), builds each chunk's channel map, places every chunk on the wall clock
-(see :mod:`callrec.timeline`) and collects what did not add up as :class:`Finding` s. Nothing here
+(see :mod:`callrec.acs.timeline`) and collects what did not add up as :class:`Finding` s. Nothing here
 is sized by a number from a file: missing chunks come from the indexes present, not from a range
 as long as the largest one.
 """
@@ -19,21 +19,21 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol, TypeVar
 
-from .audio.probe import MediaInfo
-from .errors import (
+from ..audio.probe import MediaInfo
+from ..errors import (
     CallMismatchError,
     ChannelConflictError,
     DuplicateChunkError,
+    Finding,
     InconsistentSettingsError,
     MediaError,
     RecordingTooLargeError,
     UsageError,
 )
-from .findings import Finding
-from .limits import MAX_CHANNELS, MAX_MEDIA_S, MAX_SAMPLE_RATE, MAX_TRACKS, MIN_SAMPLE_RATE
-from .models.events import RecordingFileStatusUpdated
-from .models.metadata import ChannelType, ChunkMetadata, ContentType, MediaFormat
-from .timebase import to_microseconds
+from ..safety.limits import MAX_CHANNELS, MAX_MEDIA_S, MAX_SAMPLE_RATE, MAX_TRACKS, MIN_SAMPLE_RATE
+from ..timebase import to_microseconds
+from .events import RecordingFileStatusUpdated
+from .metadata import ChannelType, ChunkMetadata, ContentType, MediaFormat
 from .timeline import ChunkLayout, ChunkTimeline, PauseReading, Timeline, build_chunk_timeline
 
 __all__ = [
@@ -204,7 +204,7 @@ class Recording:
 
 
 def _check_media(src: ChunkSource) -> None:
-    """A media header's numbers within :mod:`callrec.limits`: a WAV claiming 1 Hz would turn
+    """A media header's numbers within :mod:`callrec.safety.limits`: a WAV claiming 1 Hz would turn
     seconds of audio into days of timeline, and a channel count sizes every block read."""
     media = src.media
     if media is None:
@@ -243,7 +243,7 @@ def participant_beyond(items: Iterable[M], limit: int) -> tuple[M, int, str, int
     ``limit``, as ``(chunk, index in its participants, id, count)``, or ``None``.
 
     An unmixed recording writes one track file per distinct participant, all open at once: both
-    the fixed bound (:data:`~callrec.limits.MAX_TRACKS`) and the process's open-file limit are
+    the fixed bound (:data:`~callrec.safety.limits.MAX_TRACKS`) and the process's open-file limit are
     checked with this.
     """
     seen: set[str] = set()

@@ -13,7 +13,7 @@ No error echoes a payload. Values are quoted only when short and scalar (never f
 notification, which carries a bearer token and signed locations), fields named like a credential
 are masked, URLs are reduced to scheme, host and path, and every error is raised outside the
 ``except`` block that caught the parser's or pydantic's exception, so that neither, with the
-input it holds, is reachable as ``__context__`` (see :mod:`callrec.redaction`).
+input it holds, is reachable as ``__context__`` (see :mod:`callrec.safety.redaction`).
 """
 
 from __future__ import annotations
@@ -27,26 +27,26 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import MISSING, JSONFileError, MetadataError
-from ..redaction import SECRET_MASK, Hidden, json_kind, looks_secret, masked
-from .events import RECORDING_FILE_STATUS_UPDATED, RecordingFileStatusUpdated
-from .graph import CommsNotifications
-from .metadata import ChunkMetadata
+from ..safety.redaction import SECRET_MASK, Hidden, json_kind, looks_secret, masked
 
 __all__ = [
     "MAX_JSON_BYTES",
     "MAX_JSON_DEPTH",
+    "RECORDING_FILE_STATUS_UPDATED",
     "JsonKind",
+    "check_document",
     "classify_json",
-    "load_chunk_metadata",
-    "load_notifications",
-    "load_recording_events",
-    "parse_chunk_metadata",
+    "is_recording_event",
+    "json_path",
     "parse_json",
-    "parse_notifications",
-    "parse_recording_events",
     "read_json",
     "require_document",
+    "require_object",
+    "validate_model",
 ]
+
+RECORDING_FILE_STATUS_UPDATED = "Microsoft.Communication.RecordingFileStatusUpdated"
+"""The Event Grid event type of a recording's chunks being ready (also a CloudEvent's ``type``)."""
 
 M = TypeVar("M", bound=BaseModel)
 JsonKind = Literal["chunk_metadata", "recording_event", "graph_notification", "unknown"]
@@ -233,7 +233,7 @@ def _nesting_error(data: Any, *, file: str | Path | None) -> MetadataError | Non
     return None
 
 
-def _check(data: Any, *, file: str | Path | None) -> None:
+def check_document(data: Any, *, file: str | Path | None) -> None:
     error = _nesting_error(data, file=file)
     if error is not None:
         raise error
@@ -321,7 +321,7 @@ def validate_model(
     first bad field's JSON path, its value and what was expected.
 
     With ``show_values`` off only the value's JSON type is said (``got an array``); on, a short
-    scalar is quoted (see :func:`callrec.redaction.shown`). Either way, fields named like a
+    scalar is quoted (see :func:`callrec.safety.redaction.shown`). Either way, fields named like a
     credential are masked, and so is their text wherever else it appears.
     """
     try:
@@ -359,26 +359,14 @@ def _validation_error(
     )
 
 
-def _require_object(data: Any, *, file: str | Path | None, what: str, path: str = "$") -> None:
+def require_object(data: Any, *, file: str | Path | None, what: str, path: str = "$") -> None:
     if not isinstance(data, dict):
         raise MetadataError(
             path=path, value=Hidden(json_kind(data)), expected=f"a JSON object ({what})", file=file
         )
 
 
-def parse_chunk_metadata(data: Any, *, file: str | Path | None = None) -> ChunkMetadata:
-    """Validate one chunk's parsed metadata JSON."""
-    _check(data, file=file)
-    _require_object(data, file=file, what="chunk metadata")
-    return validate_model(ChunkMetadata, data, file=file)
-
-
-def load_chunk_metadata(path: str | Path) -> ChunkMetadata:
-    """Read and validate one chunk metadata file."""
-    return parse_chunk_metadata(read_json(path), file=path)
-
-
-def _is_recording_event(item: Any) -> bool:
+def is_recording_event(item: Any) -> bool:
     if not isinstance(item, dict):
         return False
     kind = item.get("eventType", item.get("type"))
@@ -388,62 +376,10 @@ def _is_recording_event(item: Any) -> bool:
     return isinstance(data, dict) and "recordingStorageInfo" in data
 
 
-def parse_recording_events(
-    data: Any, *, file: str | Path | None = None
-) -> list[RecordingFileStatusUpdated]:
-    """The ``RecordingFileStatusUpdated`` events in a payload.
-
-    Accepts one event or an array of them, in the Event Grid schema or as CloudEvents. Other
-    event types in an array (subscription validation, other services) are skipped.
-    """
-    _check(data, file=file)
-    if isinstance(data, list):
-        return [
-            validate_model(RecordingFileStatusUpdated, item, file=file, prefix=f"[{i}]")
-            for i, item in enumerate(data)
-            if _is_recording_event(item)
-        ]
-    _require_object(data, file=file, what="an event or an array of events")
-    if not _is_recording_event(data):
-        raise MetadataError(
-            path="eventType",
-            value=data.get("eventType", data.get("type", MISSING)),
-            expected=repr(RECORDING_FILE_STATUS_UPDATED),
-            file=file,
-        )
-    return [validate_model(RecordingFileStatusUpdated, data, file=file)]
-
-
-def load_recording_events(path: str | Path) -> list[RecordingFileStatusUpdated]:
-    """Read a saved event file (array or single event, either schema)."""
-    return parse_recording_events(read_json(path), file=path)
-
-
-def parse_notifications(data: Any, *, file: str | Path | None = None) -> CommsNotifications:
-    """A Graph notification payload: ``commsNotifications`` (``value`` array), a single
-    ``commsNotification``, a bare ``recordOperation``, or an array of notifications.
-
-    Its errors never quote a value, only its JSON type: any field of a notification may hold a
-    token or a signed location.
-    """
-    _check(data, file=file)
-    if isinstance(data, list):
-        data = {"value": data}
-    _require_object(data, file=file, what="a Graph commsNotifications payload")
-    if "value" not in data:
-        data = {"value": [data if "resourceData" in data else {"resourceData": data}]}
-    return validate_model(CommsNotifications, data, file=file, show_values=False)
-
-
-def load_notifications(path: str | Path) -> CommsNotifications:
-    """Read a saved Graph notification file."""
-    return parse_notifications(read_json(path), file=path)
-
-
 def classify_json(data: Any) -> JsonKind:
     """What a parsed JSON document is, judged by the keys each kind always has."""
     if isinstance(data, list):
-        if any(_is_recording_event(item) for item in data):
+        if any(is_recording_event(item) for item in data):
             return "recording_event"
         if any(isinstance(i, dict) and "resourceData" in i for i in data):
             return "graph_notification"
@@ -452,7 +388,7 @@ def classify_json(data: Any) -> JsonKind:
         return "unknown"
     if "chunkIndex" in data or "chunkDocumentId" in data:
         return "chunk_metadata"
-    if _is_recording_event(data):
+    if is_recording_event(data):
         return "recording_event"
     odata = data.get("@odata.type")
     odata = odata.lower() if isinstance(odata, str) else ""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from .discovery import Problem
-from .errors import CallrecError
-from .recording import Chunk, Recording
-from .timebase import format_instant
+from ..acs.discovery import Problem
+from ..acs.recording import Chunk, Recording
+from ..errors import CallrecError
+from ..timebase import format_instant
 
 __all__ = ["INSPECT_SCHEMA_VERSION", "format_recording", "recording_summary"]
 

@@ -29,7 +29,7 @@ media length (header)           at most :data:`MAX_MEDIA_S` (the longest chunk) 
 ==============================  ==============================================================
 
 Then the sizes the metadata implies are checked against what the media holds, before anything is
-written (:func:`callrec.sizes.check_output_size`): a track holds the recording's media and digital
+written (:func:`callrec.output.sizes.check_output_size`): a track holds the recording's media and digital
 silence wherever nothing was recorded (pauses, gaps between chunks, a chunk's declared time beyond
 its media; a chunk whose media is lost is lost audio, counted on neither side). The silence a
 track would hold may not exceed::

@@ -1,6 +1,6 @@
 """The metadata JSON that ACS Call Recording writes beside each chunk's media file.
 
-Every number is bounded where it enters (finite, in the ranges of :mod:`callrec.limits`), so a
+Every number is bounded where it enters (finite, in the ranges of :mod:`callrec.safety.limits`), so a
 value that would size a loop, an array or a file absurdly, or overflow date arithmetic, fails here
 as a :class:`~callrec.errors.MetadataError` naming the field, never later as a crash.
 """
@@ -12,7 +12,15 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ..limits import (
+from ..payloads.fields import (
+    ApiModel,
+    Instant,
+    at_most,
+    closed_enum,
+    items_at_most,
+    shrink_oversized,
+)
+from ..safety.limits import (
     MAX_CHANNELS,
     MAX_CHUNK_DURATION_MS,
     MAX_CHUNK_INDEX,
@@ -22,7 +30,6 @@ from ..limits import (
     MAX_SAMPLE_RATE,
     MIN_SAMPLE_RATE,
 )
-from ._base import ApiModel, Instant, at_most, closed_enum, items_at_most, shrink_oversized
 
 __all__ = [
     "AudioConfiguration",

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .audio.reader import open_audio
-from .dsp.analysis import DEFAULT_FEATURES, Analysis, Analyzer
+from ..dsp.analysis import DEFAULT_FEATURES, Analysis, Analyzer
+from .reader import open_audio
 
 __all__ = ["analyze_file"]
 

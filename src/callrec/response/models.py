@@ -5,18 +5,20 @@ repr, str and every serialisation show ``**********``; only
 ``op.recording_access_token.get_secret_value()`` gives it back, for the download request.
 ``recordingLocation`` may be signed (a SAS query string): the repr and str of every model show it
 reduced to scheme, host and path, and mask any other field named like a credential
-(``RecordingAccessToken``, ``accessToken`` in ``model_extra``; see :class:`~callrec.models._base.ApiModel`).
+(``RecordingAccessToken``, ``accessToken`` in ``model_extra``; see :class:`~callrec.payloads.fields.ApiModel`).
 """
 
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, SecretStr, Tag, field_serializer
 
-from ..redaction import SECRET_MASK, redact_url
-from ._base import ApiModel, open_enum
+from ..payloads.fields import ApiModel, open_enum
+from ..payloads.reading import check_document, read_json, require_object, validate_model
+from ..safety.redaction import SECRET_MASK, redact_url
 
 __all__ = [
     "SUBCODE_REASONS",
@@ -26,6 +28,8 @@ __all__ = [
     "OperationStatus",
     "RecordOperation",
     "ResultInfo",
+    "load_notifications",
+    "parse_notifications",
 ]
 
 
@@ -160,3 +164,24 @@ class CommsNotifications(ApiModel):
     @property
     def record_operations(self) -> tuple[RecordOperation, ...]:
         return tuple(n.record_operation for n in self.value if n.record_operation is not None)
+
+
+def parse_notifications(data: Any, *, file: str | Path | None = None) -> CommsNotifications:
+    """A Graph notification payload: ``commsNotifications`` (``value`` array), a single
+    ``commsNotification``, a bare ``recordOperation``, or an array of notifications.
+
+    Its errors never quote a value, only its JSON type: any field of a notification may hold a
+    token or a signed location.
+    """
+    check_document(data, file=file)
+    if isinstance(data, list):
+        data = {"value": data}
+    require_object(data, file=file, what="a Graph commsNotifications payload")
+    if "value" not in data:
+        data = {"value": [data if "resourceData" in data else {"resourceData": data}]}
+    return validate_model(CommsNotifications, data, file=file, show_values=False)
+
+
+def load_notifications(path: str | Path) -> CommsNotifications:
+    """Read a saved Graph notification file."""
+    return parse_notifications(read_json(path), file=path)

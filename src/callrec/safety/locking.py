@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputInUseError, UsageError
+from ..errors import OutputInUseError, UsageError
 
 __all__ = ["output_lock"]
 

@@ -4,7 +4,7 @@ A track holds the recording's media and digital silence wherever nothing was rec
 gaps between chunks, a chunk's declared time beyond its media, chunks whose media is absent. The
 metadata decides how much silence that is, so a few bytes of JSON could otherwise ask for
 gigabytes (a second chunk starting a day after the first, a ``chunkDuration`` of hours on
-seconds of media). The rule (see :mod:`callrec.limits`)::
+seconds of media). The rule (see :mod:`callrec.safety.limits`)::
 
     silence per track  <=  max(max_gap_s, 2 × media)
 
@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .errors import RecordingTooLargeError, UsageError
-from .limits import DEFAULT_MAX_GAP_S, OPEN_FILES_RESERVE
-from .recording import Chunk, Recording, participant_beyond
-from .timebase import to_samples
+from ..acs.recording import Chunk, Recording, participant_beyond
+from ..errors import RecordingTooLargeError, UsageError
+from ..safety.limits import DEFAULT_MAX_GAP_S, OPEN_FILES_RESERVE
+from ..timebase import to_samples
 from .tracks import Layout, pieces, track_length
 
 __all__ = ["check_open_files", "check_output_size", "silence_samples"]
@@ -156,7 +156,7 @@ def _open_files_limit() -> int | None:
 
 def check_open_files(recording: Recording) -> None:
     """Refuse an unmixed recording with more participants (track files written at once) than
-    this process may open, keeping :data:`~callrec.limits.OPEN_FILES_RESERVE` descriptors free.
+    this process may open, keeping :data:`~callrec.safety.limits.OPEN_FILES_RESERVE` descriptors free.
 
     Raises
     ------

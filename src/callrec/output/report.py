@@ -19,9 +19,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
+from pydantic import Field, field_serializer, model_validator
 
-from .errors import JSONFileError
+from ..errors import JSONFileError
+from ..payloads.fields import StrictModel
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",
@@ -59,12 +60,6 @@ TURN_DEFINITION = (
     "anyone, was someone else's; they interrupt when they start speaking while another "
     "participant is mid-utterance and the two overlap by at least interruption_min_overlap_s"
 )
-
-
-class StrictModel(BaseModel):
-    """Base of callrec's own output documents: frozen, and no field it does not define."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class PauseReport(StrictModel):

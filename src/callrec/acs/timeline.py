@@ -16,7 +16,7 @@ Whether ``chunkDuration`` includes paused time is not documented (DOMAIN.md §4)
 records the reading taken (:class:`PauseReading`) and why (:data:`ReadingSource`).
 
 Positions are Python integers and nothing here allocates in proportion to one, so any layout
-builds; the numbers that reach it from files are bounded beforehand (:mod:`callrec.limits`), which
+builds; the numbers that reach it from files are bounded beforehand (:mod:`callrec.safety.limits`), which
 keeps the wall-clock instants of every sample within what :class:`~datetime.datetime` holds.
 """
 
@@ -28,9 +28,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal
 
-from .errors import UsageError
-from .findings import Finding
-from .timebase import microseconds_to_samples, samples_to_timedelta, to_samples
+from ..errors import Finding, UsageError
+from ..timebase import microseconds_to_samples, samples_to_timedelta, to_samples
 
 __all__ = [
     "ChunkLayout",
@@ -394,7 +393,7 @@ class Timeline:
         ------
         UsageError
             The instant is outside what :class:`~datetime.datetime` holds (only a timeline
-            built from unchecked numbers can get there: see :mod:`callrec.limits`).
+            built from unchecked numbers can get there: see :mod:`callrec.safety.limits`).
         """
         try:
             return self.start + samples_to_timedelta(sample, self.sample_rate)

@@ -19,26 +19,25 @@ from __future__ import annotations
 import filecmp
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from .audio.probe import probe_media
-from .errors import CallrecError, UsageError
-from .models.events import RecordingFileStatusUpdated
-from .models.loading import (
-    classify_json,
-    parse_chunk_metadata,
-    parse_notifications,
-    parse_recording_events,
-    read_json,
-    require_document,
-)
-from .models.metadata import ChunkMetadata
+from ..audio.probe import probe_media
+from ..errors import CallrecError, Finding, Severity, UsageError
+from ..payloads.reading import classify_json, read_json, require_document
+from .events import RecordingFileStatusUpdated
+from .loading import parse_chunk_metadata, parse_recording_events
+from .metadata import ChunkMetadata
 from .recording import ChunkSource
 
-__all__ = ["MEDIA_SUFFIXES", "Discovery", "FoundRecording", "Problem", "discover"]
+__all__ = ["MEDIA_SUFFIXES", "ClaimedMedia", "Discovery", "FoundRecording", "discover"]
+
+ClaimedMedia = Callable[[Any, Path], Iterable[str]]
+"""``(parsed JSON, its file) -> names`` (stems or file names, any case) of the media files a
+document of another kind names as its own; raises :class:`CallrecError` for a document of that
+kind it cannot read."""
 
 MEDIA_SUFFIXES = frozenset({".wav", ".mp3", ".mp4"})
 
@@ -56,28 +55,12 @@ ProblemKind = Literal[
 _NOTES = frozenset({"metadata-without-media", "event-without-chunks", "duplicate-chunk"})
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A file that could not be used (``severity == "error"``), or a fact worth saying
-    (``"note"``: metadata without media still gives a timeline)."""
-
-    kind: ProblemKind
-    file: Path
-    message: str
-    error: CallrecError | None = None
-
-    @property
-    def severity(self) -> Literal["error", "note"]:
-        return "note" if self.kind in _NOTES else "error"
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "severity": self.severity,
-            "file": str(self.file),
-            "message": self.message,
-            "error": type(self.error).__name__ if self.error is not None else None,
-        }
+def _problem(
+    kind: ProblemKind, file: Path, message: str, error: CallrecError | None = None
+) -> Finding:
+    """A file that could not be used, or (the kinds in ``_NOTES``) a fact worth saying."""
+    severity: Severity = "note" if kind in _NOTES else "error"
+    return Finding(kind, message, file=file, severity=severity, error=error)
 
 
 @dataclass(frozen=True)
@@ -95,11 +78,11 @@ class FoundRecording:
 class Discovery:
     root: Path
     recordings: tuple[FoundRecording, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Finding, ...]
     ignored: tuple[Path, ...] = ()
 
     @property
-    def errors(self) -> tuple[Problem, ...]:
+    def errors(self) -> tuple[Finding, ...]:
         return tuple(p for p in self.problems if p.severity == "error")
 
 
@@ -196,7 +179,7 @@ def _pick(meta: _Meta, tiers: list[list[Path]]) -> tuple[Path | None, int, list[
     return None, -1, []
 
 
-def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dict[int, Path]:
+def _pair(metas: list[_Meta], media: list[Path], problems: list[Finding]) -> dict[int, Path]:
     claims: dict[Path, list[tuple[int, int]]] = defaultdict(list)  # media -> (tier, metadata)
     by_dir: dict[Path, list[Path]] = defaultdict(list)
     for path in media:
@@ -216,7 +199,7 @@ def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dic
             claims[chosen].append((rank, i))
         elif ambiguous:
             problems.append(
-                Problem(
+                _problem(
                     "ambiguous-pair",
                     meta.path,
                     f"several media files could belong to this metadata: "
@@ -235,7 +218,7 @@ def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dic
         names = ", ".join(metas[i].path.name for i in owners)
         for i in owners:
             problems.append(
-                Problem(
+                _problem(
                     "ambiguous-pair",
                     metas[i].path,
                     f"media file {path.name} matches several metadata files ({names}); none is paired",
@@ -244,7 +227,7 @@ def _pair(metas: list[_Meta], media: list[Path], problems: list[Problem]) -> dic
     for path in media:
         if path not in claims:
             problems.append(
-                Problem(
+                _problem(
                     "media-without-metadata",
                     path,
                     "no metadata file names this media file (by chunkDocumentId or by stem)",
@@ -280,6 +263,7 @@ def discover(
     probe: bool = True,
     exclude: Iterable[str | Path] = (),
     recursive: bool = True,
+    claimed: ClaimedMedia | None = None,
 ) -> Discovery:
     """Find every recording under ``path``: a folder tree, one metadata or event file, or one
     chunk's media file (then the recording it belongs to, from the folder around it).
@@ -294,6 +278,9 @@ def discover(
         Folders inside the tree that are not input (such as the output folder of a run).
     recursive
         Look in the subfolders too (the default), or in ``path`` alone.
+    claimed
+        For JSON documents that are not ACS's (a Graph notification), the media they name as
+        their own: those files are that document's input, not chunks without metadata.
 
     Raises
     ------
@@ -312,14 +299,14 @@ def discover(
         return _recording_of(root, probe, skip)
     unreadable: list[tuple[Path, str]] = []
     jsons, media, other = _walk(root, skip, unreadable, recursive)
-    problems: list[Problem] = [
-        Problem("unreadable-folder", folder, f"cannot be listed: {why}")
+    problems: list[Finding] = [
+        _problem("unreadable-folder", folder, f"cannot be listed: {why}")
         for folder, why in unreadable
     ]
     ignored: list[Path] = list(other)
     metas: list[_Meta] = []
     events: list[tuple[Path, RecordingFileStatusUpdated]] = []
-    answers: set[str] = set()  # recordResponse audio named by Graph notifications in the tree
+    answers: set[str] = set()  # media that other documents in the tree claim
     for jpath in jsons:
         try:
             data = read_json(jpath)
@@ -327,7 +314,7 @@ def discover(
             # callrec knows: said, not skipped in silence.
             require_document(data, file=jpath)
         except CallrecError as exc:
-            problems.append(Problem("unreadable-json", jpath, exc.detail, exc))
+            problems.append(_problem("unreadable-json", jpath, exc.detail, exc))
             continue
         kind = classify_json(data)
         try:
@@ -336,13 +323,12 @@ def discover(
             elif kind == "recording_event":
                 events += [(jpath, e) for e in parse_recording_events(data, file=jpath)]
             else:
-                if kind == "graph_notification":
-                    for op in parse_notifications(data, file=jpath).record_operations:
-                        answers |= {n.lower() for n in (op.id, op.recording_name) if n}
+                if claimed is not None:
+                    answers |= {name.lower() for name in claimed(data, jpath)}
                 ignored.append(jpath)
         except CallrecError as exc:
             which: ProblemKind = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
-            problems.append(Problem(which, jpath, exc.detail, exc))
+            problems.append(_problem(which, jpath, exc.detail, exc))
 
     if not root.is_dir() and events and not metas:
         # One event file: its chunks' metadata is expected beside it, as the SDK saves them.
@@ -355,7 +341,7 @@ def discover(
         if media_path is None:
             if not any(p.file == meta.path for p in problems):
                 problems.append(
-                    Problem(
+                    _problem(
                         "metadata-without-media",
                         meta.path,
                         "no media file found for this chunk; its timeline comes from the metadata alone",
@@ -371,22 +357,22 @@ def discover(
         sources.append(ChunkSource(meta.metadata, meta.path, info, media_path, trouble))
 
     recordings = _group(_set_aside_copies(sources, problems), events, problems)
-    # Audio of recordResponse answers is `callrec response`'s input, not a chunk without metadata.
+    # Audio another document claims (recordResponse answers) is not a chunk without metadata.
     answer_files = {
         p.file
         for p in problems
-        if p.kind == "media-without-metadata"
+        if p.code == "media-without-metadata"
         and (p.file.stem.lower() in answers or p.file.name.lower() in answers)
     }
     problems = [p for p in problems if p.file not in answer_files]
     ignored += sorted(answer_files)
     if not root.is_dir():
         # The folder around a single named file is not the user's input: only its pairs count.
-        problems = [p for p in problems if p.kind != "media-without-metadata"]
+        problems = [p for p in problems if p.code != "media-without-metadata"]
     return Discovery(root, tuple(recordings), tuple(problems), tuple(ignored))
 
 
-def _set_aside_copies(sources: list[ChunkSource], problems: list[Problem]) -> list[ChunkSource]:
+def _set_aside_copies(sources: list[ChunkSource], problems: list[Finding]) -> list[ChunkSource]:
     """One source per chunk downloaded twice, byte for byte the same (say, into two folders).
 
     Copies that differ in anything are all kept: ``build_recording`` then reports the clash
@@ -412,7 +398,7 @@ def _set_aside_copies(sources: list[ChunkSource], problems: list[Problem]) -> li
                 p for p in (copy.metadata_path, copy.media_path) if p is not None
             )
             problems.append(
-                Problem(
+                _problem(
                     "duplicate-chunk",
                     copy.metadata_path or Path(copy.label),
                     f"the same chunk as {first.label} (chunkIndex {copy.metadata.chunk_index}), "
@@ -486,7 +472,7 @@ def _named_chunks(event_file: Path, documents: set[str]) -> list[_Meta]:
 def _group(
     sources: list[ChunkSource],
     events: list[tuple[Path, RecordingFileStatusUpdated]],
-    problems: list[Problem],
+    problems: list[Finding],
 ) -> list[FoundRecording]:
     by_doc: dict[str, tuple[Path, RecordingFileStatusUpdated]] = {}
     for epath, event in events:
@@ -508,7 +494,7 @@ def _group(
             if id(event) not in owners:
                 continue  # a second copy of an event: its chunks went to the first copy
             problems.append(
-                Problem(
+                _problem(
                     "event-without-chunks",
                     epath,
                     f"the event names {len(event.chunks)} chunk(s) "

@@ -1,4 +1,6 @@
-"""What every inbound-JSON model shares: camelCase aliases, frozen, extra fields kept."""
+"""The bases of callrec's JSON models: :class:`ApiModel` for the documents it reads (camelCase
+aliases, frozen, extra fields kept, secrets masked in ``repr``), :class:`StrictModel` for the
+documents it writes (frozen, no field it does not define), and the field types they share."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
-from ..limits import EARLIEST_INSTANT, LATEST_INSTANT
-from ..redaction import masked, redact_text
+from ..safety.limits import EARLIEST_INSTANT, LATEST_INSTANT
+from ..safety.redaction import masked, redact_text
 from ..timebase import format_instant, parse_instant
 
 E = TypeVar("E", bound=Enum)
@@ -49,6 +51,12 @@ class ApiModel(BaseModel):
             yield shown_name, masked(value, name=alias or name)
 
 
+class StrictModel(BaseModel):
+    """Base of callrec's own output documents: frozen, and no field it does not define."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
 def _instant(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -82,7 +90,7 @@ Instant = Annotated[
     PlainSerializer(format_instant, return_type=str, when_used="json"),
 ]
 """An ISO 8601 timestamp with any number of fractional digits, as an aware UTC datetime from
-2000 to 2099 (see :mod:`callrec.limits`)."""
+2000 to 2099 (see :mod:`callrec.safety.limits`)."""
 
 
 def _fold(text: str) -> str:
@@ -121,7 +129,7 @@ def at_most(
     limit: float, unit: str = "", *, why: str | None = None, at_least: float | None = None
 ) -> Any:
     """A validator that bounds a number from above (and, with ``at_least``, from below), with a
-    message that gives the range and why it is what it is (see :mod:`callrec.limits`)."""
+    message that gives the range and why it is what it is (see :mod:`callrec.safety.limits`)."""
     unit_text = f" {unit}" if unit else ""
     reason = f" ({why})" if why else ""
     if at_least is None:

@@ -3,7 +3,7 @@
 The Event Grid schema (``eventType``/``eventTime``/``topic``, delivered as a JSON array) and
 CloudEvents 1.0 (``type``/``time``/``source``/``specversion``) are read into one model;
 :attr:`RecordingFileStatusUpdated.schema_kind` says which one a payload used. Numbers, times and
-list lengths are bounded as in :mod:`callrec.limits`.
+list lengths are bounded as in :mod:`callrec.safety.limits`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
-from ..limits import MAX_CHUNK_DURATION_MS, MAX_CHUNK_INDEX
-from ._base import (
+from ..payloads.fields import (
     ApiModel,
     Instant,
     at_most,
@@ -24,6 +23,8 @@ from ._base import (
     open_enum,
     shrink_oversized,
 )
+from ..payloads.reading import RECORDING_FILE_STATUS_UPDATED
+from ..safety.limits import MAX_CHUNK_DURATION_MS, MAX_CHUNK_INDEX
 from .metadata import ChannelType, ContentType, MediaFormat
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "parse_subject",
 ]
 
-RECORDING_FILE_STATUS_UPDATED = "Microsoft.Communication.RecordingFileStatusUpdated"
 
 _MAX_RECORDING_MS = (MAX_CHUNK_INDEX + 1) * MAX_CHUNK_DURATION_MS
 

@@ -31,7 +31,7 @@ Outputs are named after the operation: its id, else the last segment of its reso
 
 The access token never leaves :class:`~callrec.models.RecordOperation`'s ``SecretStr``: nothing
 here reads it, and the recording location and resource path are reported as scheme, host and
-path only (:func:`~callrec.redaction.redact_url`: no user name, query, fragment or ``;params``).
+path only (:func:`~callrec.safety.redaction.redact_url`: no user name, query, fragment or ``;params``).
 """
 
 from __future__ import annotations
@@ -47,28 +47,28 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from . import __version__
-from .atomic import clear_partials, write_text
-from .audio.reader import DecoderMessagesWarning, TruncatedMediaWarning, open_audio
-from .audio.writer import write_audio
-from .dsp.activity import speech_activity
-from .dsp.dtmf import KEY_GUARD_S, detect_dtmf
-from .dsp.intervals import pad
-from .dsp.levels import levels
-from .dsp.loudness import loudness
-from .errors import CallrecError, JSONFileError, MediaError, UsageError
-from .models.graph import CommsNotification, CompletionReason, OperationStatus, RecordOperation
-from .models.loading import (
-    classify_json,
-    parse_json,
+from .. import __version__
+from ..audio.reader import DecoderMessagesWarning, TruncatedMediaWarning, open_audio
+from ..audio.writer import write_audio
+from ..dsp.activity import speech_activity
+from ..dsp.dtmf import KEY_GUARD_S, detect_dtmf
+from ..dsp.intervals import pad
+from ..dsp.level_meter import levels
+from ..dsp.loudness_meter import loudness
+from ..errors import CallrecError, JSONFileError, MediaError, UsageError
+from ..payloads.fields import StrictModel
+from ..payloads.reading import classify_json, parse_json, read_json, require_document
+from ..safety.atomic import clear_partials, write_text
+from ..safety.naming import safe_name
+from ..safety.redaction import redact_text, redact_url
+from ..timebase import to_samples
+from .models import (
+    CommsNotification,
+    CompletionReason,
+    OperationStatus,
+    RecordOperation,
     parse_notifications,
-    read_json,
-    require_document,
 )
-from .naming import safe_name
-from .redaction import redact_text, redact_url
-from .report import StrictModel
-from .timebase import to_samples
 
 __all__ = [
     "CLEAN_PAD_S",
@@ -264,7 +264,7 @@ def _read(audio: str | Path) -> tuple[np.ndarray, int, str, list[str]]:
     with warnings_module.catch_warnings(record=True) as caught:
         warnings_module.simplefilter("always", TruncatedMediaWarning)
         warnings_module.simplefilter("always", DecoderMessagesWarning)
-        # The probe holds the rate to callrec.limits (8 kHz and up): enough for DTMF's highest
+        # The probe holds the rate to callrec.safety.limits (8 kHz and up): enough for DTMF's highest
         # tone (1633 Hz) and the K-weighting's shelf (1682 Hz).
         with open_audio(audio) as reader:
             samples = reader.read()
