@@ -1,10 +1,11 @@
 """Many recordings: find them, skip the ones already done, process the rest in parallel.
 
-Each recording gets its own folder under the output folder (:func:`folder_names`). A folder is
-complete when its ``report.json`` is in place; the report's ``provenance`` (callrec version,
-options, and the size and modification time of every input file) decides whether a re-run can
-skip it. A recording that fails is listed, with its typed error, in ``errors.json`` beside the
-folders, and does not stop the others.
+Each recording gets its own folder under the output folder (:func:`folder_names`), owned by a
+:class:`~callrec.output.folder.RecordingFolder`: it is complete when its ``report.json`` is in
+place, and the report's ``provenance`` (callrec version, options, and the size and modification
+time of every input file) decides whether a re-run can skip it. A recording that fails is
+listed, with its typed error, in ``errors.json`` beside the folders, and does not stop the
+others.
 """
 
 from __future__ import annotations
@@ -16,24 +17,37 @@ import os
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from . import __version__
-from .acs.discovery import Discovery, FoundRecording, discover
+from ._version import __version__
+from .acs import discovery
+from .acs.discovery import Discovery, FoundRecording
 from .acs.recording import Recording, build_recording
-from .errors import LOST_AUDIO, CallrecError, UsageError, WorkerCrashError
-from .output.report import Report, load_report
-from .output.run import REPORT_NAME, SIDECARS, ProcessOptions, process_recording, provenance
+from .errors import LOST_AUDIO, CallrecError, Finding, UsageError, WorkerCrashError
+from .output.folder import RecordingFolder
+from .output.options import ProcessOptions
+from .output.report import ProblemReport, Report
+from .output.run import process_recording
+from .response import answer_names
 from .safety.atomic import write_text
 from .safety.locking import output_lock
 from .safety.naming import RESERVED_NAMES, safe_name
 from .safety.redaction import redact_text
 from .safety.workers import WorkerPool
 
-__all__ = ["BatchResult", "Outcome", "available_cpus", "folder_names", "process"]
+__all__ = [
+    "BatchResult",
+    "Outcome",
+    "available_cpus",
+    "discover",
+    "folder_names",
+    "open_recording",
+    "open_recordings",
+    "process",
+]
 
 ERRORS_NAME = "errors.json"
 assert ERRORS_NAME in RESERVED_NAMES  # no recording folder may take this name
@@ -69,7 +83,7 @@ class BatchResult:
 
     out: Path
     outcomes: tuple[Outcome, ...]
-    problems: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    problems: tuple[Finding, ...] = field(default_factory=tuple)
     errors_file_problem: str | None = None
     """Why ``errors.json`` could not be written (a full disk), or ``None``."""
 
@@ -86,12 +100,45 @@ class BatchResult:
     def ok(self) -> bool:
         """No recording failed and every file found could be used (audio may still be lost:
         see :attr:`complete`)."""
-        return not self.failed and not any(p["severity"] == "error" for p in self.problems)
+        return not self.failed and not any(p.severity == "error" for p in self.problems)
 
     @property
     def complete(self) -> bool:
         """:attr:`ok`, and no audio lost anywhere."""
         return self.ok and not self.incomplete
+
+
+def discover(
+    path: str | Path, *, exclude: Iterable[str | Path] = (), probe: bool = True
+) -> Discovery:
+    """Every recording under ``path`` (see :func:`callrec.acs.discovery.discover`): a folder
+    tree, one metadata or event file, or one chunk's media file. The audio of Graph
+    ``recordResponse`` answers found beside them is ``callrec response``'s input, not a chunk
+    without metadata."""
+    return discovery.discover(path, exclude=exclude, probe=probe, claimed=answer_names)
+
+
+def open_recordings(path: str | Path, **build: Any) -> list[Recording]:
+    """Every recording found under ``path``, built (``build``: the keyword options of
+    :func:`~callrec.build_recording`).
+
+    Files that discovery could not use are left out (:func:`discover` lists them); when
+    nothing usable is found, the first of those problems is raised. A recording whose chunks do
+    not fit together raises its :class:`~callrec.errors.RecordingError`.
+    """
+    found = discover(path)
+    if not found.recordings and found.errors:
+        raise found.errors[0].error or UsageError(found.errors[0].message)
+    return [build_recording(r.sources, event=r.event, **build) for r in found.recordings]
+
+
+def open_recording(path: str | Path, **build: Any) -> Recording:
+    """The one recording under ``path``; :class:`UsageError` if there are none or several."""
+    recordings = open_recordings(path, **build)
+    if len(recordings) != 1:
+        ids = [r.call_id for r in recordings]
+        raise UsageError(f"{path}: expected one recording, found {len(recordings)} {ids}")
+    return recordings[0]
 
 
 def available_cpus() -> int:
@@ -152,22 +199,6 @@ def folder_names(recordings: tuple[FoundRecording, ...]) -> list[str]:
     return names
 
 
-def _up_to_date(folder: Path, recording: Recording, options: ProcessOptions) -> Report | None:
-    """The recording's report if its folder is complete and current, else ``None``."""
-    if not (folder / REPORT_NAME).is_file():
-        return None
-    try:
-        report = load_report(folder / REPORT_NAME)
-        current = provenance(recording, options)
-    except (CallrecError, OSError):
-        return None
-    if report.provenance != current:
-        return None
-    if not all((folder / f).is_file() for f in (*report.output_files(), *SIDECARS)):
-        return None
-    return report
-
-
 def _losses(report: Report) -> tuple[str, ...]:
     return tuple(w.message for w in report.warnings if w.code in LOST_AUDIO)
 
@@ -184,7 +215,7 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
             pause_reading=options.pause_reading,
             tolerance_s=options.tolerance_s,
         )
-        done = None if force else _up_to_date(folder, recording, options)
+        done = None if force else RecordingFolder(folder).up_to_date(recording, options)
         if done is not None:
             return Outcome(
                 folder.name,
@@ -353,7 +384,7 @@ def _process_found(
             on_outcome(outcome, len(outcomes), len(work))
     order = {name: i for i, name in enumerate(names)}
     outcomes.sort(key=lambda o: order[o.folder])
-    result = BatchResult(out, tuple(outcomes), tuple(p.to_dict() for p in found.problems))
+    result = BatchResult(out, tuple(outcomes), found.problems)
     try:
         _write_errors(result)
     except OSError as exc:  # a full disk: the outcomes are still worth returning
@@ -381,6 +412,6 @@ def _write_errors(result: BatchResult) -> None:
             for o in result.outcomes
             if o.losses
         ],
-        "problems": list(result.problems),
+        "problems": [ProblemReport.of(p).model_dump(mode="json") for p in result.problems],
     }
     write_text(result.out / ERRORS_NAME, json.dumps(document, indent=2) + "\n")

@@ -17,19 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
-from .acs.discovery import discover
-from .acs.recording import build_recording
+from ._version import __version__
 from .acs.timeline import PauseReading
-from .errors import LOST_AUDIO, CallrecError, OutputInUseError, UsageError
-from .output.summary import (
-    INSPECT_SCHEMA_VERSION,
-    error_entry,
-    format_recording,
-    problem_line,
-    recording_summary,
-)
-from .safety.locking import output_lock
+from .errors import CallrecError, OutputInUseError, UsageError
 
 __all__ = [
     "EXIT_BUSY",
@@ -283,9 +273,9 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.debug and outcome.trace:
             err.write(outcome.trace)
         out.write(f"  failed: {outcome.folder}: {_failure(outcome.error or {})}\n")
-    problems = [p for p in result.problems if p["severity"] == "error"]
-    for problem in problems:
-        out.write(f"  not used: {problem['file']}: {problem['message']}\n")
+    for problem in result.problems:
+        if problem.severity == "error":
+            out.write(f"  not used: {problem.file}: {problem.message}\n")
     if result.errors_file_problem is not None:
         err.write(
             f"callrec: could not write {result.out / 'errors.json'}: "
@@ -294,9 +284,7 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FAILED
     if not result.complete:
         out.write(f"  (details in {result.out / 'errors.json'})\n")
-    if not result.ok:
-        return EXIT_FAILED
-    return EXIT_OK if result.complete else EXIT_INCOMPLETE
+    return _status(failed=not result.ok, lost=bool(result.incomplete))
 
 
 def _failure(error: dict[str, Any]) -> str:
@@ -372,57 +360,36 @@ def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    found = discover(args.path)
-    failed = bool(found.errors)
-    lost = False
-    summaries: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    texts: list[str] = []
-    for number, item in enumerate(found.recordings, 1):
-        try:
-            rec = build_recording(
-                item.sources,
-                event=item.event,
-                pause_reading=_READINGS[args.pause_reading],
-                tolerance_s=args.tolerance_ms / 1000,
-            )
-        except CallrecError as exc:
-            if args.debug:
-                traceback.print_exc(file=err)
-            failed = True
-            files = [str(s.metadata_path) for s in item.sources if s.metadata_path]
-            errors.append(error_entry(exc, files))
-            texts.append(
-                f"Recording {number}/{len(found.recordings)}: call {item.call_id}\n  error: {exc}"
-            )
-            continue
-        lost = lost or any(w.code in LOST_AUDIO for w in rec.warnings)
-        summaries.append(recording_summary(rec))
-        texts.append(format_recording(rec, number, len(found.recordings)))
+    from .batch import discover
+    from .output.summary import inspect_found
+
+    inspection = inspect_found(
+        discover(args.path),
+        pause_reading=_READINGS[args.pause_reading],
+        tolerance_s=args.tolerance_ms / 1000,
+    )
+    if args.debug:
+        for item in inspection.recordings:
+            if item.error is not None:
+                traceback.print_exception(item.error, file=err)
     if args.json:
-        document = {
-            "schema_version": INSPECT_SCHEMA_VERSION,
-            "callrec_version": __version__,
-            "path": str(found.root),
-            "recordings": summaries,
-            "errors": errors,
-            "problems": [p.to_dict() for p in found.problems],
-            "ignored_files": [str(p) for p in found.ignored],
-        }
-        json.dump(document, out, indent=2)
+        json.dump(inspection.document(), out, indent=2)
         out.write("\n")
     else:
-        if not found.recordings:
-            out.write(f"No recordings found under {found.root}\n")
-        out.write("\n\n".join(texts) + ("\n" if texts else ""))
-        if found.problems:
-            out.write("\nFiles that could not be used:\n" if found.errors else "\nNotes:\n")
-            out.writelines(f"  {problem_line(p)}\n" for p in found.problems)
-    if failed:
+        out.write(inspection.text())
+    if inspection.failed:
         err.write("callrec: some input had errors (see above)\n")
+    return _status(failed=inspection.failed, lost=inspection.lost_audio)
+
+
+def _status(*, failed: bool, lost: bool) -> int:
+    """The exit status of a command that ran: errors in the input first, then lost audio."""
+    if failed:
         return EXIT_FAILED
-    # What inspect can see without decoding: media missing, empty or unreadable, chunks absent.
     return EXIT_INCOMPLETE if lost else EXIT_OK
+
+
+_COMMANDS = {"inspect": _inspect, "process": _process, "response": _response}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -433,8 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        command = {"process": _process, "response": _response}.get(args.command, _inspect)
-        return command(args, sys.stdout, sys.stderr)
+        return _COMMANDS[args.command](args, sys.stdout, sys.stderr)
     except UsageError as exc:
         sys.stderr.write(f"callrec: error: {exc}\n")
         return EXIT_USAGE

@@ -172,6 +172,11 @@ class Recording:
         return self.timeline.duration_s
 
     @property
+    def mixed(self) -> bool:
+        """One mixed track (WAV, MP3, MP4) rather than one channel per participant."""
+        return self.channel_type is ChannelType.MIXED
+
+    @property
     def session_end_reason(self) -> str | None:
         return self.event.data.session_end_reason if self.event is not None else None
 

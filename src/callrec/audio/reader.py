@@ -142,12 +142,15 @@ class AudioReader:
     def channels(self) -> int:
         return self.info.channels
 
-    def blocks(self, frames: int | None = None) -> Iterator[np.ndarray]:
+    def blocks(
+        self, frames: int | None = None, *, start: int = 0, stop: int | None = None
+    ) -> Iterator[np.ndarray]:
         """Yield ``(n, channels)`` blocks of ``frames`` frames (the last one shorter).
 
         The default is the core's grid for this many channels (65536 frames for 5 channels,
         262144 for one), so blocks pass through accumulators without a copy. Reading resumes
-        where it stopped, so a second call continues the file.
+        where it stopped, so a second call continues the file. ``start`` and ``stop`` read
+        frames ``[start, stop)`` only (WAV, FLAC and MP3 seek there; MP4 cannot).
         """
         if frames is None:
             from ..dsp._blocks import grid_frames
@@ -157,17 +160,26 @@ class AudioReader:
             raise UsageError(f"frames must be at least 1, got {frames}")
         if self._closed:
             raise MediaError("the reader is closed", file=self.path)
-        for block in self._source.blocks(frames):
+        if start:
+            self._source.seek(start)
+        left = None if stop is None else max(0, stop - start)
+        for block in self._source.blocks(frames if left is None else min(frames, left or 1)):
+            if left is not None:
+                block = block[:left]
+                left -= len(block)
             self.frames_read += len(block)
-            yield block
+            if len(block):
+                yield block
+            if left == 0:
+                return  # a range: the end of the file was not asked for
         said = self._source.decoder_messages()
         if said:
             warnings.warn(DecoderMessagesWarning(self.path, said), stacklevel=2)
         declared = self._source.declared_frames
-        if self.frames_read < declared:
+        if self.frames_read + start < declared:
             warnings.warn(
                 TruncatedMediaWarning(
-                    self.path, self.frames_read, declared, self._source.stop_reason
+                    self.path, self.frames_read + start, declared, self._source.stop_reason
                 ),
                 stacklevel=2,
             )
@@ -208,6 +220,9 @@ class _Source:
         """What the decoder printed since the last call (then forgotten)."""
         return []
 
+    def seek(self, frame: int) -> None:
+        raise UsageError("this media cannot be read from a given frame; read it from the start")
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -232,6 +247,7 @@ class _SoundfileSource(_Source):
             raise UnreadableMediaError(
                 f"cannot be read: {exc.strerror or exc}", file=info.path
             ) from None
+        self._position = 0
         pcm16 = self._file.subtype == "PCM_16"
         self.dtype = np.dtype(np.int16 if pcm16 else np.float32)
         self.declared_frames = int(self._file.frames)
@@ -240,8 +256,13 @@ class _SoundfileSource(_Source):
             if wav_frames is not None:
                 self.declared_frames = max(self.declared_frames, wav_frames)
 
+    def seek(self, frame: int) -> None:
+        with self._quiet:
+            self._file.seek(frame)
+        self._position = frame
+
     def blocks(self, frames: int) -> Iterator[np.ndarray]:
-        position = 0
+        position = self._position
         while True:
             try:
                 with self._quiet:
@@ -257,6 +278,7 @@ class _SoundfileSource(_Source):
             if not len(block):
                 return
             position += len(block)
+            self._position = position
             yield block
 
     def _salvage(self, position: int, frames: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import MediaError, UsageError
-from ..safety.atomic import temporary_beside
+from ..safety.atomic import PendingFile
 
 __all__ = ["AudioWriter", "subtype_for", "write_audio"]
 
@@ -153,12 +153,12 @@ class AudioWriter:
         subtype = subtype_for(self.path, self.dtype)
         self.frames_written = 0
         try:
-            handle, temp = temporary_beside(self.path)
+            self._pending = PendingFile(self.path)
         except OSError as exc:
             raise MediaError(
                 f"cannot create a file here: {exc.strerror or exc}", file=path
             ) from None
-        self._temp = temp
+        handle, temp = self._pending.descriptor, self._pending.temp
         self._file: _WavFile | soundfile.SoundFile
         try:
             if fmt == "WAV":
@@ -182,7 +182,7 @@ class AudioWriter:
                     format=fmt,
                 )
         except Exception:
-            self._temp.unlink(missing_ok=True)
+            self._pending.discard()
             raise
         self._done = False
 
@@ -205,7 +205,7 @@ class AudioWriter:
         if not self._done:
             try:
                 self._file.close()
-                os.replace(self._temp, self.path)
+                self._pending.commit()
             except BaseException:
                 self.discard()
                 raise
@@ -223,8 +223,7 @@ class AudioWriter:
                     with contextlib.suppress(OSError, RuntimeError):
                         self._file.close()
             finally:
-                with contextlib.suppress(OSError):
-                    self._temp.unlink(missing_ok=True)
+                self._pending.discard()
 
     def __enter__(self) -> AudioWriter:
         return self

@@ -1,8 +1,8 @@
 """The report of one processed recording: a versioned, typed schema and its file forms.
 
 ``report.json`` is :class:`Report` serialised with :meth:`Report.to_json`; :func:`load_report`
-reads it back into the same object. :func:`segments_csv`, :func:`keys_csv` and :func:`speech_rttm`
-give the other files ``callrec process`` writes. The JSON Schema (``Report.model_json_schema()``) is
+reads it back into the same object (:mod:`callrec.output.tables` gives the tables written beside
+it). The JSON Schema (``Report.model_json_schema()``) is
 committed as ``docs/report.schema.json``.
 
 Times are seconds. Unless a field says otherwise they are on the wall clock, counted from the
@@ -12,8 +12,6 @@ less than 400 ms of audio) are ``null``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_serializer, model_validator
 
-from ..errors import JSONFileError
+from ..errors import Finding, JSONFileError
 from ..payloads.fields import StrictModel
 
 __all__ = [
@@ -34,15 +32,13 @@ __all__ = [
     "ParticipantReport",
     "ParticipantTalk",
     "PauseReport",
+    "ProblemReport",
     "Provenance",
     "Report",
     "TrackReport",
     "TrimReport",
     "WarningReport",
-    "keys_csv",
     "load_report",
-    "segments_csv",
-    "speech_rttm",
 ]
 
 REPORT_SCHEMA_VERSION = 1
@@ -145,6 +141,14 @@ class ParticipantReport(TrackReport):
         description="Chunk index -> the participant's channel in it (null: absent)."
     )
 
+    @classmethod
+    def of(
+        cls, track: TrackReport, *, participant_id: str, channels: dict[int, int | None]
+    ) -> ParticipantReport:
+        """A participant's entry: their track's figures, and who and where they are."""
+        figures = {name: getattr(track, name) for name in TrackReport.model_fields}
+        return cls(participant_id=participant_id, channels=channels, **figures)
+
 
 class ParticipantTalk(StrictModel):
     participant_id: str
@@ -177,6 +181,30 @@ class WarningReport(StrictModel):
     code: str
     message: str
     chunk_index: int | None = None
+
+    @classmethod
+    def of(cls, finding: Finding) -> WarningReport:
+        return cls(code=finding.code, message=finding.message, chunk_index=finding.chunk_index)
+
+
+class ProblemReport(StrictModel):
+    """A file the run could not use, or a note about one (``errors.json``, ``inspect --json``)."""
+
+    kind: str
+    severity: Literal["error", "note", "warning"]
+    file: str
+    message: str
+    error: str | None = Field(description="The type of the error that made the file unusable.")
+
+    @classmethod
+    def of(cls, finding: Finding) -> ProblemReport:
+        return cls(
+            kind=finding.code,
+            severity=finding.severity,
+            file=str(finding.file),
+            message=finding.message,
+            error=type(finding.error).__name__ if finding.error is not None else None,
+        )
 
 
 class InputFile(StrictModel):
@@ -260,75 +288,3 @@ def load_report(path: str | Path) -> Report:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise JSONFileError(f"not a callrec report: {where}: {first['msg']}", file=path) from None
-
-
-def segments_csv(report: Report) -> str:
-    """One row per speech segment, in time order.
-
-    ``participant,start_s,end_s,duration_s,track_start_s,track_end_s``: ``start_s`` and ``end_s``
-    on the wall clock, ``track_start_s`` and ``track_end_s`` in the track file beside it (the
-    same in aligned layout; compact track time in compact layout). ``participant`` is the
-    participant id, or ``mix``.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["participant", "start_s", "end_s", "duration_s", "track_start_s", "track_end_s"]
-    )
-    rows = [
-        (wall, label, on_track)
-        for label, track in report.tracks()
-        for wall, on_track in zip(track.speech_segments, track.track_speech_segments, strict=True)
-    ]
-    for (start, end), label, (track_start, track_end) in sorted(rows):
-        writer.writerow(
-            [
-                label,
-                f"{start:.3f}",
-                f"{end:.3f}",
-                f"{end - start:.3f}",
-                f"{track_start:.3f}",
-                f"{track_end:.3f}",
-            ]
-        )
-    return buffer.getvalue()
-
-
-def keys_csv(report: Report) -> str:
-    """One row per DTMF key, in time order: ``participant,key,start_s,end_s,track_start_s,
-    track_end_s``, times as in :func:`segments_csv`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["participant", "key", "start_s", "end_s", "track_start_s", "track_end_s"])
-    rows = [(k.start_s, label, k) for label, track in report.tracks() for k in track.keys]
-    for _, label, k in sorted(rows, key=lambda row: row[:2]):
-        writer.writerow(
-            [
-                label,
-                k.key,
-                f"{k.start_s:.3f}",
-                f"{k.end_s:.3f}",
-                f"{k.track_start_s:.3f}",
-                f"{k.track_end_s:.3f}",
-            ]
-        )
-    return buffer.getvalue()
-
-
-def speech_rttm(report: Report, file_id: str, speakers: dict[str, str]) -> str:
-    """The segments in RTTM: ``SPEAKER <file> 1 <onset> <duration> <NA> <NA> <speaker> <NA> <NA>``.
-
-    Onsets are in the time of the track files (``track_speech_segments``), so that each line
-    points at the speech in the file it names, whatever the layout. ``speakers`` maps a label of
-    :meth:`Report.tracks` to a name without spaces (the track's file name).
-    """
-    lines = [
-        (
-            start,
-            f"SPEAKER {file_id} 1 {start:.3f} {end - start:.3f} <NA> <NA> "
-            f"{speakers[label]} <NA> <NA>",
-        )
-        for label, track in report.tracks()
-        for start, end in track.track_speech_segments
-    ]
-    return "".join(f"{line}\n" for _, line in sorted(lines))

@@ -30,7 +30,8 @@ from ..acs.recording import Chunk, Recording, participant_beyond
 from ..errors import RecordingTooLargeError, UsageError
 from ..safety.limits import DEFAULT_MAX_GAP_S, OPEN_FILES_RESERVE
 from ..timebase import to_samples
-from .tracks import Layout, pieces, track_length
+from .options import Layout
+from .tracks import pieces, track_length
 
 __all__ = ["check_open_files", "check_output_size", "silence_samples"]
 
@@ -164,7 +165,7 @@ def check_open_files(recording: Recording) -> None:
         Names the chunk whose participants pass the limit.
     """
     limit = _open_files_limit()
-    if limit is None or recording.channel_type.value == "mixed":
+    if limit is None or recording.mixed:
         return
     room = max(limit - OPEN_FILES_RESERVE, 1)
     past = participant_beyond(recording.chunks, room)

@@ -1,16 +1,28 @@
-"""What ``callrec inspect`` shows: a recording as a JSON-ready dict, and as text for people."""
+"""What ``callrec inspect`` shows: every recording found, checked but not decoded, as a JSON
+document and as text for people (:func:`inspect_found`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ..acs.discovery import Problem
-from ..acs.recording import Chunk, Recording
-from ..errors import CallrecError
-from ..timebase import format_instant
+from .._version import __version__
+from ..acs.discovery import Discovery, FoundRecording
+from ..acs.recording import Chunk, Recording, build_recording
+from ..acs.timeline import PauseReading
+from ..errors import CallrecError, Finding
+from ..timebase import format_instant, to_seconds
+from .report import ProblemReport
 
-__all__ = ["INSPECT_SCHEMA_VERSION", "format_recording", "recording_summary"]
+__all__ = [
+    "INSPECT_SCHEMA_VERSION",
+    "Inspected",
+    "Inspection",
+    "format_recording",
+    "inspect_found",
+    "recording_summary",
+]
 
 INSPECT_SCHEMA_VERSION = 1
 
@@ -22,20 +34,16 @@ def _text(value: object) -> str | None:
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
-def _seconds(samples: int, rate: int) -> float:
-    return round(samples / rate, 6)
-
-
 def _chunk_summary(chunk: Chunk, rec: Recording) -> dict[str, Any]:
     tl, rate = chunk.timeline, rec.sample_rate
     return {
         "index": chunk.index,
         "document_id": chunk.document_id,
         "start_time": format_instant(chunk.start_time),
-        "start_s": _seconds(tl.start, rate),
-        "duration_s": _seconds(tl.stop - tl.start, rate),
+        "start_s": to_seconds(tl.start, rate),
+        "duration_s": to_seconds(tl.stop - tl.start, rate),
         "chunk_duration_ms": chunk.metadata.chunk_duration_ms,
-        "media_duration_s": _seconds(tl.media_frames, rate),
+        "media_duration_s": to_seconds(tl.media_frames, rate),
         "media_frames": tl.media_frames,
         "media_known": tl.media_frames_known,
         "metadata_file": str(chunk.metadata_path) if chunk.metadata_path else None,
@@ -43,12 +51,21 @@ def _chunk_summary(chunk: Chunk, rec: Recording) -> dict[str, Any]:
         "media_problem": chunk.media_problem,
         "media_channels": chunk.media.channels if chunk.media else None,
         "pauses": [
-            {"start_s": _seconds(a, rate), "duration_s": _seconds(b - a, rate)}
+            {"start_s": to_seconds(a, rate), "duration_s": to_seconds(b - a, rate)}
             for a, b in tl.pauses
         ],
         "pause_reading": tl.pause_reading.value,
         "pause_reading_source": tl.reading_source,
         "end_reason": _text(chunk.end_reason),
+    }
+
+
+def _warning(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "message": finding.message,
+        "chunk_index": finding.chunk_index,
+        "file": str(finding.file) if finding.file is not None else None,
     }
 
 
@@ -74,7 +91,7 @@ def recording_summary(rec: Recording) -> dict[str, Any]:
             }
             for pid in rec.participants
         ],
-        "warnings": [w.to_dict() for w in rec.warnings],
+        "warnings": [_warning(w) for w in rec.warnings],
     }
 
 
@@ -114,7 +131,7 @@ def format_recording(rec: Recording, number: int, total: int) -> str:
         lines.append(f"    {index:>3}  missing")
     if not rec.participants:
         lines.append("  participants: none listed")
-    elif rec.channel_type.value == "mixed":
+    elif rec.mixed:
         lines.append("  participants (mixed audio, no channels):")
         lines += [f"    {pid}" for pid in rec.participants]
     else:
@@ -136,9 +153,93 @@ def format_recording(rec: Recording, number: int, total: int) -> str:
     return "\n".join(lines)
 
 
-def error_entry(error: CallrecError, files: list[str]) -> dict[str, Any]:
-    return {**error.to_dict(), "chunk_files": files}
-
-
-def problem_line(problem: Problem) -> str:
+def problem_line(problem: Finding) -> str:
     return f"{problem.severity}: {problem.file}: {problem.message}"
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """One recording found: built, or the error that stopped it."""
+
+    found: FoundRecording
+    recording: Recording | None
+    error: CallrecError | None = None
+
+    @property
+    def chunk_files(self) -> list[str]:
+        return [str(s.metadata_path) for s in self.found.sources if s.metadata_path]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What ``callrec inspect`` found under a path."""
+
+    discovery: Discovery
+    recordings: tuple[Inspected, ...]
+
+    @property
+    def failed(self) -> bool:
+        """Some input could not be used: a file discovery set aside, or a recording whose
+        chunks do not fit together."""
+        return bool(self.discovery.errors) or any(i.error for i in self.recordings)
+
+    @property
+    def lost_audio(self) -> bool:
+        """What inspect can see without decoding: media missing, empty or unreadable, chunks
+        absent."""
+        return any(
+            w.loses_audio for i in self.recordings if i.recording for w in i.recording.warnings
+        )
+
+    def document(self) -> dict[str, Any]:
+        """The ``inspect --json`` document."""
+        return {
+            "schema_version": INSPECT_SCHEMA_VERSION,
+            "callrec_version": __version__,
+            "path": str(self.discovery.root),
+            "recordings": [recording_summary(i.recording) for i in self.recordings if i.recording],
+            "errors": [
+                {**i.error.to_dict(), "chunk_files": i.chunk_files}
+                for i in self.recordings
+                if i.error
+            ],
+            "problems": [
+                ProblemReport.of(p).model_dump(mode="json") for p in self.discovery.problems
+            ],
+            "ignored_files": [str(p) for p in self.discovery.ignored],
+        }
+
+    def text(self) -> str:
+        """The text ``callrec inspect`` prints."""
+        found, total = self.discovery, len(self.recordings)
+        texts = []
+        for number, item in enumerate(self.recordings, 1):
+            if item.recording is not None:
+                texts.append(format_recording(item.recording, number, total))
+            else:
+                texts.append(
+                    f"Recording {number}/{total}: call {item.found.call_id}\n  error: {item.error}"
+                )
+        out = "" if found.recordings else f"No recordings found under {found.root}\n"
+        out += "\n\n".join(texts) + ("\n" if texts else "")
+        if found.problems:
+            out += "\nFiles that could not be used:\n" if found.errors else "\nNotes:\n"
+            out += "".join(f"  {problem_line(p)}\n" for p in found.problems)
+        return out
+
+
+def inspect_found(
+    found: Discovery, *, pause_reading: PauseReading | None = None, tolerance_s: float = 0.05
+) -> Inspection:
+    """Build every recording ``found`` holds (no audio is decoded)."""
+    items = []
+    for item in found.recordings:
+        try:
+            recording = build_recording(
+                item.sources, event=item.event, pause_reading=pause_reading, tolerance_s=tolerance_s
+            )
+        except CallrecError as exc:
+            items.append(Inspected(item, None, exc))
+            continue
+        items.append(Inspected(item, recording))
+    return Inspection(found, tuple(items))

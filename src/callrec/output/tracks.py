@@ -11,16 +11,17 @@ by track position, and given a position on the *compact* track too (pieces back 
 
 :func:`placed_parts` reads each chunk's media once, block by block, and yields every part of a
 block with its track and compact positions; writing tracks and feeding analyzers both start from
-it, so memory is one block whatever the recording's length.
+it, so memory is one block whatever the recording's length. A track is assembled in windows of
+one block (:class:`TrackAssembler`): the core's :func:`~callrec.dsp.place` copies each part into
+the window, and what nothing was placed on is digital silence.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
@@ -33,11 +34,19 @@ from ..audio.reader import (
 )
 from ..audio.writer import AudioWriter
 from ..dsp.intervals import empty_intervals, subtract
+from ..dsp.placement import place
 from ..errors import ChannelConflictError, Finding, MediaError, UsageError
+from .options import Layout
 
-__all__ = ["Layout", "Part", "Piece", "TrackFile", "aligned_blocks", "pieces", "placed_parts"]
-
-Layout = Literal["aligned", "compact"]
+__all__ = [
+    "Part",
+    "Piece",
+    "TrackAssembler",
+    "TrackFile",
+    "aligned_blocks",
+    "pieces",
+    "placed_parts",
+]
 
 
 @dataclass(frozen=True)
@@ -222,32 +231,26 @@ def aligned_blocks(
     ``(n, channels)`` with ``n <= block_frames`` (one channel for a participant, the media's
     channels for a mix), digital silence wherever the participant was not recorded.
     """
-    mixed = recording.channel_type.value == "mixed"
-    if mixed == (participant_id is not None):
+    if recording.mixed == (participant_id is not None):
         raise UsageError("pass a participant_id for an unmixed recording, and none for a mixed one")
     if participant_id is not None and participant_id not in recording.participants:
         raise UsageError(
             f"no participant {participant_id!r}; participants: {list(recording.participants)}"
         )
-    dtype = sample_dtype(recording)
-    channels = mix_channels(recording) if mixed else 1
-    cursor = 0
+    channels = mix_channels(recording) if recording.mixed else 1
+    track = TrackAssembler(channels, sample_dtype(recording), block_frames)
     for part in placed_parts(recording, block_frames=block_frames):
-        at = part.track_start if layout == "aligned" else part.compact_start
-        if mixed:
-            samples = part.samples
-        else:
-            assert participant_id is not None
+        columns = None
+        if participant_id is not None:
             channel = part.chunk.channel_map.channel_of(participant_id)
             if channel is None:
                 continue
-            samples = part.samples[:, channel : channel + 1]
-        yield from _silence(cursor, at, channels, dtype, block_frames)
-        cursor = max(cursor, at)
-        if at + len(samples) > cursor:
-            yield cursor, samples[cursor - at :]
-            cursor = at + len(samples)
-    yield from _silence(cursor, track_length(recording, layout), channels, dtype, block_frames)
+            columns = [channel]
+        at = part.track_start if layout == "aligned" else part.compact_start
+        for start, window in track.add(at, part.samples, columns):
+            yield start, window.copy()  # the window is reused: the caller may keep a block
+    for start, window in track.finish(track_length(recording, layout)):
+        yield start, window.copy()
 
 
 def mix_channels(recording: Recording) -> int:
@@ -256,15 +259,56 @@ def mix_channels(recording: Recording) -> int:
     return max(counts, default=1)
 
 
-def _silence(
-    start: int, stop: int, channels: int, dtype: np.dtype, block_frames: int
-) -> Iterator[tuple[int, np.ndarray]]:
-    for at in range(start, stop, block_frames):
-        yield at, np.zeros((min(block_frames, stop - at), channels), dtype)
+class TrackAssembler:
+    """A track built front to back in windows of ``block_frames`` samples.
+
+    Each part is placed into the current window by the core's :func:`~callrec.dsp.place`
+    (channels picked on the way, bit for bit); whatever nothing was placed on stays digital
+    silence. A window comes out when the track has moved past it; the same array is reused for
+    the next window, so a consumer that keeps one must copy it.
+    """
+
+    def __init__(self, channels: int, dtype: np.dtype, block_frames: int) -> None:
+        if block_frames < 1:
+            raise UsageError(f"block_frames must be at least 1, got {block_frames}")
+        self._window = np.zeros((block_frames, channels), dtype)
+        self.start = 0  # the track sample of the window's first row
+
+    def add(
+        self, at: int, samples: np.ndarray, columns: Sequence[int] | None = None
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Place ``samples`` at track sample ``at`` (not before the current window), taking
+        ``columns`` of them (all, by default); yields the windows completed on the way."""
+        span = ((0, at, len(samples)),)
+        end = at + len(samples)
+        while True:
+            place(
+                samples,
+                self._window,
+                block_start=0,
+                out_start=self.start,
+                spans=span,
+                channels=columns,
+            )
+            if end <= self.start + len(self._window):
+                return
+            yield self.start, self._window
+            self._next()
+
+    def finish(self, length: int) -> Iterator[tuple[int, np.ndarray]]:
+        """The remaining windows, up to track sample ``length``."""
+        while self.start < length:
+            stop = min(len(self._window), length - self.start)
+            yield self.start, self._window[:stop]
+            self._next()
+
+    def _next(self) -> None:
+        self.start += len(self._window)
+        self._window[:] = 0
 
 
 class TrackFile:
-    """A track written front to back: samples at given positions, digital silence between.
+    """A track file written front to back through a :class:`TrackAssembler`.
 
     The file appears (atomically, see :class:`AudioWriter`) only when :meth:`finish` succeeds.
     """
@@ -274,25 +318,16 @@ class TrackFile:
     ) -> None:
         self.path = path
         self._writer = AudioWriter(path, sample_rate=sample_rate, channels=channels, dtype=dtype)
-        self._zeros = np.zeros((block_frames, channels), dtype)
-        self.cursor = 0
+        self._track = TrackAssembler(channels, dtype, block_frames)
 
-    def write_at(self, position: int, samples: np.ndarray) -> None:
-        """Write ``samples`` from track sample ``position`` (at or after the cursor)."""
-        self._fill(position)
-        skip = self.cursor - position  # only when chunks overlapped: the earlier one has it
-        if skip < len(samples):
-            self._writer.write(samples[max(skip, 0) :])
-            self.cursor = position + len(samples)
-
-    def _fill(self, position: int) -> None:
-        while self.cursor < position:
-            n = min(len(self._zeros), position - self.cursor)
-            self._writer.write(self._zeros[:n])
-            self.cursor += n
+    def add(self, at: int, samples: np.ndarray, columns: Sequence[int] | None = None) -> None:
+        """Place ``columns`` of ``samples`` at track sample ``at`` (see :meth:`TrackAssembler.add`)."""
+        for _, window in self._track.add(at, samples, columns):
+            self._writer.write(window)
 
     def finish(self, length: int) -> Path:
-        self._fill(length)
+        for _, window in self._track.finish(length):
+            self._writer.write(window)
         return self._writer.close()
 
     def discard(self) -> None:

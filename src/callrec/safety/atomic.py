@@ -1,4 +1,6 @@
-"""Text files that appear whole or not at all."""
+"""Files that appear whole or not at all: written under a temporary name beside the target,
+renamed over it when complete (:class:`PendingFile`); what a killed run left is cleared by the
+next (:func:`clear_partials`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import re
 import secrets
 from pathlib import Path
 
-__all__ = ["clear_partials", "process_alive", "temporary_beside", "write_text"]
+__all__ = ["PendingFile", "clear_partials", "process_alive", "temporary_beside", "write_text"]
 
 _ATTEMPTS = 100
 
@@ -31,16 +33,36 @@ def temporary_beside(path: Path) -> tuple[int, Path]:
     raise FileExistsError(f"no free temporary name beside {path} after {_ATTEMPTS} attempts")
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed at the end."""
-    handle, temp = temporary_beside(path)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
+class PendingFile:
+    """A file being written under a temporary name beside ``target`` (:func:`temporary_beside`).
+
+    :meth:`commit` renames it over the target; :meth:`discard` removes it and leaves the target
+    as it was. ``descriptor`` is open for writing; whoever writes through it closes it.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.descriptor, self.temp = temporary_beside(target)
+
+    def commit(self) -> Path:
+        os.replace(self.temp, self.target)
+        return self.target
+
+    def discard(self) -> None:
+        """Never raises an OSError: it runs while another error is on its way out."""
         with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
+            self.temp.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (see :class:`PendingFile`)."""
+    pending = PendingFile(path)
+    try:
+        with os.fdopen(pending.descriptor, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        pending.commit()
+    except BaseException:
+        pending.discard()
         raise
 
 

@@ -1,0 +1,243 @@
+"""The report of one recording, built from typed measurements.
+
+:func:`build_report` takes what the run measured per track (:class:`TrackResult`, in samples)
+and the recording, and gives the :class:`~callrec.output.report.Report`: every time in seconds
+(:func:`~callrec.timebase.to_seconds`), levels in dB to 3 decimals, ``null`` for a level that
+does not exist (the RMS of digital silence, the loudness of less than 400 ms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..acs.recording import Recording
+from ..dsp.analysis import Analysis
+from ..dsp.conversation import conversation_stats
+from ..dsp.dtmf import DtmfTones
+from ..errors import Finding
+from ..timebase import to_samples, to_seconds
+from .folder import provenance
+from .groups import MIX_LABEL
+from .options import ProcessOptions
+from .report import (
+    ChunkReport,
+    CompactSpan,
+    ConversationReport,
+    KeyPress,
+    ParticipantReport,
+    ParticipantTalk,
+    PauseReport,
+    Report,
+    TrackReport,
+    TrimReport,
+    WarningReport,
+)
+from .tracks import Piece
+
+__all__ = ["TrackResult", "build_report"]
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """What the run found on one track, in samples.
+
+    Attributes
+    ----------
+    label
+        The participant id, or ``"mix"``.
+    file
+        The track file relative to the recording's folder (``None`` when nothing was written).
+    recorded
+        Samples of the track that were recorded (the rest is digital silence).
+    analysis
+        The core's figures of the recorded audio (``None``: nothing was recorded).
+    speech, keys
+        On the wall clock (track samples of the aligned layout); keys are not speech.
+    speech_on_track, keys_on_track
+        The same intervals in the track file (the compact track's time in compact layout).
+    trim
+        The trimmed copy, when one was written.
+    """
+
+    label: str
+    file: str | None
+    recorded: int
+    analysis: Analysis | None
+    speech: np.ndarray
+    keys: DtmfTones
+    speech_on_track: np.ndarray
+    keys_on_track: np.ndarray
+    trim: TrimReport | None = None
+
+
+def _finite(value: float) -> float | None:
+    return round(float(value), 3) if np.isfinite(value) else None
+
+
+def _spans(intervals: np.ndarray, rate: int) -> list[tuple[float, float]]:
+    return [(to_seconds(a, rate), to_seconds(b, rate)) for a, b in intervals.tolist()]
+
+
+def _key_presses(result: TrackResult, rate: int) -> list[KeyPress]:
+    keys, on_track = result.keys, result.keys_on_track
+    return [
+        KeyPress(
+            key=key,
+            start_s=to_seconds(a, rate),
+            end_s=to_seconds(b, rate),
+            track_start_s=to_seconds(c, rate),
+            track_end_s=to_seconds(d, rate),
+        )
+        for key, (a, b), (c, d) in zip(
+            keys.keys, keys.intervals.tolist(), on_track.tolist(), strict=True
+        )
+    ]
+
+
+def track_report(result: TrackResult, rate: int) -> TrackReport:
+    """One track's entry of the report."""
+    common = {
+        "file": result.file,
+        "recorded_s": to_seconds(result.recorded, rate),
+        "talk_time_s": to_seconds(int((result.speech[:, 1] - result.speech[:, 0]).sum()), rate),
+        "speech_segments": _spans(result.speech, rate),
+        "track_speech_segments": _spans(result.speech_on_track, rate),
+        "keys": _key_presses(result, rate),
+        "trim": result.trim,
+    }
+    if result.analysis is None:
+        return TrackReport(
+            **common,
+            peak_dbfs=None,
+            rms_dbfs=None,
+            loudness_lufs=None,
+            loudness_range_lu=None,
+            noise_floor_dbfs=None,
+            clipped_samples=0,
+        )
+    levels, loud = result.analysis.levels, result.analysis.loudness
+    assert levels is not None and loud is not None
+    # Several channels (a stereo mix) are summarised as one: loudest peak, mean power.
+    with np.errstate(divide="ignore"):
+        power = float(np.mean(10.0 ** (levels.rms_dbfs / 10.0))) if len(levels.rms_dbfs) else 0.0
+        rms = 10.0 * np.log10(power) if power > 0 else -np.inf
+    several = len(loud.integrated_lufs) > 1
+    floor = levels.noise_floor_dbfs
+    return TrackReport(
+        **common,
+        peak_dbfs=_finite(float(np.max(levels.peak_dbfs, initial=-np.inf))),
+        rms_dbfs=_finite(rms),
+        loudness_lufs=_finite(loud.programme_lufs if several else loud.integrated_lufs[0]),
+        loudness_range_lu=_finite(loud.programme_range_lu if several else loud.range_lu[0]),
+        noise_floor_dbfs=None if np.isnan(floor).all() else _finite(float(np.nanmin(floor))),
+        clipped_samples=int(levels.clipped.sum()),
+    )
+
+
+def _chunk_reports(recording: Recording) -> list[ChunkReport]:
+    rate = recording.sample_rate
+    return [
+        ChunkReport(
+            index=c.index,
+            document_id=c.document_id,
+            media_file=str(c.media_path) if c.media_path else None,
+            start_s=to_seconds(c.timeline.start, rate),
+            duration_s=to_seconds(c.timeline.stop - c.timeline.start, rate),
+            media_duration_s=to_seconds(sum(s.length for s in c.timeline.media_spans), rate),
+            pauses=[
+                PauseReport(start_s=to_seconds(a, rate), duration_s=to_seconds(b - a, rate))
+                for a, b in c.timeline.pauses
+            ],
+            pause_reading=c.timeline.pause_reading.value,
+            end_reason=c.end_reason,
+        )
+        for c in recording.chunks
+    ]
+
+
+def _conversation(
+    recording: Recording,
+    options: ProcessOptions,
+    results: list[TrackResult],
+    tracks: dict[str, TrackReport],
+    plan: tuple[Piece, ...],
+) -> ConversationReport:
+    rate = recording.sample_rate
+    recorded = np.array([[p.track_start, p.track_start + p.length] for p in plan], np.int64)
+    stats = conversation_stats(
+        [r.speech for r in results],
+        recorded.reshape(-1, 2),
+        min_overlap=to_samples(options.interruption_min_overlap_s, rate),
+    )
+    mixed = recording.mixed
+    return ConversationReport(
+        talk_time_s=to_seconds(stats.talk, rate),
+        non_talk_time_s=to_seconds(stats.non_talk, rate),
+        overlap_s=None if mixed else to_seconds(stats.overlap, rate),
+        interruption_min_overlap_s=options.interruption_min_overlap_s,
+        participants=[]
+        if mixed
+        else [
+            ParticipantTalk(
+                participant_id=r.label,
+                talk_time_s=tracks[r.label].talk_time_s,
+                turns=int(stats.turns[i]),
+                interruptions=int(stats.interruptions[i]),
+            )
+            for i, r in enumerate(results)
+        ],
+    )
+
+
+def _compact_map(plan: tuple[Piece, ...], rate: int) -> list[CompactSpan]:
+    return [
+        CompactSpan(
+            track_start_s=to_seconds(p.compact_start, rate),
+            wall_start_s=to_seconds(p.track_start, rate),
+            duration_s=to_seconds(p.length, rate),
+            chunk_index=p.chunk_index,
+        )
+        for p in plan
+    ]
+
+
+def build_report(
+    recording: Recording,
+    options: ProcessOptions,
+    results: list[TrackResult],
+    findings: list[Finding],
+    plan: tuple[Piece, ...],
+) -> Report:
+    """The report of a run: ``results`` per track in the order the report lists them,
+    ``findings`` the warnings in the order found, ``plan`` the recording's pieces."""
+    rate = recording.sample_rate
+    tracks = {r.label: track_report(r, rate) for r in results}
+    mixed = recording.mixed
+    return Report(
+        call_id=recording.call_id,
+        recording_id=recording.recording_id,
+        start_time=recording.start,
+        duration_s=to_seconds(recording.timeline.length, rate),
+        sample_rate=rate,
+        channel_type="mixed" if mixed else "unmixed",
+        format=recording.format.value if recording.format else None,
+        layout=options.layout,
+        pause_reading={c.index: c.timeline.pause_reading.value for c in recording.chunks},
+        chunks=_chunk_reports(recording),
+        missing_chunks=list(recording.missing_chunks),
+        compact_map=_compact_map(plan, rate) if options.layout == "compact" else None,
+        participants=[]
+        if mixed
+        else [
+            ParticipantReport.of(
+                tracks[r.label], participant_id=r.label, channels=recording.channels_of(r.label)
+            )
+            for r in results
+        ],
+        mix=tracks[MIX_LABEL] if mixed else None,
+        conversation=_conversation(recording, options, results, tracks, plan),
+        warnings=[WarningReport.of(f) for f in findings],
+        provenance=provenance(recording, options),
+    )

@@ -1,0 +1,141 @@
+"""A recording's output folder, and the one object that writes into it.
+
+Everything a run writes into ``OUT/<recording>/`` goes through :class:`RecordingFolder`: the
+tracks, the trimmed tracks, the tables, and ``report.json`` last, so that a folder with a report
+is complete. It also decides whether a folder is already up to date (:meth:`up_to_date`),
+clears what a killed run left (temporary files) and what an earlier run wrote that this one does
+not (a trimmed track of an earlier ``--trim`` run), and never deletes anything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._version import __version__
+from ..acs.recording import Recording
+from ..audio.reader import DEFAULT_BLOCK_FRAMES, open_audio
+from ..audio.writer import AudioWriter
+from ..errors import CallrecError
+from ..safety.atomic import clear_partials, write_text
+from ..timebase import to_seconds
+from .options import ProcessOptions
+from .report import InputFile, Provenance, Report, TrimReport, load_report
+from .tables import keys_csv, segments_csv, speech_rttm
+from .tracks import TrackFile
+
+__all__ = ["REPORT_NAME", "SIDECARS", "RecordingFolder", "provenance"]
+
+REPORT_NAME = "report.json"
+SIDECARS = ("segments.csv", "keys.csv", "speech.rttm")
+"""The tables written beside every report (before it)."""
+
+
+def _inputs(recording: Recording) -> list[InputFile]:
+    files = [p for c in recording.chunks for p in (c.metadata_path, c.media_path) if p is not None]
+    out = []
+    for path in files:
+        stat = path.stat()
+        # Absolute and without symlinks: `samples`, `./samples/` and the full path name the
+        # same files, and a re-run must see that they are unchanged.
+        out.append(
+            InputFile(path=str(path.resolve()), size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        )
+    return out
+
+
+def provenance(recording: Recording, options: ProcessOptions) -> Provenance:
+    """What a run of ``options`` over ``recording`` depends on (see :class:`Provenance`)."""
+    return Provenance(
+        callrec_version=__version__, options=options.as_dict(), inputs=_inputs(recording)
+    )
+
+
+class RecordingFolder:
+    """``OUT/<recording>/``: the outputs of one recording.
+
+    A run calls :meth:`begin`, writes tracks through :meth:`track` (and :meth:`trim`), and ends
+    with :meth:`finish`, which writes the tables and then the report.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._previous: set[str] = set()
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def up_to_date(self, recording: Recording, options: ProcessOptions) -> Report | None:
+        """The folder's report if the folder is complete and was made from these inputs with
+        these options by this callrec; ``None`` if the recording must be processed."""
+        if not (self.path / REPORT_NAME).is_file():
+            return None
+        try:
+            report = load_report(self.path / REPORT_NAME)
+            current = provenance(recording, options)
+        except (CallrecError, OSError):
+            return None
+        if report.provenance != current:
+            return None
+        if not all((self.path / f).is_file() for f in (*report.output_files(), *SIDECARS)):
+            return None
+        return report
+
+    def begin(self) -> None:
+        """Make the folder ready for a new run: created, cleared of what a killed run left, and
+        without a report, so that an interrupted run never leaves an old report beside new
+        tracks."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        clear_partials(self.path, self.path / "participants")
+        self._previous = self._listed_outputs()
+        (self.path / REPORT_NAME).unlink(missing_ok=True)
+
+    def track(
+        self, relative: str, *, sample_rate: int, channels: int, dtype: np.dtype, block_frames: int
+    ) -> TrackFile:
+        """A track file at ``relative`` (``participants/<name>.wav``, ``mixed.wav``)."""
+        path = self.path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return TrackFile(
+            path, sample_rate=sample_rate, channels=channels, dtype=dtype, block_frames=block_frames
+        )
+
+    def trim(self, relative: str, bounds: tuple[int, int]) -> TrimReport:
+        """Copy samples ``[start, stop)`` of the track at ``relative`` into
+        ``<name>.trimmed.wav`` beside it, in the track's own sample format."""
+        start, stop = bounds
+        target = relative[: -len(".wav")] + ".trimmed.wav"
+        with open_audio(self.path / relative) as reader:
+            rate = reader.sample_rate
+            with AudioWriter(
+                self.path / target, sample_rate=rate, channels=reader.channels, dtype=reader.dtype
+            ) as writer:
+                for block in reader.blocks(DEFAULT_BLOCK_FRAMES, start=start, stop=stop):
+                    writer.write(block)
+        return TrimReport(file=target, start_s=to_seconds(start, rate), end_s=to_seconds(stop, rate))
+
+    def finish(self, report: Report, *, file_id: str, speakers: dict[str, str]) -> None:
+        """Write the tables, remove what an earlier run listed and this one does not, and write
+        the report last. ``file_id`` names the recording in ``speech.rttm``; ``speakers`` maps a
+        label of :meth:`Report.tracks` to its file name."""
+        segments, keys, rttm = SIDECARS
+        write_text(self.path / segments, segments_csv(report))
+        write_text(self.path / keys, keys_csv(report))
+        write_text(self.path / rttm, speech_rttm(report, file_id, speakers))
+        for stale in self._previous - report.output_files():
+            (self.path / stale).unlink(missing_ok=True)
+        write_text(self.path / REPORT_NAME, report.to_json())
+
+    def _listed_outputs(self) -> set[str]:
+        """Track files a previous report in this folder lists (only those are ever deleted)."""
+        try:
+            old = load_report(self.path / REPORT_NAME)
+        except CallrecError:
+            return set()
+        return {
+            f
+            for f in old.output_files()
+            if ".." not in Path(f).parts and not Path(f).is_absolute()
+        }

@@ -1,0 +1,84 @@
+"""How to process a recording: every option of ``callrec process``, typed, checked once here."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..acs.timeline import PauseReading
+from ..audio.reader import DEFAULT_BLOCK_FRAMES
+from ..dsp.activity import ActivityOptions
+from ..errors import UsageError
+from ..safety.limits import DEFAULT_MAX_GAP_S
+
+__all__ = ["INTERRUPTION_MIN_OVERLAP_S", "Layout", "ProcessOptions"]
+
+Layout = Literal["aligned", "compact"]
+"""``aligned``: sample n of a track is the recording's start + n / rate; ``compact``: pauses and
+gaps removed."""
+
+INTERRUPTION_MIN_OVERLAP_S = 0.5
+"""Overlap that makes a start an interruption: longer than a backchannel ("mm-hm")."""
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    """How to process a recording (all keyword options of ``callrec process``).
+
+    Attributes
+    ----------
+    layout
+        See :data:`Layout`.
+    trim
+        Also write each track cut to its first and last speech.
+    activity
+        How speech is told from silence (:class:`~callrec.dsp.ActivityOptions`).
+    interruption_min_overlap_s
+        See :data:`INTERRUPTION_MIN_OVERLAP_S`.
+    pause_reading, tolerance_s
+        As for :func:`~callrec.build_recording`.
+    block_frames
+        Frames read at a time.
+    max_gap_s
+        Digital silence a track may hold (pauses, gaps between chunks, chunk time without
+        media) beyond twice its media, in seconds; a recording whose metadata asks for more
+        fails before anything is written (:func:`~callrec.output.sizes.check_output_size`).
+        Raise it for a call really paused or interrupted longer than an hour.
+    """
+
+    layout: Layout = "aligned"
+    trim: bool = False
+    activity: ActivityOptions = field(default_factory=ActivityOptions)
+    interruption_min_overlap_s: float = INTERRUPTION_MIN_OVERLAP_S
+    pause_reading: PauseReading | None = None
+    tolerance_s: float = 0.05
+    block_frames: int = DEFAULT_BLOCK_FRAMES
+    max_gap_s: float = DEFAULT_MAX_GAP_S
+
+    def __post_init__(self) -> None:
+        if self.layout not in ("aligned", "compact"):
+            raise UsageError(f"layout must be 'aligned' or 'compact', got {self.layout!r}")
+        if not 0 <= self.max_gap_s < math.inf:
+            raise UsageError(f"max_gap_s must be a finite number >= 0, got {self.max_gap_s!r}")
+        if not 0 <= self.interruption_min_overlap_s < math.inf:
+            raise UsageError("interruption_min_overlap_s must be zero or more")
+        if not 0 <= self.tolerance_s < math.inf:
+            raise UsageError(f"tolerance_s must be a finite number >= 0, got {self.tolerance_s!r}")
+        if isinstance(self.block_frames, bool) or self.block_frames < 1:
+            raise UsageError(f"block_frames must be at least 1, got {self.block_frames!r}")
+        if not isinstance(self.activity, ActivityOptions):
+            raise UsageError(
+                f"activity must be an ActivityOptions, got {type(self.activity).__name__}"
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        """What decides the outputs (block size does not), for the provenance record."""
+        return {
+            "layout": self.layout,
+            "trim": self.trim,
+            "activity": self.activity.changed(),
+            "interruption_min_overlap_s": self.interruption_min_overlap_s,
+            "pause_reading": self.pause_reading.value if self.pause_reading else "auto",
+            "tolerance_s": self.tolerance_s,
+        }
