@@ -15,11 +15,20 @@ from hypothesis import strategies as st
 from scipy.signal import resample_poly
 
 from callrec import cli
+from callrec.acs.discovery import discover
 from callrec.dsp.activity import speech_activity
 from callrec.dsp.intervals import close_gaps, mask_runs, subtract
-from callrec.errors import MediaError, UsageError
+from callrec.errors import CallrecError, MediaError, MetadataError, OutputInUseError, UsageError
+from callrec.response import (
+    analyze_response,
+    answer_names,
+    find_responses,
+    process_response,
+    process_responses,
+)
 from callrec.response.models import SUBCODE_REASONS
-from callrec.response.judge import analyze_response, find_responses, process_response
+from callrec.safety.locking import output_lock
+from callrec.timebase import to_samples
 
 from .conftest import MEDIA, SAMPLES
 from .signals import dtmf_tone
@@ -190,15 +199,14 @@ def test_a_key_between_two_phrases_is_reported_and_kept_out_of_speech(rate: int)
     ((lo_s, hi_s),) = report.clean.silenced
     assert lo_s <= truth["key_start"] and hi_s >= truth["key_end"]
     assert before[-1][1] <= lo_s and hi_s <= after[0][0]
-    offset = round(report.clean.start_s * rate)
-    ms = rate // 1000  # the report's times are rounded to 1 ms
-    lo, hi = round(lo_s * rate) - offset, round(hi_s * rate) - offset
-    assert not result.clean[lo + ms : hi - ms].any()
-    np.testing.assert_array_equal(result.clean[: lo - ms, 0], samples[offset : offset + lo - ms])
-    tail = len(result.clean) - (hi + ms)
-    np.testing.assert_array_equal(
-        result.clean[hi + ms :, 0], samples[offset + hi + ms : offset + hi + ms + tail]
-    )
+    # The report's times are to the microsecond, off by under 1/100 of a sample at 16 kHz:
+    # they give back the very samples where the clip and the silenced key start and end.
+    offset = to_samples(report.clean.start_s, rate)
+    lo, hi = to_samples(lo_s, rate) - offset, to_samples(hi_s, rate) - offset
+    assert not result.clean[lo:hi].any()
+    np.testing.assert_array_equal(result.clean[:lo, 0], samples[offset : offset + lo])
+    tail = len(result.clean) - hi
+    np.testing.assert_array_equal(result.clean[hi:, 0], samples[offset + hi : offset + hi + tail])
     again = analyze_response(notification(subcode=8509), result.clean, sample_rate=rate).report
     assert again.keys == []
 
@@ -270,7 +278,7 @@ def test_keys_only_is_not_speech() -> None:
     assert [(k.key, k.start_s) for k in report.keys] == [("1", 1.0), ("#", 2.3)]
     assert abs(report.keys[0].end_s - 1.3) <= 0.015
     assert report.stop_tone is not None and report.stop_tone.key == "#"
-    assert report.stop_tone.matches_reason and report.warnings == []
+    assert report.stop_tone.matches_reason and report.warnings == [] and result.findings == ()
     # The stop tone alone ends the recording without an answer: empty, not keys.
     alone = analyze_response(notification(), samples[round(1.5 * rate) :], sample_rate=rate)
     assert alone.report.verdict == "empty" and [k.key for k in alone.report.keys] == ["#"]
@@ -284,20 +292,27 @@ def test_speech_after_the_last_key_makes_it_no_stop_tone() -> None:
         [np.zeros(rate // 2), dtmf_tone("9", 0.2, rate, level_dbfs=-12.0), answer[: rate // 2]]
     )
     samples = np.round(x * 32767).astype(np.int16)
-    report = analyze_response(notification(), samples, sample_rate=rate).report
+    result = analyze_response(notification(), samples, sample_rate=rate)
+    report = result.report
     assert report.stop_tone is None and [k.key for k in report.keys] == ["9"]
     assert report.verdict == "speech" and report.speech_segments[0][0] >= 0.7
     assert report.warnings == [
         "the completion reason is stopToneDetected but speech follows the last key '9'"
     ]
+    assert [f.code for f in result.findings] == ["speech-after-last-key"]
+    assert [f.message for f in result.findings] == report.warnings
 
 
 def test_a_stop_tone_the_reason_does_not_mention_is_still_cut_with_a_warning() -> None:
     tone = dtmf_tone("1", 0.2, 16000, level_dbfs=-12.0)
     x, _, end = clip(16000, tail=tone)
-    report = analyze_response(notification(subcode=8515), x, sample_rate=16000).report
+    result = analyze_response(notification(subcode=8515), x, sample_rate=16000)
+    report = result.report
     assert report.stop_tone is not None and not report.stop_tone.matches_reason
     assert report.warnings and "'1'" in report.warnings[0]
+    (finding,) = result.findings
+    assert finding.code == "stop-tone-not-in-reason" and finding.message == report.warnings[0]
+    assert not result.truncated
     assert report.clean is not None and abs(report.clean.end_s - end) <= 0.05
 
 
@@ -353,7 +368,9 @@ def test_the_sample_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     # nothing but the new fields.
     answer = verdicts[8514]
     assert answer["speech_s"] == 2.16 and answer["speech_segments"] == [[1.2, 3.36]]
-    assert answer["keys"] == [{"key": "#", "start_s": 4.04, "end_s": 4.226}]
+    # To the microsecond (4.226 when reports gave milliseconds): sample 67610 at 16 kHz.
+    assert answer["keys"] == [{"key": "#", "start_s": 4.04, "end_s": 4.225625}]
+    assert answer["duration_s"] == 4.339875  # 69438 samples
     assert answer["clean"] == {
         "file": answer["clean"]["file"],
         "start_s": 1.18,
@@ -418,11 +435,13 @@ def test_completion_reason_field_wins_over_the_subcode() -> None:
     payload = notification(subcode=8515)
     payload["resourceData"]["completionReason"] = "stopToneDetected"
     del payload["resourceData"]["resultInfo"]["subcode"]
-    report = analyze_response(payload, np.zeros(8000, np.int16), sample_rate=8000).report
+    result = analyze_response(payload, np.zeros(8000, np.int16), sample_rate=8000)
+    report = result.report
     assert report.completion_reason == "stopToneDetected" and report.subcode is None
     assert report.warnings == [
         "the completion reason is stopToneDetected but no key was found at the end"
     ]
+    assert [f.code for f in result.findings] == ["stop-tone-not-found"]
 
 
 def without_id(
@@ -576,6 +595,20 @@ def test_a_truncated_answer_is_reported(tmp_path: Path, capsys: pytest.CaptureFi
         (tmp_path / "out" / "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90.response.json").read_text()
     )
     assert any("truncated: read" in w for w in report["warnings"])
+    # From Python, by its code: only that answer is truncated, and its finding names the file.
+    run = process_responses([folder], tmp_path / "again")
+    truncated = {
+        name: result.truncated for name, result in zip(run.names, run.results, strict=True)
+    }
+    assert truncated == {
+        "0fe0623f-d628-42ed-b4bd-8ac290072cc5": False,
+        "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90": True,
+        "c3e8a1f0-5b7d-4e2a-9c6f-0d1b3a5c7e9f": False,
+    }
+    (result,) = [r for r in run.results if r.truncated]
+    (finding,) = [f for f in result.findings if f.code == "truncated-media"]
+    assert finding.file == folder / SECOND and finding.message in result.report.warnings
+    assert [f.message for f in result.findings] == result.report.warnings
 
 
 def test_unreadable_audio_fails_that_answer_without_a_traceback(
@@ -608,3 +641,97 @@ def test_an_out_that_is_a_file_is_a_usage_error(
     assert code == 2
     assert "--out" in capsys.readouterr().err
     assert (tmp_path / "taken").read_text() == "a file"
+
+
+SAMPLE_IDS = (
+    "0fe0623f-d628-42ed-b4bd-8ac290072cc5",
+    "4b9d2e61-0c7f-4a8e-9d35-1f2a6b7c8d90",
+    "c3e8a1f0-5b7d-4e2a-9c6f-0d1b3a5c7e9f",
+)
+
+
+def test_process_responses_is_the_command_without_its_table(tmp_path: Path) -> None:
+    run = process_responses([SAMPLES / "record-response"], tmp_path / "out")
+    assert run.names == SAMPLE_IDS and not run.failed and run.errors == ()
+    assert [r.verdict for r in run.reports] == ["speech", "empty", "failed"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.response.json")) == [
+        f"{name}.response.json" for name in SAMPLE_IDS
+    ]
+    # A file that is no notification fails the run, which still does the rest.
+    folder = _sample_copy(tmp_path)
+    (folder / "junk.json").write_text('{"value": [')
+    run = process_responses([folder], tmp_path / "junk")
+    assert run.failed and [e.file for e in run.errors] == [folder / "junk.json"]
+    assert run.names == SAMPLE_IDS
+    # So does an answer whose audio is missing, alone.
+    (folder / "junk.json").unlink()
+    (folder / FIRST).unlink()
+    run = process_responses([folder], tmp_path / "missing")
+    assert run.failed and run.errors == ()
+    assert [r.report.error is not None for r in run.results] == [True, False, False]
+
+
+def test_process_responses_names_an_operation_without_an_id_by_its_files(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    payload = without_id("https://x/aaa", url="/communications/calls/C1/operations/OP1")
+    (folder / "n.json").write_text(json.dumps(payload))
+    answer_and_silence(folder, "aaa")
+    run = process_responses([folder], tmp_path / "out")
+    assert run.names == ("OP1",) and run.reports[0].operation_id is None
+    assert (tmp_path / "out" / "OP1.response.json").is_file()
+
+
+def test_process_responses_refuses_an_out_it_cannot_use(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(UsageError, match=r"^--out .*taken: cannot be a folder: "):
+        process_responses([SAMPLES / "record-response"], tmp_path / "taken")
+    with pytest.raises(UsageError, match="no such file or folder"):
+        process_responses([tmp_path / "absent"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # the paths are checked before anything is made
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    with output_lock(busy), pytest.raises(OutputInUseError):
+        process_responses([SAMPLES / "record-response"], busy)
+    assert list(busy.iterdir()) == []
+
+
+def test_answer_names_are_what_each_operation_downloads_as(tmp_path: Path) -> None:
+    data = json.loads((SAMPLES / "record-response" / "notifications.json").read_text())
+    names = answer_names(data, SAMPLES / "record-response" / "notifications.json")
+    assert names == {
+        *SAMPLE_IDS,
+        "17e3b46c-f61d-4f4d-9635-c626ef18e6ad",
+        "9a1c7e55-2d4b-4f0a-8e6c-3b5d7f9e1a2c",
+        "00000000-0000-0000-0000-000000000000",
+    }
+    upper = notification("ABC", location="https://x/Some-Answer.WAV?sig=secret-sas")
+    assert answer_names(upper) == {"abc", "some-answer.wav"}
+    for other in ({"chunkIndex": 0, "callId": "c"}, [1, 2], "text", {"value": []}):
+        assert answer_names(other, tmp_path / "other.json") == set()
+    bad = notification()
+    bad["resourceData"]["status"] = {"nested": TOKEN}
+    with pytest.raises(MetadataError) as caught:
+        answer_names(bad, tmp_path / "bad.json")
+    assert isinstance(caught.value, CallrecError) and TOKEN not in str(caught.value)
+
+
+def test_discovery_leaves_answer_audio_to_the_notification_that_claims_it() -> None:
+    folder = SAMPLES / "record-response"
+    wavs = sorted(folder.glob("*.wav"))
+    assert len(wavs) == 2
+    alone = discover(folder)
+    assert sorted(p.file for p in alone.problems if p.code == "media-without-metadata") == wavs
+    claimed = discover(folder, claimed=answer_names)
+    assert claimed.problems == () and claimed.recordings == ()
+    assert set(wavs) <= set(claimed.ignored)
+
+
+def test_discovery_reports_a_notification_answer_names_cannot_read(tmp_path: Path) -> None:
+    bad = notification()
+    bad["resourceData"]["status"] = {"nested": TOKEN}
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    found = discover(tmp_path, claimed=answer_names)
+    assert [(p.file, p.severity) for p in found.problems] == [(tmp_path / "bad.json", "error")]
+    assert isinstance(found.problems[0].error, MetadataError)
+    assert TOKEN not in found.problems[0].message
