@@ -15,7 +15,7 @@ from .conftest import EXAMPLES, MEDIA, meta, write_chunk
 
 
 def kinds(found: object) -> list[tuple[str, str]]:
-    return sorted((p.kind, p.file.name) for p in found.problems)  # type: ignore[attr-defined]
+    return sorted((p.code, p.file.name) for p in found.problems)
 
 
 def test_document_id_layout(tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ def test_a_chunk_downloaded_twice_is_used_once_with_a_note(tmp_path: Path) -> No
     (recording,) = found.recordings
     (source,) = recording.sources
     assert source.metadata_path == first and set(source.duplicates) == {copy, copy_media}
-    assert [(p.kind, p.severity, p.file) for p in found.problems] == [
+    assert [(p.code, p.severity, p.file) for p in found.problems] == [
         ("duplicate-chunk", "note", copy)
     ]
     built = build_recording(recording.sources)
@@ -204,7 +204,7 @@ def test_broken_files_never_stop_the_others(tmp_path: Path) -> None:
 def test_single_metadata_file_without_media(tmp_path: Path) -> None:
     found = discover(EXAMPLES / "acs-metadata-mixed-mp4-2022.json")
     assert len(found.recordings) == 1
-    assert [p.kind for p in found.problems] == ["metadata-without-media"]
+    assert [p.code for p in found.problems] == ["metadata-without-media"]
     assert found.errors == ()
 
 

@@ -22,7 +22,8 @@ from callrec.errors import (
 )
 from callrec.acs import parse_chunk_metadata, parse_recording_events
 from callrec.safety.naming import safe_name
-from callrec.output.run import ProcessOptions, process_recording
+from callrec.output.options import ProcessOptions
+from callrec.output.run import process_recording
 from callrec.acs.recording import ChunkSource, build_recording
 
 from .conftest import ALICE, BOB, EXAMPLES, meta, write_chunk

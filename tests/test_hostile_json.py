@@ -21,7 +21,7 @@ from callrec.response.models import load_notifications, parse_notifications
 from callrec.payloads import reading as loading
 from callrec.acs import parse_chunk_metadata, parse_recording_events
 from callrec.safety.redaction import looks_secret, redact_text, redact_url
-from callrec.response.judge import analyze_response, find_responses
+from callrec.response import analyze_response, find_responses
 
 from .conftest import EXAMPLES, meta, write_chunk
 
@@ -59,12 +59,12 @@ def test_a_fifo_named_json_is_reported_not_waited_on(tmp_path: Path) -> None:
         with contextlib.suppress(OSError):
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
     (problem,) = [p for p in found.problems if p.file == fifo]
-    assert problem.kind == "unreadable-json" and isinstance(problem.error, JSONFileError)
+    assert problem.code == "unreadable-json" and isinstance(problem.error, JSONFileError)
     assert "FIFO" in problem.message and "not a regular file" in problem.message
     assert len(found.recordings) == 1  # the rest of the folder is found all the same
     # Given by name, it is the one input asked for: reported, not walked as an empty folder.
     alone = _finishes(lambda: discover(fifo))
-    assert [p.kind for p in alone.problems] == ["unreadable-json"]
+    assert [p.code for p in alone.problems] == ["unreadable-json"]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
@@ -173,7 +173,7 @@ def test_a_document_that_is_not_an_object_is_reported(tmp_path: Path, text: str,
     bad.write_text(text)
     found = discover(tmp_path)
     (problem,) = found.problems
-    assert problem.file == bad and problem.kind == "unreadable-json"
+    assert problem.file == bad and problem.code == "unreadable-json"
     assert isinstance(problem.error, MetadataError) and problem.error.path == "$"
     assert f"got {kind}" in problem.message and "expected a JSON object" in problem.message
     # `callrec response` reports it too, instead of finding nothing in silence.

@@ -215,7 +215,7 @@ def test_a_fifo_named_like_metadata_is_not_read(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     found = _within(10, fifo, lambda: discover(tmp_path))
     # Reported as a file that could not be used, from stat alone: never opened.
-    assert [p.kind for p in found.problems if p.file == fifo] == ["unreadable-json"]  # type: ignore[attr-defined]
+    assert [p.code for p in found.problems if p.file == fifo] == ["unreadable-json"]
     assert len(found.recordings) == 1  # type: ignore[attr-defined]
 
 

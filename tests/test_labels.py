@@ -31,7 +31,9 @@ import soundfile
 
 from callrec.batch import process
 from callrec.dsp import detect_dtmf
-from callrec.output.run import ProcessOptions, analyze_recording, open_recording
+from callrec.batch import open_recording
+from callrec.output.options import ProcessOptions
+from callrec.output.run import analyze_recording
 from callrec.output.report import Report, load_report
 
 from .conftest import ALICE, BOB, meta

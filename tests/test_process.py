@@ -15,7 +15,9 @@ import soundfile
 
 from callrec import cli
 from callrec.batch import process
-from callrec.output.run import ProcessOptions, open_recording, process_recording
+from callrec.batch import open_recording
+from callrec.output.options import ProcessOptions
+from callrec.output.run import process_recording
 from callrec.output.report import Report, load_report
 from callrec.output.tracks import TrackFile, aligned_blocks
 

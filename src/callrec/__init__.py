@@ -20,21 +20,41 @@ from ._lazy import lazy_face
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .acs.discovery import Discovery, FoundRecording
-    from .acs.recording import ChannelMap, Chunk, ChunkSource, Recording, build_recording
-    from .acs.timeline import PauseReading, Tile, Timeline
-    from .audio.measure import analyze_file
-    from .audio.probe import MediaInfo, probe_media
-    from .audio.reader import AudioReader, open_audio, read_audio
-    from .audio.writer import AudioWriter, write_audio
-    from .batch import BatchResult, discover, open_recording, open_recordings, process
-    from .errors import CallrecError, Finding
-    from .output.options import ProcessOptions
-    from .output.report import Report, load_report
-    from .output.run import ProcessedRecording, analyze_recording, process_recording
-    from .output.tracks import aligned_blocks
-    from .response.judge import ResponseReport, analyze_response
-    from .timebase import to_samples
+    from .acs.discovery import Discovery as Discovery
+    from .acs.discovery import FoundRecording as FoundRecording
+    from .acs.recording import ChannelMap as ChannelMap
+    from .acs.recording import Chunk as Chunk
+    from .acs.recording import ChunkSource as ChunkSource
+    from .acs.recording import Recording as Recording
+    from .acs.recording import build_recording as build_recording
+    from .acs.timeline import PauseReading as PauseReading
+    from .acs.timeline import Tile as Tile
+    from .acs.timeline import Timeline as Timeline
+    from .audio.measure import analyze_file as analyze_file
+    from .audio.probe import MediaInfo as MediaInfo
+    from .audio.probe import probe_media as probe_media
+    from .audio.reader import AudioReader as AudioReader
+    from .audio.reader import open_audio as open_audio
+    from .audio.reader import read_audio as read_audio
+    from .audio.writer import AudioWriter as AudioWriter
+    from .audio.writer import write_audio as write_audio
+    from .batch import BatchResult as BatchResult
+    from .batch import discover as discover
+    from .batch import open_recording as open_recording
+    from .batch import open_recordings as open_recordings
+    from .batch import process as process
+    from .errors import CallrecError as CallrecError
+    from .errors import Finding as Finding
+    from .output.options import ProcessOptions as ProcessOptions
+    from .output.report import Report as Report
+    from .output.report import load_report as load_report
+    from .output.run import ProcessedRecording as ProcessedRecording
+    from .output.run import analyze_recording as analyze_recording
+    from .output.run import process_recording as process_recording
+    from .output.tracks import aligned_blocks as aligned_blocks
+    from .response.judge import analyze_response as analyze_response
+    from .response.report import ResponseReport as ResponseReport
+    from .timebase import to_samples as to_samples
 
 __getattr__, __dir__, _names = lazy_face(__name__, __file__, globals())
 __all__ = ["__version__", *_names]

@@ -3,9 +3,10 @@
 ``import callrec`` (or ``callrec.audio``) then costs only what is used: a script that reads one
 file does not pay for the report models or the loudness filter.
 
-The one list is the face's ``if TYPE_CHECKING:`` block of ``from .module import names`` lines:
-the type checker reads it as imports, and :func:`lazy_face` reads the same lines from the face's
-source to learn which module holds which name, so the two can never disagree.
+The one list is the face's ``if TYPE_CHECKING:`` block of ``from .module import name as name``
+lines (``as`` itself: the type checker's sign of a name exported on purpose): the type checker
+reads it as imports, and :func:`lazy_face` reads the same lines from the face's source to learn
+which module holds which name, so the two can never disagree.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 _BLOCK = re.compile(r"^if TYPE_CHECKING:\n((?:[ \t]+.*\n|\n)+)", re.MULTILINE)
 _IMPORT = re.compile(r"from\s+(\.[\w.]*)\s+import\s+(\([^)]*\)|[^\n]*)")
-_NAME = re.compile(r"[A-Za-z_]\w*")
+_ITEM = re.compile(r"([A-Za-z_]\w*)(?:\s+as\s+([A-Za-z_]\w*))?")
 
 
 def face_names(source: str) -> dict[str, str]:
@@ -28,10 +29,9 @@ def face_names(source: str) -> dict[str, str]:
         raise ImportError("a lazy package face needs an `if TYPE_CHECKING:` block of imports")
     names: dict[str, str] = {}
     for module, listed in _IMPORT.findall(block.group(1)):
-        listed = re.sub(r"#[^\n]*", "", listed)
-        if re.search(r"\bas\b", listed):
-            raise ImportError(f"a lazy face cannot rename on import: {listed.strip()}")
-        for name in _NAME.findall(listed):
+        for name, alias in _ITEM.findall(re.sub(r"#[^\n]*", "", listed)):
+            if alias and alias != name:
+                raise ImportError(f"a lazy face cannot rename on import: {name} as {alias}")
             names[name] = module
     return names
 

@@ -14,7 +14,6 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from ._version import __version__
@@ -313,50 +312,32 @@ def _activity_options(threshold: float | None, cap: float | None) -> dict[str, f
 
 
 def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .response.judge import find_responses, process_response
+    from .response import process_responses
 
-    found, errors = find_responses(args.paths)
-    out_folder = Path(args.out)
-    try:
-        out_folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {out_folder}: cannot be a folder: {exc.strerror or exc}") from None
-    reports = []
-    names: list[str] = []
-    failed = bool(errors)
-    with output_lock(out_folder):
-        for item in found:
-            report = process_response(item, out_folder).report
-            reports.append(report)
-            # What the files are called: the id, or for older payloads what stands in for it.
-            names.append(report.operation_id or item.name or "?")
-            failed = failed or report.error is not None
+    run = process_responses(args.paths, args.out)
     if args.json:
-        json.dump([r.model_dump(mode="json") for r in reports], out, indent=2)
+        json.dump([r.model_dump(mode="json") for r in run.reports], out, indent=2)
         out.write("\n")
     else:
         out.write(
             f"{'operation':<38} {'status':<10} {'reason':<26} {'keys':<6} {'speech':>7}  verdict\n"
         )
-        for name, r in zip(names, reports, strict=True):
+        for name, result in zip(run.names, run.results, strict=True):
+            r = result.report
             keys = "".join(k.key for k in r.keys) or "-"
             out.write(
                 f"{name:<38} {r.status or '?':<10} {r.completion_reason or '-':<26} "
                 f"{keys:<6} {r.speech_s:6.2f}s  {r.verdict}"
                 + (f" ({r.error['message']})" if r.error else "")
-                + (
-                    " (the download is truncated)"
-                    if any("truncated" in w for w in r.warnings)
-                    else ""
-                )
+                + (" (the download is truncated)" if result.truncated else "")
                 + "\n"
             )
-        if not reports:
+        if not run.results:
             out.write("No recordOperation notifications found.\n")
         out.write(f"Reports and clean clips are in {args.out}\n")
-    for error in errors:
+    for error in run.errors:
         err.write(f"callrec: {error}\n")
-    return EXIT_FAILED if failed else EXIT_OK
+    return _status(failed=run.failed, lost=False)
 
 
 def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -12,33 +12,37 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_face
 
 if TYPE_CHECKING:
-    from .discovery import MEDIA_SUFFIXES, ClaimedMedia, Discovery, FoundRecording, discover
-    from .events import (
-        ChunkEndReason,
-        RecordingChunkInfo,
-        RecordingFileStatusUpdated,
-        RecordingFileStatusUpdatedData,
-        SessionEndReason,
-        parse_subject,
-    )
-    from .loading import (
-        load_chunk_metadata,
-        load_recording_events,
-        parse_chunk_metadata,
-        parse_recording_events,
-    )
-    from .metadata import (
-        AudioConfiguration,
-        ChannelType,
-        ChunkMetadata,
-        ContentType,
-        MediaFormat,
-        Participant,
-        PauseResumeInterval,
-        RecordingInfo,
-        VideoConfiguration,
-    )
-    from .recording import ChannelMap, Chunk, ChunkSource, Recording, build_recording
-    from .timeline import PauseReading, Tile, Timeline
+    from .discovery import MEDIA_SUFFIXES as MEDIA_SUFFIXES
+    from .discovery import ClaimedMedia as ClaimedMedia
+    from .discovery import Discovery as Discovery
+    from .discovery import FoundRecording as FoundRecording
+    from .discovery import discover as discover
+    from .events import ChunkEndReason as ChunkEndReason
+    from .events import RecordingChunkInfo as RecordingChunkInfo
+    from .events import RecordingFileStatusUpdated as RecordingFileStatusUpdated
+    from .events import RecordingFileStatusUpdatedData as RecordingFileStatusUpdatedData
+    from .events import SessionEndReason as SessionEndReason
+    from .events import parse_subject as parse_subject
+    from .loading import load_chunk_metadata as load_chunk_metadata
+    from .loading import load_recording_events as load_recording_events
+    from .loading import parse_chunk_metadata as parse_chunk_metadata
+    from .loading import parse_recording_events as parse_recording_events
+    from .metadata import AudioConfiguration as AudioConfiguration
+    from .metadata import ChannelType as ChannelType
+    from .metadata import ChunkMetadata as ChunkMetadata
+    from .metadata import ContentType as ContentType
+    from .metadata import MediaFormat as MediaFormat
+    from .metadata import Participant as Participant
+    from .metadata import PauseResumeInterval as PauseResumeInterval
+    from .metadata import RecordingInfo as RecordingInfo
+    from .metadata import VideoConfiguration as VideoConfiguration
+    from .recording import ChannelMap as ChannelMap
+    from .recording import Chunk as Chunk
+    from .recording import ChunkSource as ChunkSource
+    from .recording import Recording as Recording
+    from .recording import build_recording as build_recording
+    from .timeline import PauseReading as PauseReading
+    from .timeline import Tile as Tile
+    from .timeline import Timeline as Timeline
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, __file__, globals())

@@ -257,6 +257,73 @@ def _split_on_restart(sources: list[ChunkSource]) -> list[list[ChunkSource]]:
     return groups
 
 
+@dataclass
+class _Documents:
+    """The JSON documents of a tree, read and sorted."""
+
+    metas: list[_Meta]
+    events: list[tuple[Path, RecordingFileStatusUpdated]]
+    answers: set[str]  # media that other documents in the tree claim, lowercased
+    ignored: list[Path]
+
+
+def _read_documents(
+    jsons: Iterable[Path], claimed: ClaimedMedia | None, problems: list[Finding]
+) -> _Documents:
+    found = _Documents([], [], set(), [])
+    for jpath in jsons:
+        try:
+            data = read_json(jpath)
+            # A string, a number or an array of neither events nor notifications is no input
+            # callrec knows: said, not skipped in silence.
+            require_document(data, file=jpath)
+        except CallrecError as exc:
+            problems.append(_problem("unreadable-json", jpath, exc.detail, exc))
+            continue
+        kind = classify_json(data)
+        try:
+            if kind == "chunk_metadata":
+                found.metas.append(_Meta(jpath, parse_chunk_metadata(data, file=jpath)))
+            elif kind == "recording_event":
+                found.events += [(jpath, e) for e in parse_recording_events(data, file=jpath)]
+            else:
+                if claimed is not None:
+                    found.answers |= {name.lower() for name in claimed(data, jpath)}
+                found.ignored.append(jpath)
+        except CallrecError as exc:
+            which: ProblemKind = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
+            problems.append(_problem(which, jpath, exc.detail, exc))
+    return found
+
+
+def _sources(
+    metas: list[_Meta], pairs: dict[int, Path], probe: bool, problems: list[Finding]
+) -> list[ChunkSource]:
+    """Each metadata with its media file (and its header, when ``probe``)."""
+    sources: list[ChunkSource] = []
+    for i, meta in enumerate(metas):
+        media_path = pairs.get(i)
+        info, trouble = None, None
+        if media_path is None:
+            if not any(p.file == meta.path for p in problems):
+                problems.append(
+                    _problem(
+                        "metadata-without-media",
+                        meta.path,
+                        "no media file found for this chunk; its timeline comes from the metadata alone",
+                    )
+                )
+        elif probe:
+            try:
+                info = probe_media(media_path)
+            except CallrecError as exc:
+                # Paired, so not an unusable file but a chunk whose audio is lost: the
+                # recording carries that (media-unusable) and is processed around it.
+                trouble = exc.detail
+        sources.append(ChunkSource(meta.metadata, meta.path, info, media_path, trouble))
+    return sources
+
+
 def discover(
     path: str | Path,
     *,
@@ -304,58 +371,14 @@ def discover(
         for folder, why in unreadable
     ]
     ignored: list[Path] = list(other)
-    metas: list[_Meta] = []
-    events: list[tuple[Path, RecordingFileStatusUpdated]] = []
-    answers: set[str] = set()  # media that other documents in the tree claim
-    for jpath in jsons:
-        try:
-            data = read_json(jpath)
-            # A string, a number or an array of neither events nor notifications is no input
-            # callrec knows: said, not skipped in silence.
-            require_document(data, file=jpath)
-        except CallrecError as exc:
-            problems.append(_problem("unreadable-json", jpath, exc.detail, exc))
-            continue
-        kind = classify_json(data)
-        try:
-            if kind == "chunk_metadata":
-                metas.append(_Meta(jpath, parse_chunk_metadata(data, file=jpath)))
-            elif kind == "recording_event":
-                events += [(jpath, e) for e in parse_recording_events(data, file=jpath)]
-            else:
-                if claimed is not None:
-                    answers |= {name.lower() for name in claimed(data, jpath)}
-                ignored.append(jpath)
-        except CallrecError as exc:
-            which: ProblemKind = "bad-metadata" if kind == "chunk_metadata" else "bad-event"
-            problems.append(_problem(which, jpath, exc.detail, exc))
+    documents = _read_documents(jsons, claimed, problems)
+    metas, events, answers = documents.metas, documents.events, documents.answers
+    ignored += documents.ignored
 
     if not root.is_dir() and events and not metas:
         # One event file: its chunks' metadata is expected beside it, as the SDK saves them.
         metas = _named_chunks(root, {c.document_id for _, e in events for c in e.chunks})
-    pairs = _pair(metas, media, problems)
-    sources: list[ChunkSource] = []
-    for i, meta in enumerate(metas):
-        media_path = pairs.get(i)
-        info, trouble = None, None
-        if media_path is None:
-            if not any(p.file == meta.path for p in problems):
-                problems.append(
-                    _problem(
-                        "metadata-without-media",
-                        meta.path,
-                        "no media file found for this chunk; its timeline comes from the metadata alone",
-                    )
-                )
-        elif probe:
-            try:
-                info = probe_media(media_path)
-            except CallrecError as exc:
-                # Paired, so not an unusable file but a chunk whose audio is lost: the
-                # recording carries that (media-unusable) and is processed around it.
-                trouble = exc.detail
-        sources.append(ChunkSource(meta.metadata, meta.path, info, media_path, trouble))
-
+    sources = _sources(metas, _pair(metas, media, problems), probe, problems)
     recordings = _group(_set_aside_copies(sources, problems), events, problems)
     # Audio another document claims (recordResponse answers) is not a chunk without metadata.
     answer_files = {

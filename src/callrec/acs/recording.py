@@ -515,7 +515,49 @@ def build_recording(
     _check_ids(ordered)
     for src in ordered:
         _check_media(src)
-    findings: list[Finding] = [
+    findings = _duplicates(ordered)
+    rate = _recording_rate(ordered, findings)
+    channel_type = _channel_type(ordered, findings)
+    fmt = _same_everywhere(ordered, "format", [s.metadata.recording_info.format for s in ordered])
+    if channel_type is ChannelType.UNMIXED:
+        _check_tracks(ordered)
+    start = min(s.metadata.chunk_start_time for s in ordered)
+    placing = _Placing(
+        start=start,
+        rate=rate,
+        unmixed=channel_type is ChannelType.UNMIXED,
+        fmt=fmt if isinstance(fmt, MediaFormat) else None,
+        forced=pause_reading,
+        tolerance_us=tolerance_us,
+        end_reasons={c.index: c.end_reason for c in event.chunks} if event is not None else {},
+    )
+    chunks = [
+        placing.chunk(src, ordered[pos + 1] if pos + 1 < len(ordered) else None, findings)
+        for pos, src in enumerate(ordered)
+    ]
+    findings += _overlaps(chunks, rate)
+    missing = _missing_chunks(chunks, event, findings)
+    if event is not None:
+        findings += _event_findings(event, ordered, start, tolerance_us)
+    return Recording(
+        call_id=ordered[0].metadata.call_id,
+        recording_id=event.recording_id if event is not None else None,
+        sample_rate=rate,
+        channel_type=channel_type,
+        format=placing.fmt,
+        content_type=next(
+            (c for s in ordered if (c := s.metadata.recording_info.content_type)), None
+        ),
+        chunks=tuple(chunks),
+        timeline=Timeline(start=start, sample_rate=rate, chunks=tuple(c.timeline for c in chunks)),
+        missing_chunks=missing,
+        warnings=tuple(findings),
+        event=event,
+    )
+
+
+def _duplicates(ordered: Sequence[ChunkSource]) -> list[Finding]:
+    return [
         Finding(
             "duplicate-chunk",
             f"chunk {s.metadata.chunk_index} was found more than once, byte for byte the same: "
@@ -527,112 +569,119 @@ def build_recording(
         if s.duplicates
     ]
 
+
+def _recording_rate(ordered: Sequence[ChunkSource], findings: list[Finding]) -> int:
     rates = [_effective_rate(s, findings) for s in ordered]
     rate = _same_everywhere(ordered, "sample rate", rates)
-    if not isinstance(rate, int):
-        rate = DEFAULT_SAMPLE_RATE
-        findings.append(
+    if isinstance(rate, int):
+        return rate
+    findings.append(
+        Finding(
+            "sample-rate-assumed",
+            f"neither metadata nor media gives a sample rate; {DEFAULT_SAMPLE_RATE} Hz (the ACS "
+            "rate) is assumed",
+        )
+    )
+    return DEFAULT_SAMPLE_RATE
+
+
+def _source_findings(src: ChunkSource, fmt: MediaFormat | None) -> list[Finding]:
+    """What one chunk's files say about themselves: a container the metadata does not name, a
+    duration no chunk can have, media that cannot be used."""
+    meta, out = src.metadata, []
+    if fmt is not None and src.media is not None and src.media.container != fmt.value:
+        out.append(
             Finding(
-                "sample-rate-assumed",
-                f"neither metadata nor media gives a sample rate; {rate} Hz (the ACS rate) is assumed",
+                "format-mismatch",
+                f"chunk {meta.chunk_index}: metadata says {fmt.value} but the media file is"
+                f" {src.media.container}",
+                meta.chunk_index,
+                src.media.path,
             )
         )
-    channel_type = _channel_type(ordered, findings)
-    fmt = _same_everywhere(ordered, "format", [s.metadata.recording_info.format for s in ordered])
-    content = next(
-        (
-            s.metadata.recording_info.content_type
-            for s in ordered
-            if s.metadata.recording_info.content_type
-        ),
-        None,
-    )
-    unmixed = channel_type is ChannelType.UNMIXED
-    if unmixed:
-        _check_tracks(ordered)
+    if meta.chunk_duration_ms > MAX_CHUNK_DURATION_S * 1000:
+        out.append(
+            Finding(
+                "chunk-too-long",
+                f"chunk {meta.chunk_index}: chunkDuration {meta.chunk_duration_ms:.0f} ms is longer"
+                " than the 4 hours a chunk can last",
+                meta.chunk_index,
+                src.metadata_path,
+            )
+        )
+    if src.media_problem is not None:
+        out.append(
+            Finding(
+                "media-unusable",
+                f"chunk {meta.chunk_index}: {src.media_problem}; the metadata alone places it",
+                meta.chunk_index,
+                src.media_path,
+            )
+        )
+    return out
 
-    start = min(s.metadata.chunk_start_time for s in ordered)
 
-    def offset_us(instant: datetime) -> int:
-        return to_microseconds(instant - start)
+@dataclass(frozen=True)
+class _Placing:
+    """What placing each chunk on the recording's wall clock needs to know."""
 
-    end_reasons = {c.index: c.end_reason for c in event.chunks} if event is not None else {}
-    chunks: list[Chunk] = []
-    for pos, src in enumerate(ordered):
+    start: datetime
+    rate: int
+    unmixed: bool
+    fmt: MediaFormat | None
+    forced: PauseReading | None
+    tolerance_us: int
+    end_reasons: Mapping[int, str | None]
+
+    def offset_us(self, instant: datetime) -> int:
+        return to_microseconds(instant - self.start)
+
+    def chunk(self, src: ChunkSource, nxt: ChunkSource | None, findings: list[Finding]) -> Chunk:
+        """``src`` placed on the wall clock; ``nxt`` is the chunk after it, if any."""
         meta = src.metadata
-        if (
-            isinstance(fmt, MediaFormat)
-            and src.media is not None
-            and src.media.container != fmt.value
-        ):
-            findings.append(
-                Finding(
-                    "format-mismatch",
-                    f"chunk {meta.chunk_index}: metadata says {fmt.value} but the media file is"
-                    f" {src.media.container}",
-                    meta.chunk_index,
-                    src.media.path,
-                )
-            )
-        if meta.chunk_duration_ms > MAX_CHUNK_DURATION_S * 1000:
-            findings.append(
-                Finding(
-                    "chunk-too-long",
-                    f"chunk {meta.chunk_index}: chunkDuration {meta.chunk_duration_ms:.0f} ms is longer"
-                    " than the 4 hours a chunk can last",
-                    meta.chunk_index,
-                    src.metadata_path,
-                )
-            )
-        if src.media_problem is not None:
-            findings.append(
-                Finding(
-                    "media-unusable",
-                    f"chunk {meta.chunk_index}: {src.media_problem}; the metadata alone places it",
-                    meta.chunk_index,
-                    src.media_path,
-                )
-            )
-        nxt = ordered[pos + 1] if pos + 1 < len(ordered) else None
+        findings += _source_findings(src, self.fmt)
         consecutive = nxt is not None and nxt.metadata.chunk_index == meta.chunk_index + 1
         layout = ChunkLayout(
             index=meta.chunk_index,
-            start_us=offset_us(meta.chunk_start_time),
+            start_us=self.offset_us(meta.chunk_start_time),
             duration_us=round(meta.chunk_duration_ms * 1000),
             pauses_us=tuple(
-                (offset_us(p.start_time), round(p.duration_ms * 1000))
+                (self.offset_us(p.start_time), round(p.duration_ms * 1000))
                 for p in meta.pause_resume_intervals
             ),
             media_frames=src.media.frames if src.media is not None else None,
         )
         timeline, chunk_findings = build_chunk_timeline(
             layout,
-            sample_rate=rate,
-            forced=pause_reading,
-            next_start_us=offset_us(nxt.metadata.chunk_start_time) if consecutive and nxt else None,
-            tolerance_us=tolerance_us,
+            sample_rate=self.rate,
+            forced=self.forced,
+            next_start_us=self.offset_us(nxt.metadata.chunk_start_time)
+            if consecutive and nxt
+            else None,
+            tolerance_us=self.tolerance_us,
         )
         findings += [
             Finding(f.code, f.message, f.chunk_index, f.file or src.metadata_path)
             for f in chunk_findings
         ]
-        chunks.append(
-            Chunk(
-                metadata=meta,
-                timeline=timeline,
-                channel_map=_channel_map(src, unmixed, findings),
-                metadata_path=src.metadata_path,
-                media=src.media,
-                media_path=src.media_path,
-                media_problem=src.media_problem,
-                end_reason=end_reasons.get(meta.chunk_index),
-            )
+        return Chunk(
+            metadata=meta,
+            timeline=timeline,
+            channel_map=_channel_map(src, self.unmixed, findings),
+            metadata_path=src.metadata_path,
+            media=src.media,
+            media_path=src.media_path,
+            media_problem=src.media_problem,
+            end_reason=self.end_reasons.get(meta.chunk_index),
         )
 
+
+def _overlaps(chunks: Sequence[Chunk], rate: int) -> list[Finding]:
+    out = []
     for before, after in itertools.pairwise(chunks):
         b, a = before.timeline, after.timeline
         if a.start < b.stop:
-            findings.append(
+            out.append(
                 Finding(
                     "chunks-overlap",
                     f"chunks {before.index} and {after.index} overlap on the wall clock by"
@@ -641,11 +690,16 @@ def build_recording(
                     after.metadata_path,
                 )
             )
+    return out
 
+
+def _missing_chunks(
+    chunks: Sequence[Chunk], event: RecordingFileStatusUpdated | None, findings: list[Finding]
+) -> tuple[int, ...]:
+    """The chunk indexes that should exist but have no metadata, each run of them a finding."""
     runs = _missing_runs(
         [c.index for c in chunks], [c.index for c in event.chunks] if event is not None else []
     )
-    missing = tuple(index for first, last in runs for index in range(first, last + 1))
     for first, last in runs:
         # One finding per run: a lone chunk 10 000 must not make ten thousand warnings.
         which = f"chunk {first} is" if first == last else f"chunks {first} to {last} are"
@@ -657,19 +711,4 @@ def build_recording(
                 first,
             )
         )
-    if event is not None:
-        findings += _event_findings(event, ordered, start, tolerance_us)
-
-    return Recording(
-        call_id=ordered[0].metadata.call_id,
-        recording_id=event.recording_id if event is not None else None,
-        sample_rate=rate,
-        channel_type=channel_type,
-        format=fmt if isinstance(fmt, MediaFormat) else None,
-        content_type=content,
-        chunks=tuple(chunks),
-        timeline=Timeline(start=start, sample_rate=rate, chunks=tuple(c.timeline for c in chunks)),
-        missing_chunks=missing,
-        warnings=tuple(findings),
-        event=event,
-    )
+    return tuple(index for first, last in runs for index in range(first, last + 1))
