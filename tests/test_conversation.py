@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callrec.dsp.conversation import conversation_stats, coverage, intersect, union
-from callrec.dsp.intervals import close_gaps
+from callrec.dsp.conversation import conversation_stats
+from callrec.dsp.intervals import close_gaps, coverage, intersect, union
 from callrec.errors import UsageError
 
 

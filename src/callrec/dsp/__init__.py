@@ -17,12 +17,19 @@ detect_dtmf         DtmfDetector              DtmfTones per channel
 analyze             Analyzer                  all of the above in one pass
 place               (block by block)          copies media frames to track positions
 ==================  ========================  =================================================
+
+Speech activity and DTMF take their options as :class:`ActivityOptions` and :class:`DtmfOptions`,
+checked when made. Intervals (``(n, 2)`` int64 ``[start, stop)`` samples) are combined with
+:func:`union`, :func:`intersect`, :func:`subtract` and :func:`coverage`; the rest of their
+handling is in :mod:`callrec.dsp.intervals`, conversation figures in
+:mod:`callrec.dsp.conversation`.
 """
 
-from .activity import Activity, SpeechDetector, speech_activity, speech_bounds
+from .activity import Activity, ActivityOptions, SpeechDetector, speech_activity, speech_bounds
 from .analysis import FEATURES, Analysis, Analyzer, analyze
-from .dtmf import DtmfDetector, DtmfTones, detect_dtmf
+from .dtmf import DtmfDetector, DtmfOptions, DtmfTones, detect_dtmf
 from .frames import FrameRms, frame_rms_db, noise_floor_db
+from .intervals import coverage, intersect, subtract, union
 from .level_meter import LevelMeter, Levels, levels
 from .loudness_meter import Loudness, LoudnessMeter, k_weighting_sos, loudness
 from .placement import place, spans_array
@@ -30,9 +37,11 @@ from .placement import place, spans_array
 __all__ = [
     "FEATURES",
     "Activity",
+    "ActivityOptions",
     "Analysis",
     "Analyzer",
     "DtmfDetector",
+    "DtmfOptions",
     "DtmfTones",
     "FrameRms",
     "LevelMeter",
@@ -41,8 +50,10 @@ __all__ = [
     "LoudnessMeter",
     "SpeechDetector",
     "analyze",
+    "coverage",
     "detect_dtmf",
     "frame_rms_db",
+    "intersect",
     "k_weighting_sos",
     "levels",
     "loudness",
@@ -51,4 +62,6 @@ __all__ = [
     "spans_array",
     "speech_activity",
     "speech_bounds",
+    "subtract",
+    "union",
 ]

@@ -1,9 +1,10 @@
 """What every streaming accumulator shares: input checks, full scale, and a fixed block grid.
 
 Accumulators cut whatever blocks they are fed into blocks of exactly :func:`grid_frames` frames
-(the last one shorter) before computing anything; the grid depends only on the channel count. The sequence of numpy operations therefore does
-not depend on how the caller chose to cut the input, so a result computed block by block is
-*identical* to the whole-array result, floats included, not merely close to it.
+(the last one shorter) before computing anything; the grid depends only on the channel count.
+The sequence of numpy operations therefore does not depend on how the caller chose to cut the
+input, so a result computed block by block is *identical* to the whole-array result, floats
+included, not merely close to it.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ __all__ = [
     "GRID_FRAMES",
     "GRID_SAMPLES",
     "Accumulator",
+    "SampleRate",
     "Scratch",
     "as_frames",
     "full_scale",
     "grid_frames",
+    "sample_rate_checked",
     "split_at",
     "to_float",
 ]
@@ -157,10 +160,29 @@ class BlockRows:
         return self._rows
 
 
-def sample_rate_checked(sample_rate: int) -> int:
+class SampleRate(int):
+    """A sample rate that :func:`sample_rate_checked` accepted (nothing else makes one).
+
+    The private path by which a rate is checked once per public entry: an
+    :class:`~callrec.dsp.Analyzer` (or a meter) checks the rate it is given and builds its parts
+    from the result, which they take as it is. Helpers that need a checked rate
+    (:func:`~callrec.dsp.frames.frame_sizes`, the K-weighting design) are annotated with this
+    type, so the type checker shows that every caller checked first.
+    """
+
+    __slots__ = ()
+
+
+def sample_rate_checked(sample_rate: int) -> SampleRate:
+    """``sample_rate`` as a :class:`SampleRate`; :class:`UsageError` unless a positive integer.
+
+    A :class:`SampleRate` is returned as it is: it was checked where it was made.
+    """
+    if isinstance(sample_rate, SampleRate):
+        return sample_rate
     if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
         raise UsageError(f"sample_rate must be a positive integer, got {sample_rate!r}")
-    return int(sample_rate)
+    return SampleRate(sample_rate)
 
 
 class Accumulator(ABC, Generic[R]):

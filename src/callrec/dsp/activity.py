@@ -32,26 +32,89 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames, split_at
+from ._blocks import Accumulator, as_frames, sample_rate_checked, split_at
+from ._options import Options
 from .frames import FrameLevels, energy_to_db, frame_count, frame_sizes
 from .intervals import close_gaps, mask_runs, pad
 
 __all__ = [
     "DEFAULT_MAX_THRESHOLD_DBFS",
     "Activity",
+    "ActivityOptions",
     "SpeechDetector",
     "speech_activity",
     "speech_bounds",
 ]
 
 DEFAULT_MAX_THRESHOLD_DBFS = -30.0
-"""The highest a noisy channel's floor raises the speech threshold, unless told otherwise."""
+"""The highest a noisy channel's floor raises the speech threshold, unless told otherwise (the
+default of :attr:`ActivityOptions.max_threshold_dbfs`, named for the command line)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityOptions(Options):
+    """How :class:`SpeechDetector` decides speech; checked once, when made.
+
+    Every option is a finite number; a bad one is a :class:`~callrec.errors.UsageError` here.
+    The detector checks only what depends on the sample rate (a frame of at least one sample).
+    :meth:`from_dict` builds options from names, :meth:`changed` lists those that differ from
+    the defaults.
+
+    Attributes
+    ----------
+    threshold_dbfs
+        The lowest *on* threshold (frame RMS, dBFS); used as is on a quiet channel.
+    max_threshold_dbfs
+        The highest the *on* threshold is raised, so that a channel that is speech almost
+        throughout (whose low percentile is speech, not noise) still has its speech found. Not
+        below ``threshold_dbfs``.
+    floor_margin_db
+        On a noisy channel, the *on* threshold is raised to this far above its noise floor.
+    hysteresis_db
+        The *off* threshold sits this far below the *on* threshold.
+    frame_s, hop_s
+        Frame length and step of the levels compared with the thresholds (more than zero).
+    min_speech_s, min_silence_s
+        Shorter speech is dropped; shorter pauses are bridged.
+    pad_s
+        Seconds added before and after each speech interval (within the signal).
+    noise_percentile
+        Which percentile (0-100) of the non-silent frame levels is the noise floor.
+
+    The dB margins and the durations are zero or more.
+    """
+
+    KIND: ClassVar[str] = "speech activity option"
+
+    threshold_dbfs: float = -50.0
+    max_threshold_dbfs: float = DEFAULT_MAX_THRESHOLD_DBFS
+    floor_margin_db: float = 12.0
+    hysteresis_db: float = 6.0
+    frame_s: float = 0.010
+    hop_s: float = 0.010
+    min_speech_s: float = 0.100
+    min_silence_s: float = 0.300
+    pad_s: float = 0.0
+    noise_percentile: float = 10.0
+
+    def _check(self) -> None:
+        self._more_than_zero("frame_s", "hop_s")
+        self._zero_or_more(
+            "hysteresis_db", "floor_margin_db", "min_speech_s", "min_silence_s", "pad_s"
+        )
+        self._within("noise_percentile", 0.0, 100.0)
+        if self.max_threshold_dbfs < self.threshold_dbfs:
+            raise UsageError(
+                f"max_threshold_dbfs ({self.max_threshold_dbfs!r}) must not be below "
+                f"threshold_dbfs ({self.threshold_dbfs!r})"
+            )
 
 
 @dataclass(frozen=True)
@@ -118,50 +181,38 @@ class SpeechDetector(Accumulator[Activity]):
     thresholds, and no frame's decision depends on a frame across a cut. A floor per segment would
     be worse: a short segment that is nearly all speech has no noise to measure, and the same
     sound would be speech in one segment and not in the next.
+
+    Parameters
+    ----------
+    sample_rate
+        Samples per second.
+    options
+        How speech is decided (:class:`ActivityOptions`); the defaults if None.
+    **settings
+        Single options by name (``threshold_dbfs=-40.0``), overriding ``options``; an unknown
+        name is a :class:`~callrec.errors.UsageError`.
+
+    The options in effect are :attr:`options`; ``frame``, ``hop``, ``min_speech``,
+    ``min_silence`` and ``pad`` are the durations in samples.
     """
 
     def __init__(
-        self,
-        sample_rate: int,
-        *,
-        threshold_dbfs: float = -50.0,
-        max_threshold_dbfs: float = DEFAULT_MAX_THRESHOLD_DBFS,
-        floor_margin_db: float = 12.0,
-        hysteresis_db: float = 6.0,
-        frame_s: float = 0.010,
-        hop_s: float = 0.010,
-        min_speech_s: float = 0.100,
-        min_silence_s: float = 0.300,
-        pad_s: float = 0.0,
-        noise_percentile: float = 10.0,
+        self, sample_rate: int, options: ActivityOptions | None = None, **settings: float
     ) -> None:
         super().__init__()
-        self.frame, self.hop = frame_sizes(sample_rate, frame_s, hop_s)
-        self.sample_rate = int(sample_rate)
-        for name, value in (
-            ("hysteresis_db", hysteresis_db),
-            ("floor_margin_db", floor_margin_db),
-            ("min_speech_s", min_speech_s),
-            ("min_silence_s", min_silence_s),
-            ("pad_s", pad_s),
-        ):
-            if not value >= 0:
-                raise UsageError(f"{name} must be zero or more, got {value!r}")
-        if not 0.0 <= noise_percentile <= 100.0:
-            raise UsageError(f"noise_percentile must be within 0-100, got {noise_percentile!r}")
-        if max_threshold_dbfs < threshold_dbfs:
-            raise UsageError(
-                f"max_threshold_dbfs ({max_threshold_dbfs!r}) must not be below threshold_dbfs "
-                f"({threshold_dbfs!r})"
-            )
-        self.threshold_dbfs = float(threshold_dbfs)
-        self.max_threshold_dbfs = float(max_threshold_dbfs)
-        self.floor_margin_db = float(floor_margin_db)
-        self.hysteresis_db = float(hysteresis_db)
-        self.min_speech = to_samples(min_speech_s, self.sample_rate)
-        self.min_silence = to_samples(min_silence_s, self.sample_rate)
-        self.pad = to_samples(pad_s, self.sample_rate)
-        self.noise_percentile = noise_percentile
+        rate = sample_rate_checked(sample_rate)
+        self.options = ActivityOptions._resolved(options, settings)
+        opts = self.options
+        self.frame, self.hop = frame_sizes(rate, opts.frame_s, opts.hop_s)
+        self.sample_rate = int(rate)
+        self.threshold_dbfs = opts.threshold_dbfs
+        self.max_threshold_dbfs = opts.max_threshold_dbfs
+        self.floor_margin_db = opts.floor_margin_db
+        self.hysteresis_db = opts.hysteresis_db
+        self.min_speech = to_samples(opts.min_speech_s, rate)
+        self.min_silence = to_samples(opts.min_silence_s, rate)
+        self.pad = to_samples(opts.pad_s, rate)
+        self.noise_percentile = opts.noise_percentile
         self._levels: list[np.ndarray] = []
         self._frame_levels = FrameLevels(frame=self.frame, hop=self.hop)
         self._excluded: list[np.ndarray] | None = None
@@ -337,19 +388,11 @@ def _hysteresis(level: np.ndarray, on: int, off: int) -> np.ndarray:
 def speech_activity(
     x: npt.ArrayLike,
     sample_rate: int,
+    options: ActivityOptions | None = None,
     *,
-    threshold_dbfs: float = -50.0,
-    max_threshold_dbfs: float = DEFAULT_MAX_THRESHOLD_DBFS,
-    floor_margin_db: float = 12.0,
-    hysteresis_db: float = 6.0,
-    frame_s: float = 0.010,
-    hop_s: float = 0.010,
-    min_speech_s: float = 0.100,
-    min_silence_s: float = 0.300,
-    pad_s: float = 0.0,
-    noise_percentile: float = 10.0,
     boundaries: npt.ArrayLike = (),
     exclude: np.ndarray | Sequence[np.ndarray] | None = None,
+    **settings: float,
 ) -> Activity:
     """Find speech in each channel.
 
@@ -359,23 +402,8 @@ def speech_activity(
         ``(frames, channels)`` or ``(frames,)`` samples (int16, int32 or float).
     sample_rate
         Samples per second.
-    threshold_dbfs
-        The lowest *on* threshold (frame RMS, dBFS); used as is on a quiet channel.
-    max_threshold_dbfs
-        The highest the *on* threshold is raised, so that a channel that is speech almost
-        throughout (whose low percentile is speech, not noise) still has its speech found.
-    floor_margin_db
-        On a noisy channel, the *on* threshold is raised to this far above its noise floor.
-    hysteresis_db
-        The *off* threshold sits this far below the *on* threshold.
-    frame_s, hop_s
-        Frame length and step of the levels compared with the thresholds.
-    min_speech_s, min_silence_s
-        Shorter speech is dropped; shorter pauses are bridged.
-    pad_s
-        Seconds added before and after each speech interval (within the signal).
-    noise_percentile
-        Which percentile of the non-silent frame levels is the noise floor.
+    options
+        How speech is decided (:class:`ActivityOptions`); the defaults if None.
     boundaries
         Ascending sample positions where the audio is not continuous (pauses, gaps between
         chunks, chunk joins): each segment between them is decided on its own (see the module
@@ -386,25 +414,15 @@ def speech_activity(
         Spans that are never speech (DTMF keys, say): one ``(n, 2)`` int array of
         ``[start, stop)`` samples for every channel, or a sequence of such arrays, one per
         channel (see :meth:`SpeechDetector.exclude`). Default: none.
+    **settings
+        Single options by name (``threshold_dbfs=-40.0``), overriding ``options``.
 
     Returns
     -------
     Activity
         ``intervals[c]`` is an ``(n, 2)`` int64 array of ``[start, stop)`` samples.
     """
-    detector = SpeechDetector(
-        sample_rate,
-        threshold_dbfs=threshold_dbfs,
-        max_threshold_dbfs=max_threshold_dbfs,
-        floor_margin_db=floor_margin_db,
-        hysteresis_db=hysteresis_db,
-        frame_s=frame_s,
-        hop_s=hop_s,
-        min_speech_s=min_speech_s,
-        min_silence_s=min_silence_s,
-        pad_s=pad_s,
-        noise_percentile=noise_percentile,
-    )
+    detector = SpeechDetector(sample_rate, options, **settings)
     frames = as_frames(x)
     for i, segment in enumerate(split_at(frames, boundaries)):
         if i:

@@ -12,8 +12,8 @@ from ..errors import UsageError
 from ..timebase import to_samples
 from ._blocks import Accumulator, as_frames, sample_rate_checked, split_at
 from ._threads import one_blas_thread
-from .activity import Activity, SpeechDetector
-from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfTones
+from .activity import Activity, ActivityOptions, SpeechDetector
+from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfOptions, DtmfTones
 from .intervals import pad
 from .level_meter import LevelMeter, Levels
 from .loudness_meter import Loudness, LoudnessMeter
@@ -89,7 +89,8 @@ class Analyzer:
         widened by :data:`~callrec.dsp.dtmf.KEY_GUARD_S` for its onset and decay, is excluded
         from that channel's speech (:meth:`SpeechDetector.exclude`).
     activity, dtmf
-        Keyword options for :class:`SpeechDetector` and :class:`DtmfDetector`.
+        Options of :class:`SpeechDetector` and :class:`DtmfDetector` (:class:`ActivityOptions`,
+        :class:`DtmfOptions`); the defaults if None.
     """
 
     def __init__(
@@ -97,20 +98,20 @@ class Analyzer:
         sample_rate: int,
         *,
         features: Iterable[str] = DEFAULT_FEATURES,
-        activity: dict[str, Any] | None = None,
-        dtmf: dict[str, Any] | None = None,
+        activity: ActivityOptions | None = None,
+        dtmf: DtmfOptions | None = None,
     ) -> None:
-        self.sample_rate = sample_rate_checked(sample_rate)
+        rate = sample_rate_checked(sample_rate)  # once: the parts take it as checked
+        self.sample_rate = int(rate)
         chosen = list(dict.fromkeys(features))
         unknown = [f for f in chosen if f not in FEATURES]
         if unknown:
             raise UsageError(f"unknown feature(s) {unknown}; expected any of {list(FEATURES)}")
-        rate = self.sample_rate
         makers: dict[str, Callable[[], Accumulator[Any]]] = {
             "levels": lambda: LevelMeter(rate),
             "loudness": lambda: LoudnessMeter(rate),
-            "activity": lambda: SpeechDetector(rate, **(activity or {})),
-            "dtmf": lambda: DtmfDetector(rate, **(dtmf or {})),
+            "activity": lambda: SpeechDetector(rate, activity),
+            "dtmf": lambda: DtmfDetector(rate, dtmf),
         }
         self._parts = {name: makers[name]() for name in chosen}
         meter, detector = self._parts.get("levels"), self._parts.get("activity")

@@ -25,43 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UsageError
-from .intervals import close_gaps, empty_intervals
+from .intervals import as_intervals, coverage, intersect, union
 
-__all__ = ["ConversationStats", "conversation_stats", "coverage", "intersect", "union"]
-
-
-def _checked(intervals: np.ndarray) -> np.ndarray:
-    arr = np.asarray(intervals, dtype=np.int64).reshape(-1, 2)
-    if (arr[:, 1] < arr[:, 0]).any():
-        raise UsageError("an interval ends before it starts")
-    return arr
-
-
-def coverage(groups: list[np.ndarray], at_least: int = 1) -> np.ndarray:
-    """Where at least ``at_least`` of the interval arrays cover a sample, as intervals."""
-    arrays = [_checked(g) for g in groups]
-    if not arrays or sum(len(a) for a in arrays) == 0:
-        return empty_intervals()
-    edges = np.concatenate([a.ravel() for a in arrays])
-    steps = np.tile(np.array([1, -1], np.int64), len(edges) // 2)
-    # At one position, ends come before starts, so touching intervals do not count as overlap.
-    order = np.lexsort((steps, edges))
-    edges, depth = edges[order], np.cumsum(steps[order])
-    inside = depth >= at_least
-    starts = edges[np.flatnonzero(inside & ~np.concatenate([[False], inside[:-1]]))]
-    stops = edges[np.flatnonzero(~inside & np.concatenate([[False], inside[:-1]]))]
-    out = np.stack([starts, stops], axis=1)
-    return close_gaps(out[out[:, 1] > out[:, 0]], 1)  # touching pieces are one interval
-
-
-def union(groups: list[np.ndarray]) -> np.ndarray:
-    """Samples covered by any array, as sorted disjoint intervals."""
-    return coverage(groups, 1)
-
-
-def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Samples covered by both ``a`` and ``b`` (each disjoint), as intervals."""
-    return coverage([union([a]), union([b])], 2)
+__all__ = ["ConversationStats", "conversation_stats"]
 
 
 def _length(intervals: np.ndarray) -> int:
@@ -131,7 +97,7 @@ def conversation_stats(
     """
     if min_overlap < 0:
         raise UsageError(f"min_overlap must be zero or more, got {min_overlap}")
-    parts = [_checked(s) for s in speech]
+    parts = [as_intervals(s) for s in speech]
     anyone = union(parts)
     talk_recorded = intersect(anyone, union([recorded]))
     turns = np.zeros(len(parts), np.int64)

@@ -34,17 +34,19 @@ two keys, each ending or starting within a frame of it::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, Scratch, as_frames, full_scale, split_at
+from ._blocks import Accumulator, Scratch, as_frames, full_scale, sample_rate_checked, split_at
+from ._options import Options
 from .frames import frame_count, frame_sizes
 from .intervals import close_gaps, drop_short, empty_intervals
 
-__all__ = ["DTMF_KEYS", "KEY_GUARD_S", "DtmfDetector", "DtmfTones", "detect_dtmf"]
+__all__ = ["DTMF_KEYS", "KEY_GUARD_S", "DtmfDetector", "DtmfOptions", "DtmfTones", "detect_dtmf"]
 
 ROW_HZ = (697.0, 770.0, 852.0, 941.0)
 COLUMN_HZ = (1209.0, 1336.0, 1477.0, 1633.0)
@@ -53,6 +55,61 @@ KEY_GUARD_S = 0.03
 """Kept out of speech on both sides of a key: the key detector's 25.6 ms frames place a key's
 edges within about 10 ms, and a key's own onset and decay must not become slivers of speech."""
 _KEY_CODES = np.array([ord(k) for row in DTMF_KEYS for k in row], np.int32)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DtmfOptions(Options):
+    """How :class:`DtmfDetector` finds keys (see the module notes); checked once, when made.
+
+    Every option is a finite number; a bad one is a :class:`~callrec.errors.UsageError` here.
+    The detector checks only what depends on the sample rate (a frame of at least one sample).
+    :meth:`from_dict` builds options from names, :meth:`changed` lists those that differ from
+    the defaults.
+
+    Attributes
+    ----------
+    frame_s, hop_s
+        Analysis frame and step (more than zero); 25.6 ms frames separate neighbouring DTMF
+        tones.
+    min_tone_s
+        Shortest tone reported (ITU-T Q.24 asks that 40 ms tones be accepted).
+    max_dropout_s
+        Longest break inside one key press that is bridged.
+    min_tone_dbfs
+        Lowest level of each of the two tones (RMS dBFS).
+    min_peak_ratio_db
+        How far each tone must stand above the others of its group.
+    forward_twist_db, reverse_twist_db
+        How much louder (forward) or quieter (reverse) the column tone may be than the row tone.
+    min_tone_fraction
+        Share (0-1) of the frame's energy the two tones must carry.
+
+    The durations and the dB margins (all but ``min_tone_dbfs``) are zero or more.
+    """
+
+    KIND: ClassVar[str] = "DTMF option"
+
+    frame_s: float = 0.0256
+    hop_s: float = 0.010
+    min_tone_s: float = 0.030
+    max_dropout_s: float = 0.020
+    min_tone_dbfs: float = -45.0
+    min_peak_ratio_db: float = 6.0
+    forward_twist_db: float = 4.0
+    reverse_twist_db: float = 8.0
+    min_tone_fraction: float = 0.7
+
+    def _check(self) -> None:
+        self._more_than_zero("frame_s", "hop_s")
+        self._zero_or_more(
+            "min_tone_s",
+            "max_dropout_s",
+            "min_peak_ratio_db",
+            "forward_twist_db",
+            "reverse_twist_db",
+        )
+        # Two tones carry at most all of a frame's energy: above 1, no key would ever be found.
+        self._within("min_tone_fraction", 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -73,31 +130,40 @@ class DtmfTones:
 
 class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
     """Streaming :func:`detect_dtmf`: one :class:`DtmfTones` per channel; :meth:`cut` marks where
-    the audio is not continuous."""
+    the audio is not continuous.
+
+    Parameters
+    ----------
+    sample_rate
+        Samples per second (8 kHz and up).
+    options
+        How keys are found (:class:`DtmfOptions`); the defaults if None.
+    **settings
+        Single options by name (``min_tone_s=0.04``), overriding ``options``; an unknown name is
+        a :class:`~callrec.errors.UsageError`.
+
+    The options in effect are :attr:`options`; ``frame``, ``hop``, ``min_tone`` and
+    ``max_dropout`` are the durations in samples.
+    """
 
     def __init__(
-        self,
-        sample_rate: int,
-        *,
-        frame_s: float = 0.0256,
-        hop_s: float = 0.010,
-        min_tone_s: float = 0.030,
-        max_dropout_s: float = 0.020,
-        min_tone_dbfs: float = -45.0,
-        min_peak_ratio_db: float = 6.0,
-        forward_twist_db: float = 4.0,
-        reverse_twist_db: float = 8.0,
-        min_tone_fraction: float = 0.7,
+        self, sample_rate: int, options: DtmfOptions | None = None, **settings: float
     ) -> None:
         super().__init__()
-        self.frame, self.hop = frame_sizes(sample_rate, frame_s, hop_s)
-        self.sample_rate = int(sample_rate)
-        self.min_tone = to_samples(min_tone_s, self.sample_rate)
-        self.max_dropout = to_samples(max_dropout_s, self.sample_rate)
-        self.min_tone_power = 10.0 ** (min_tone_dbfs / 10.0)
-        self.min_peak_ratio = 10.0 ** (min_peak_ratio_db / 10.0)
-        self.twist = (10.0 ** (-reverse_twist_db / 10.0), 10.0 ** (forward_twist_db / 10.0))
-        self.min_tone_fraction = min_tone_fraction
+        rate = sample_rate_checked(sample_rate)
+        self.options = DtmfOptions._resolved(options, settings)
+        opts = self.options
+        self.frame, self.hop = frame_sizes(rate, opts.frame_s, opts.hop_s)
+        self.sample_rate = int(rate)
+        self.min_tone = to_samples(opts.min_tone_s, rate)
+        self.max_dropout = to_samples(opts.max_dropout_s, rate)
+        self.min_tone_power = 10.0 ** (opts.min_tone_dbfs / 10.0)
+        self.min_peak_ratio = 10.0 ** (opts.min_peak_ratio_db / 10.0)
+        self.twist = (
+            10.0 ** (-opts.reverse_twist_db / 10.0),
+            10.0 ** (opts.forward_twist_db / 10.0),
+        )
+        self.min_tone_fraction = opts.min_tone_fraction
         # A frame is ``whole`` hop-long blocks and the first ``part`` samples of the next one.
         self._whole, self._part = divmod(self.frame, self.hop)
         hz = np.array(ROW_HZ + COLUMN_HZ)
@@ -261,17 +327,10 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
 def detect_dtmf(
     x: npt.ArrayLike,
     sample_rate: int,
+    options: DtmfOptions | None = None,
     *,
-    frame_s: float = 0.0256,
-    hop_s: float = 0.010,
-    min_tone_s: float = 0.030,
-    max_dropout_s: float = 0.020,
-    min_tone_dbfs: float = -45.0,
-    min_peak_ratio_db: float = 6.0,
-    forward_twist_db: float = 4.0,
-    reverse_twist_db: float = 8.0,
-    min_tone_fraction: float = 0.7,
     boundaries: npt.ArrayLike = (),
+    **settings: float,
 ) -> tuple[DtmfTones, ...]:
     """Find DTMF keys in each channel.
 
@@ -281,42 +340,21 @@ def detect_dtmf(
         ``(frames, channels)`` or ``(frames,)`` samples (int16, int32 or float).
     sample_rate
         Samples per second (8 kHz and up).
-    frame_s, hop_s
-        Analysis frame and step; 25.6 ms frames separate neighbouring DTMF tones.
-    min_tone_s
-        Shortest tone reported (ITU-T Q.24 asks that 40 ms tones be accepted).
-    max_dropout_s
-        Longest break inside one key press that is bridged.
-    min_tone_dbfs
-        Lowest level of each of the two tones (RMS dBFS).
-    min_peak_ratio_db
-        How far each tone must stand above the others of its group.
-    forward_twist_db, reverse_twist_db
-        How much louder (forward) or quieter (reverse) the column tone may be than the row tone.
-    min_tone_fraction
-        Share of the frame's energy the two tones must carry.
+    options
+        How keys are found (:class:`DtmfOptions`); the defaults if None.
     boundaries
         Ascending sample positions where the audio is not continuous (pauses, gaps between
         chunks, chunk joins): no key is made of samples from both sides (see the module notes).
         Default: none.
+    **settings
+        Single options by name (``min_tone_s=0.04``), overriding ``options``.
 
     Returns
     -------
     tuple[DtmfTones, ...]
         One per channel.
     """
-    detector = DtmfDetector(
-        sample_rate,
-        frame_s=frame_s,
-        hop_s=hop_s,
-        min_tone_s=min_tone_s,
-        max_dropout_s=max_dropout_s,
-        min_tone_dbfs=min_tone_dbfs,
-        min_peak_ratio_db=min_peak_ratio_db,
-        forward_twist_db=forward_twist_db,
-        reverse_twist_db=reverse_twist_db,
-        min_tone_fraction=min_tone_fraction,
-    )
+    detector = DtmfDetector(sample_rate, options, **settings)
     for i, segment in enumerate(split_at(as_frames(x), boundaries)):
         if i:
             detector.cut()

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, Scratch, as_frames, full_scale, sample_rate_checked
+from ._blocks import Accumulator, SampleRate, Scratch, as_frames, full_scale, sample_rate_checked
 
 __all__ = [
     "FrameRms",
@@ -44,9 +44,9 @@ def frame_count(frames: int, frame: int, hop: int) -> int:
     return 0 if frames < frame else 1 + (frames - frame) // hop
 
 
-def frame_sizes(sample_rate: int, frame_s: float, hop_s: float) -> tuple[int, int]:
-    """Frame and hop in samples (the project's one rounding rule), checked."""
-    sample_rate = sample_rate_checked(sample_rate)
+def frame_sizes(sample_rate: SampleRate, frame_s: float, hop_s: float) -> tuple[int, int]:
+    """Frame and hop in samples (the project's one rounding rule); :class:`UsageError` if
+    either is less than one sample at ``sample_rate`` (checked by the caller)."""
     frame, hop = to_samples(frame_s, sample_rate), to_samples(hop_s, sample_rate)
     if frame < 1:
         raise UsageError(f"frame_s={frame_s!r} is less than one sample at {sample_rate} Hz")
@@ -228,7 +228,7 @@ class FrameRms(Accumulator[np.ndarray]):
 
     def __init__(self, sample_rate: int, *, frame_s: float = 0.025, hop_s: float = 0.010) -> None:
         super().__init__()
-        self.frame, self.hop = frame_sizes(sample_rate, frame_s, hop_s)
+        self.frame, self.hop = frame_sizes(sample_rate_checked(sample_rate), frame_s, hop_s)
         self._energy: FrameEnergy | None = None
         self._parts: list[np.ndarray] = []
 

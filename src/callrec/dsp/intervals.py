@@ -1,4 +1,5 @@
-"""Half-open sample intervals in ``(n, 2)`` int64 arrays: building, merging, padding.
+"""Half-open sample intervals in ``(n, 2)`` int64 arrays: building, merging, padding, and their
+algebra (coverage, union, intersection, subtraction). The one module for intervals.
 
 ::
 
@@ -6,9 +7,11 @@
     runs          [     )       [  ) [       )
     close gaps < 2:             [            )
 
-    intervals   [==========)    [=====)
-    holes            [==)          [=======)
-    subtract    [====)  [==)    [==)
+    a           [==========)    [=====)
+    b                [==)          [=======)
+    union       [==========)    [==========)     coverage(..., 1)
+    intersect        [==)          [==)          coverage(..., 2)
+    subtract    [====)  [==)    [==)             a without b
 """
 
 from __future__ import annotations
@@ -16,12 +19,34 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["close_gaps", "drop_short", "empty_intervals", "mask_runs", "pad", "subtract"]
+from ..errors import UsageError
+
+__all__ = [
+    "as_intervals",
+    "close_gaps",
+    "coverage",
+    "drop_short",
+    "empty_intervals",
+    "intersect",
+    "mask_runs",
+    "pad",
+    "subtract",
+    "union",
+]
 
 
 def empty_intervals() -> np.ndarray:
     """A fresh ``(0, 2)`` int64 array: "nothing found"."""
     return np.empty((0, 2), np.int64)
+
+
+def as_intervals(intervals: npt.ArrayLike) -> np.ndarray:
+    """``intervals`` as an ``(n, 2)`` int64 array; :class:`UsageError` if one ends before it
+    starts."""
+    arr = np.asarray(intervals, dtype=np.int64).reshape(-1, 2)
+    if (arr[:, 1] < arr[:, 0]).any():
+        raise UsageError("an interval ends before it starts")
+    return arr
 
 
 def mask_runs(mask: np.ndarray) -> list[np.ndarray]:
@@ -77,6 +102,35 @@ def pad(intervals: np.ndarray, amount: int, length: int, *, cuts: npt.ArrayLike 
     starts = widened[np.concatenate([[True], keep_gap]), 0]
     stops = widened[np.concatenate([keep_gap, [True]]), 1]
     return np.stack([starts, stops], axis=1)
+
+
+def coverage(groups: list[np.ndarray], at_least: int = 1) -> np.ndarray:
+    """Where at least ``at_least`` of the interval arrays cover a sample, as sorted, disjoint
+    intervals (touching pieces are one). An array whose own intervals overlap counts twice
+    there (:func:`intersect` merges each array first)."""
+    arrays = [as_intervals(g) for g in groups]
+    if not arrays or sum(len(a) for a in arrays) == 0:
+        return empty_intervals()
+    edges = np.concatenate([a.ravel() for a in arrays])
+    steps = np.tile(np.array([1, -1], np.int64), len(edges) // 2)
+    # At one position, ends come before starts, so touching intervals do not count as overlap.
+    order = np.lexsort((steps, edges))
+    edges, depth = edges[order], np.cumsum(steps[order])
+    inside = depth >= at_least
+    starts = edges[np.flatnonzero(inside & ~np.concatenate([[False], inside[:-1]]))]
+    stops = edges[np.flatnonzero(~inside & np.concatenate([[False], inside[:-1]]))]
+    out = np.stack([starts, stops], axis=1)
+    return close_gaps(out[out[:, 1] > out[:, 0]], 1)  # touching pieces are one interval
+
+
+def union(groups: list[np.ndarray]) -> np.ndarray:
+    """Samples covered by any array, as sorted disjoint intervals."""
+    return coverage(groups, 1)
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Samples covered by both ``a`` and ``b``, as sorted disjoint intervals."""
+    return coverage([union([a]), union([b])], 2)
 
 
 def subtract(intervals: np.ndarray, holes: np.ndarray) -> np.ndarray:

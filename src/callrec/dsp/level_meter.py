@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import UsageError
-from ._blocks import Accumulator, as_frames, full_scale
+from ._blocks import Accumulator, as_frames, full_scale, sample_rate_checked
 from .frames import FrameLevels, frame_sizes
 
 if TYPE_CHECKING:
@@ -86,7 +86,8 @@ class LevelMeter(Accumulator[Levels]):
         noise_percentile: float = 10.0,
     ) -> None:
         super().__init__()
-        self.frame, self.hop = frame_sizes(sample_rate, noise_frame_s, noise_frame_s)
+        rate = sample_rate_checked(sample_rate)
+        self.frame, self.hop = frame_sizes(rate, noise_frame_s, noise_frame_s)
         self.noise_percentile = noise_percentile
         self._frame_levels = FrameLevels(frame=self.frame, hop=self.hop)
 

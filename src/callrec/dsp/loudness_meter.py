@@ -24,7 +24,14 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, Scratch, as_frames, full_scale, sample_rate_checked
+from ._blocks import (
+    Accumulator,
+    SampleRate,
+    Scratch,
+    as_frames,
+    full_scale,
+    sample_rate_checked,
+)
 from .iir import SosFilter
 
 __all__ = ["Loudness", "LoudnessMeter", "k_weighting_sos", "loudness"]
@@ -49,7 +56,7 @@ _HIGHPASS_Q = 0.5003270373238773
 
 
 @lru_cache(maxsize=16)
-def _k_weighting(sample_rate: int) -> np.ndarray:
+def _k_weighting(sample_rate: SampleRate) -> np.ndarray:
     if sample_rate <= 2 * _SHELF_F0_HZ:
         raise UsageError(
             f"sample_rate {sample_rate} Hz is too low for K-weighting; expected at least 4 kHz"
@@ -200,12 +207,13 @@ class LoudnessMeter(Accumulator[Loudness]):
 
     def __init__(self, sample_rate: int) -> None:
         super().__init__()
-        self.sample_rate = sample_rate_checked(sample_rate)
+        rate = sample_rate_checked(sample_rate)
+        self.sample_rate = int(rate)
         # float32 throughout: int16 input is exact in it, the filter stays within 1e-6 of the
         # output's scale, and the 100 ms step powers within 1e-5 dB of float64.
-        self._filter = SosFilter(_k_weighting(self.sample_rate), dtype=np.float32)
+        self._filter = SosFilter(_k_weighting(rate), dtype=np.float32)
         self._scratch = Scratch()
-        self.step = to_samples(_STEP_S, self.sample_rate)
+        self.step = to_samples(_STEP_S, rate)
         self._steps: list[np.ndarray] = []
 
     def _start(self, channels: int, dtype: np.dtype) -> None:
