@@ -45,11 +45,11 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from callrec.errors import CallrecError
-from callrec.payloads.reading import classify_json, parse_json, read_json, require_document
 from callrec.acs import parse_chunk_metadata, parse_recording_events
-from callrec.response.models import parse_notifications
+from callrec.errors import CallrecError
 from callrec.payloads.reading import _deeper_than as deeper_than
+from callrec.payloads.reading import classify_json, parse_json, read_json, require_document
+from callrec.response.models import parse_notifications
 from callrec.safety.redaction import redact_url
 
 ROOT = Path(__file__).resolve().parents[1]

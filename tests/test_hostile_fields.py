@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from callrec.acs import parse_chunk_metadata, parse_recording_events
+from callrec.acs.recording import ChunkSource, build_recording
 from callrec.audio.probe import MediaInfo
 from callrec.batch import process
 from callrec.errors import (
@@ -20,11 +22,9 @@ from callrec.errors import (
     RecordingTooLargeError,
     UsageError,
 )
-from callrec.acs import parse_chunk_metadata, parse_recording_events
-from callrec.safety.naming import safe_name
 from callrec.output.options import ProcessOptions
 from callrec.output.run import process_recording
-from callrec.acs.recording import ChunkSource, build_recording
+from callrec.safety.naming import safe_name
 
 from .conftest import ALICE, BOB, EXAMPLES, meta, write_chunk
 
@@ -130,10 +130,10 @@ def test_a_bad_number_never_takes_the_batch_down(tmp_path: Path) -> None:
         write_chunk(tree / name, {**meta(0, call_id=name), **change}, frames=None)
     result = process(tree, tmp_path / "out")
     assert [o.call_id for o in result.outcomes if o.status == "done"] == ["good"]
-    problems = {Path(p["file"]).parent.name: p for p in result.problems}
+    problems = {Path(str(p.file)).parent.name: p for p in result.problems}
     assert set(problems) == set(hostile)
-    assert all(p["error"] == "MetadataError" for p in problems.values())
-    assert "chunkDuration" in problems["inf"]["message"]
+    assert all(type(p.error).__name__ == "MetadataError" for p in problems.values())
+    assert "chunkDuration" in problems["inf"].message
     errors = json.loads((tmp_path / "out" / "errors.json").read_text())
     assert len(errors["problems"]) == len(hostile)
 

@@ -15,13 +15,13 @@ import pytest
 from fuzz.fuzz_loaders import said
 
 from callrec import cli, discover
-from callrec.errors import JSONFileError, MetadataError
-from callrec.payloads.reading import MAX_JSON_DEPTH, parse_json, read_json
-from callrec.response.models import load_notifications, parse_notifications
-from callrec.payloads import reading as loading
 from callrec.acs import parse_chunk_metadata, parse_recording_events
-from callrec.safety.redaction import looks_secret, redact_text, redact_url
+from callrec.errors import JSONFileError, MetadataError
+from callrec.payloads import reading as loading
+from callrec.payloads.reading import MAX_JSON_DEPTH, parse_json, read_json
 from callrec.response import analyze_response, find_responses
+from callrec.response.models import load_notifications, parse_notifications
+from callrec.safety.redaction import looks_secret, redact_text, redact_url
 
 from .conftest import EXAMPLES, meta, write_chunk
 

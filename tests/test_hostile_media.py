@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from callrec.audio import TruncatedMediaWarning, open_audio, probe_media
 from callrec.acs.discovery import discover
+from callrec.audio import TruncatedMediaWarning, open_audio, probe_media
 from callrec.errors import (
     EmptyMediaError,
     MediaError,

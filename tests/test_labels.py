@@ -29,12 +29,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from callrec.batch import process
+from callrec.batch import open_recording, process
 from callrec.dsp import detect_dtmf
-from callrec.batch import open_recording
 from callrec.output.options import ProcessOptions
-from callrec.output.run import analyze_recording
 from callrec.output.report import Report, load_report
+from callrec.output.run import analyze_recording
 
 from .conftest import ALICE, BOB, meta
 from .signals import band_noise, dtmf_tone, to_int16

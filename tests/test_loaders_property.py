@@ -32,8 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callrec.errors import CallrecError
-from callrec.payloads.reading import MAX_JSON_DEPTH, parse_json
-from callrec.payloads.reading import _deeper_than
+from callrec.payloads.reading import MAX_JSON_DEPTH, _deeper_than, parse_json
 
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOME = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,10 +10,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from callrec.acs import (
+    ChannelType,
+    ChunkEndReason,
+    ContentType,
+    MediaFormat,
+    SessionEndReason,
+    load_chunk_metadata,
+    load_recording_events,
+    parse_chunk_metadata,
+    parse_recording_events,
+    parse_subject,
+)
 from callrec.errors import MetadataError
-from callrec.response.models import SUBCODE_REASONS, CompletionReason, OperationStatus, load_notifications, parse_notifications
-from callrec.acs import ChannelType, ChunkEndReason, ContentType, MediaFormat, SessionEndReason, load_chunk_metadata, load_recording_events, parse_chunk_metadata, parse_recording_events, parse_subject
 from callrec.payloads.reading import classify_json, read_json
+from callrec.response.models import (
+    SUBCODE_REASONS,
+    CompletionReason,
+    OperationStatus,
+    load_notifications,
+    parse_notifications,
+)
 
 from .conftest import EXAMPLES, meta
 

@@ -14,11 +14,10 @@ import pytest
 import soundfile
 
 from callrec import cli
-from callrec.batch import process
-from callrec.batch import open_recording
+from callrec.batch import open_recording, process
 from callrec.output.options import ProcessOptions
-from callrec.output.run import process_recording
 from callrec.output.report import Report, load_report
+from callrec.output.run import process_recording
 from callrec.output.tracks import TrackFile, aligned_blocks
 
 from .conftest import ALICE, BOB, CAROL, MEDIA, ROOT, SAMPLES, meta
@@ -278,16 +277,16 @@ def test_a_run_killed_midway_leaves_nothing_half_written(
 ) -> None:
     Truth(tmp_path / "in")
     out = tmp_path / "out"
-    original = TrackFile.write_at
+    original = TrackFile.add
     calls = {"n": 0}
 
-    def dies(self: TrackFile, position: int, samples: np.ndarray) -> None:
+    def dies(self: TrackFile, at: int, samples: np.ndarray, columns: Any = None) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # what Ctrl-C does in the middle of a track
-        original(self, position, samples)
+        original(self, at, samples, columns)
 
-    monkeypatch.setattr(TrackFile, "write_at", dies)
+    monkeypatch.setattr(TrackFile, "add", dies)
     with pytest.raises(KeyboardInterrupt):
         process(tmp_path / "in", out, ProcessOptions(block_frames=4000), jobs=1)
     left = [p for p in out.rglob("*") if p.is_file()]
@@ -295,7 +294,7 @@ def test_a_run_killed_midway_leaves_nothing_half_written(
     # A hard kill leaves its temporary files behind; they are hidden, and the next run clears them.
     folder = next(p for p in out.iterdir() if p.is_dir())
     (folder / "participants" / ".x.wav.k3j2.partial").write_bytes(b"RIFF")
-    monkeypatch.setattr(TrackFile, "write_at", original)
+    monkeypatch.setattr(TrackFile, "add", original)
     result = process(tmp_path / "in", out, jobs=1)
     assert result.ok and [o.status for o in result.outcomes] == ["done"]
     assert not list(out.rglob("*.partial"))

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from callrec import build_recording, discover
 
@@ -48,12 +51,29 @@ def test_import_does_not_pull_in_scipy_signal() -> None:
     assert out.strip() == "False"
 
 
-def test_lazy_names_are_all_exported_and_resolve() -> None:
-    import callrec
+@pytest.mark.parametrize("face", ["callrec", "callrec.acs", "callrec.audio", "callrec.response"])
+def test_lazy_names_are_all_exported_and_resolve(face: str) -> None:
+    """The face's TYPE_CHECKING block is its one list: every name in it is exported, and
+    resolves to the object of that name in the module the block names."""
+    import importlib
 
-    assert sorted(callrec.__all__) == sorted(["__version__", *callrec._LAZY])
-    for name in callrec._LAZY:
-        assert getattr(callrec, name).__name__ == name
+    from callrec._lazy import face_names
+
+    module = importlib.import_module(face)
+    listed = face_names(Path(module.__file__ or "").read_text(encoding="utf-8"))
+    assert len(listed) > 3
+    assert sorted(set(module.__all__) - {"__version__"}) == sorted(listed)
+    for name, where in listed.items():
+        assert getattr(module, name) is getattr(importlib.import_module(where, face), name)
+
+
+def test_a_face_list_may_not_rename() -> None:
+    from callrec._lazy import face_names
+
+    good = "if TYPE_CHECKING:\n    from .a import b as b\n    from .c import d\n\nx = 1\n"
+    assert face_names(good) == {"b": ".a", "d": ".c"}
+    with pytest.raises(ImportError, match="rename"):
+        face_names("if TYPE_CHECKING:\n    from .a import b as c\n")
 
 
 def test_import_does_not_pull_in_numpy_or_pydantic() -> None:

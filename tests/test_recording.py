@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from callrec import build_recording
+from callrec.acs import ChannelType, load_recording_events, parse_chunk_metadata
+from callrec.acs.recording import ChunkSource
+from callrec.acs.timeline import PauseReading
 from callrec.audio.probe import MediaInfo
 from callrec.errors import (
     CallMismatchError,
@@ -15,9 +18,6 @@ from callrec.errors import (
     InconsistentSettingsError,
     UsageError,
 )
-from callrec.acs import ChannelType, load_recording_events, parse_chunk_metadata
-from callrec.acs.recording import ChunkSource
-from callrec.acs.timeline import PauseReading
 
 from .conftest import ALICE, BOB, CAROL, EXAMPLES, meta
 

@@ -27,11 +27,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from callrec.batch import process
-from callrec.batch import open_recording
+from callrec.batch import open_recording, process
 from callrec.output.options import ProcessOptions
-from callrec.output.run import analyze_recording
 from callrec.output.report import Report, load_report
+from callrec.output.run import analyze_recording
 
 from .conftest import ALICE, BOB, meta
 from .signals import band_noise, to_int16

@@ -6,9 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from callrec.acs.timeline import (
+    ChunkLayout,
+    MediaSpan,
+    PauseReading,
+    Timeline,
+    build_chunk_timeline,
+)
 from callrec.errors import UsageError
 from callrec.timebase import parse_instant, samples_to_timedelta, to_samples
-from callrec.acs.timeline import ChunkLayout, MediaSpan, PauseReading, Timeline, build_chunk_timeline
 
 RATE = 16000
 S = 1_000_000  # microseconds per second

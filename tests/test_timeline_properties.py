@@ -9,11 +9,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callrec.audio.probe import MediaInfo
 from callrec.acs import parse_chunk_metadata
 from callrec.acs.recording import ChunkSource, build_recording
-from callrec.timebase import format_instant
 from callrec.acs.timeline import ChunkLayout, PauseReading, Timeline, build_chunk_timeline
+from callrec.audio.probe import MediaInfo
+from callrec.timebase import format_instant
 
 from .conftest import meta
 

@@ -14,11 +14,14 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 from .acs.timeline import PauseReading
 from .errors import CallrecError, OutputInUseError, UsageError
+
+if TYPE_CHECKING:
+    from .dsp.activity import ActivityOptions
 
 __all__ = [
     "EXIT_BUSY",
@@ -229,7 +232,7 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
 
 def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .batch import available_cpus, process
-    from .output.run import ProcessOptions
+    from .output.options import ProcessOptions
 
     activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
     gap = {} if args.max_gap_s is None else {"max_gap_s": args.max_gap_s}
@@ -292,23 +295,23 @@ def _failure(error: dict[str, Any]) -> str:
     return f"{error.get('error', 'error')}{where}: {error.get('message', '')}"
 
 
-def _activity_options(threshold: float | None, cap: float | None) -> dict[str, float]:
+def _activity_options(threshold: float | None, cap: float | None) -> ActivityOptions:
     """The detector's options from the command line. A threshold above the default cap raises
     the cap with it: the user asked for that threshold, and it must be honoured."""
-    from .dsp.activity import DEFAULT_MAX_THRESHOLD_DBFS
+    from .dsp.activity import DEFAULT_MAX_THRESHOLD_DBFS, ActivityOptions
 
-    options: dict[str, float] = {}
+    settings: dict[str, float] = {}
     if threshold is not None:
-        options["threshold_dbfs"] = threshold
+        settings["threshold_dbfs"] = threshold
     if cap is not None:
         if threshold is not None and cap < threshold:
             raise UsageError(
                 f"--max-threshold-dbfs ({cap:g}) must not be below --threshold-dbfs ({threshold:g})"
             )
-        options["max_threshold_dbfs"] = cap
+        settings["max_threshold_dbfs"] = cap
     elif threshold is not None and threshold > DEFAULT_MAX_THRESHOLD_DBFS:
-        options["max_threshold_dbfs"] = threshold
-    return options
+        settings["max_threshold_dbfs"] = threshold
+    return ActivityOptions.from_dict(settings)
 
 
 def _response(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

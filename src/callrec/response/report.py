@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from .. import __version__
+from .._version import __version__
 from ..errors import Finding
 from ..payloads.fields import StrictModel
 
