@@ -385,10 +385,11 @@ def discover(
         p.file
         for p in problems
         if p.code == "media-without-metadata"
+        and p.file is not None
         and (p.file.stem.lower() in answers or p.file.name.lower() in answers)
     }
     problems = [p for p in problems if p.file not in answer_files]
-    ignored += sorted(answer_files)
+    ignored += sorted(f for f in answer_files if f is not None)
     if not root.is_dir():
         # The folder around a single named file is not the user's input: only its pairs count.
         problems = [p for p in problems if p.code != "media-without-metadata"]

@@ -114,7 +114,9 @@ class RecordingFolder:
             ) as writer:
                 for block in reader.blocks(DEFAULT_BLOCK_FRAMES, start=start, stop=stop):
                     writer.write(block)
-        return TrimReport(file=target, start_s=to_seconds(start, rate), end_s=to_seconds(stop, rate))
+        return TrimReport(
+            file=target, start_s=to_seconds(start, rate), end_s=to_seconds(stop, rate)
+        )
 
     def finish(self, report: Report, *, file_id: str, speakers: dict[str, str]) -> None:
         """Write the tables, remove what an earlier run listed and this one does not, and write
@@ -135,7 +137,5 @@ class RecordingFolder:
         except CallrecError:
             return set()
         return {
-            f
-            for f in old.output_files()
-            if ".." not in Path(f).parts and not Path(f).is_absolute()
+            f for f in old.output_files() if ".." not in Path(f).parts and not Path(f).is_absolute()
         }

@@ -127,7 +127,7 @@ class TrackGroup:
         starts = np.array([r.analysis_start for r in self.runs], np.int64)
         shift = np.array([r.track_start - r.analysis_start for r in self.runs], np.int64)
         if not len(starts):
-            return intervals.copy()
+            return empty_intervals()  # nothing was recorded, so nothing was found
         row = np.maximum(np.searchsorted(starts, intervals[:, 0], side="right") - 1, 0)
         placed: np.ndarray = intervals + shift[row][:, np.newaxis]
         return placed

@@ -212,8 +212,7 @@ def _run(
         report=build_report(recording, options, results, findings, pieces(recording)),
         speech={r.label: r.speech for r in results},
         analysis={
-            r.label: r.analysis or Analysis(sample_rate=rate, frames=0, channels=0)
-            for r in results
+            r.label: r.analysis or Analysis(sample_rate=rate, frames=0, channels=0) for r in results
         },
         folder=folder.path if folder is not None else None,
         keys={r.label: r.keys for r in results},
