@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 _BLOCK = re.compile(r"^if TYPE_CHECKING:\n((?:[ \t]+.*\n|\n)+)", re.MULTILINE)
@@ -41,7 +40,8 @@ def lazy_face(
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
     """``__getattr__``, ``__dir__`` and ``__all__`` for the face ``package`` whose source is
     ``source_file``."""
-    names = face_names(Path(source_file).read_text(encoding="utf-8"))
+    with open(source_file, encoding="utf-8") as source:  # not pathlib: 4 ms of start-up
+        names = face_names(source.read())
 
     def get(name: str) -> Any:
         module = names.get(name)
