@@ -100,3 +100,16 @@ def test_the_checker_sees_what_it_must_refuse() -> None:
     source = "from .. import __version__\nfrom .. import batch\nfrom ..batch import process\n"
     targets = [t for _, t in _imported(PACKAGE / "output" / "run.py", source)]
     assert targets == ["callrec", "callrec.batch", "callrec.batch"]
+
+
+def test_no_function_is_longer_than_80_lines() -> None:
+    """A function that does not fit on a screen does more than one thing."""
+    long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno is not None
+                lines = node.end_lineno - node.lineno + 1
+                if lines > 80:
+                    long.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({lines})")
+    assert long == []

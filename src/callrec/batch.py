@@ -26,6 +26,7 @@ from ._version import __version__
 from .acs import discovery
 from .acs.discovery import Discovery, FoundRecording
 from .acs.recording import Recording, build_recording
+from .acs.timeline import PauseReading
 from .errors import LOST_AUDIO, CallrecError, Finding, UsageError, WorkerCrashError
 from .output.folder import RecordingFolder
 from .output.options import ProcessOptions
@@ -118,9 +119,11 @@ def discover(
     return discovery.discover(path, exclude=exclude, probe=probe, claimed=answer_names)
 
 
-def open_recordings(path: str | Path, **build: Any) -> list[Recording]:
-    """Every recording found under ``path``, built (``build``: the keyword options of
-    :func:`~callrec.build_recording`).
+def open_recordings(
+    path: str | Path, *, pause_reading: PauseReading | None = None, tolerance_s: float = 0.05
+) -> list[Recording]:
+    """Every recording found under ``path``, built (``pause_reading`` and ``tolerance_s`` as
+    for :func:`~callrec.build_recording`).
 
     Files that discovery could not use are left out (:func:`discover` lists them); when
     nothing usable is found, the first of those problems is raised. A recording whose chunks do
@@ -129,12 +132,19 @@ def open_recordings(path: str | Path, **build: Any) -> list[Recording]:
     found = discover(path)
     if not found.recordings and found.errors:
         raise found.errors[0].error or UsageError(found.errors[0].message)
-    return [build_recording(r.sources, event=r.event, **build) for r in found.recordings]
+    return [
+        build_recording(
+            r.sources, event=r.event, pause_reading=pause_reading, tolerance_s=tolerance_s
+        )
+        for r in found.recordings
+    ]
 
 
-def open_recording(path: str | Path, **build: Any) -> Recording:
+def open_recording(
+    path: str | Path, *, pause_reading: PauseReading | None = None, tolerance_s: float = 0.05
+) -> Recording:
     """The one recording under ``path``; :class:`UsageError` if there are none or several."""
-    recordings = open_recordings(path, **build)
+    recordings = open_recordings(path, pause_reading=pause_reading, tolerance_s=tolerance_s)
     if len(recordings) != 1:
         ids = [r.call_id for r in recordings]
         raise UsageError(f"{path}: expected one recording, found {len(recordings)} {ids}")

@@ -21,6 +21,7 @@ from .acs.timeline import PauseReading
 from .errors import CallrecError, OutputInUseError, UsageError
 
 if TYPE_CHECKING:
+    from .batch import BatchResult
     from .dsp.activity import ActivityOptions
 
 __all__ = [
@@ -258,6 +259,11 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         if bar is not None:
             bar.close()
+    return _batch_summary(result, args, out, err)
+
+
+def _batch_summary(result: BatchResult, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print what ``process`` did; returns the exit status."""
     counts = {s: sum(o.status == s for o in result.outcomes) for s in ("done", "skipped", "failed")}
     if not result.outcomes:
         out.write(
@@ -278,15 +284,15 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for problem in result.problems:
         if problem.severity == "error":
             out.write(f"  not used: {problem.file}: {problem.message}\n")
-    if result.errors_file_problem is not None:
+    unwritten = result.errors_file_problem is not None
+    if unwritten:
         err.write(
             f"callrec: could not write {result.out / 'errors.json'}: "
             f"{result.errors_file_problem}; the lines above are all there is\n"
         )
-        return EXIT_FAILED
-    if not result.complete:
+    elif not result.complete:
         out.write(f"  (details in {result.out / 'errors.json'})\n")
-    return _status(failed=not result.ok, lost=bool(result.incomplete))
+    return _status(failed=unwritten or not result.ok, lost=bool(result.incomplete))
 
 
 def _failure(error: dict[str, Any]) -> str:

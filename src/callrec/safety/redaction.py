@@ -51,7 +51,7 @@ _SECRET_PARTS = ("token", "secret", "passw", "passcode", "passphrase", "credenti
 _SECRET_WORDS = frozenset({"key", "apikey", "sig", "sas", "pwd", "auth", "authorization", "cookie"})
 # A SAS query parameter spelled out as a field: the signature's version travels with it.
 _SECRET_NAMES = frozenset({"sv"})
-# What models.loading.MAX_JSON_DEPTH lets in; deeper (from a Python caller) is cut, not recursed.
+# What payloads.reading.MAX_JSON_DEPTH lets in; deeper (from a Python caller) is cut, not recursed.
 _MAX_DEPTH = 64
 
 
