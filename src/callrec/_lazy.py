@@ -12,23 +12,36 @@ which module holds which name, so the two can never disagree.
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable
 from typing import Any
 
-_BLOCK = re.compile(r"^if TYPE_CHECKING:\n((?:[ \t]+.*\n|\n)+)", re.MULTILINE)
-_IMPORT = re.compile(r"from\s+(\.[\w.]*)\s+import\s+(\([^)]*\)|[^\n]*)")
-_ITEM = re.compile(r"([A-Za-z_]\w*)(?:\s+as\s+([A-Za-z_]\w*))?")
+_BLOCK = "\nif TYPE_CHECKING:\n"
 
 
 def face_names(source: str) -> dict[str, str]:
-    """Name -> relative module, from the ``if TYPE_CHECKING:`` block of a face's source."""
-    block = _BLOCK.search(source)
-    if block is None:
+    """Name -> relative module, from the ``if TYPE_CHECKING:`` block of a face's source.
+
+    Read with string methods, not ``ast`` or regular expressions: this runs at every
+    ``import callrec``, and compiling either costs more than the rest of the face.
+    """
+    source = "\n" + source  # the block may open the text
+    start = source.find(_BLOCK)
+    if start < 0:
         raise ImportError("a lazy package face needs an `if TYPE_CHECKING:` block of imports")
     names: dict[str, str] = {}
-    for module, listed in _IMPORT.findall(block.group(1)):
-        for name, alias in _ITEM.findall(re.sub(r"#[^\n]*", "", listed)):
+    module = ""
+    for line in source[start + len(_BLOCK) :].splitlines():
+        if line and not line[0].isspace():
+            break  # the end of the block
+        code = line.split("#", 1)[0].strip()
+        if code.startswith("from "):
+            where, _, code = code[len("from ") :].partition(" import ")
+            module = where.strip()
+        for item in code.replace("(", " ").replace(")", " ").split(","):
+            name, _, alias = item.strip().partition(" as ")
+            name, alias = name.strip(), alias.strip()
+            if not name:
+                continue
             if alias and alias != name:
                 raise ImportError(f"a lazy face cannot rename on import: {name} as {alias}")
             names[name] = module
