@@ -273,3 +273,63 @@ def test_wav_writer_refuses_more_than_riff_can_hold(
         w.write(np.zeros(400, np.int16))
         w.write(np.zeros(400, np.int16))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "frames"),
+    [(0, 1000, 64), (100, 300, 64), (128, 256, 64), (999, 1000, 7), (0, 0, 10), (300, 20_000, 512)],
+)
+@pytest.mark.parametrize("suffix", [".wav", ".flac"])
+def test_a_range_reads_exactly_those_frames_and_resumes_after_them(
+    tmp_path: Path, suffix: str, start: int, stop: int, frames: int
+) -> None:
+    x = noise_int16(1000, 2, seed=start)
+    path = write_audio(tmp_path / f"x{suffix}", x, RATE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a range is not a truncation
+        with open_audio(path) as reader:
+            list(reader.blocks(frames, stop=50))  # somewhere else first: start is absolute
+            got = list(reader.blocks(frames, start=start, stop=stop))
+            assert all(len(b) <= frames for b in got)
+            part = np.concatenate(got) if got else np.zeros((0, 2), np.int16)
+            assert np.array_equal(part, x[start:stop])
+            end = min(stop, len(x))
+            assert reader.position == end
+            rest = list(reader.blocks(frames))
+    tail = np.concatenate(rest) if rest else np.zeros((0, 2), np.int16)
+    assert np.array_equal(tail, x[end:])
+
+
+def test_a_range_that_makes_no_sense_is_a_usage_error(tmp_path: Path) -> None:
+    path = write_audio(tmp_path / "x.wav", noise_int16(1000, 1), RATE)
+    with open_audio(path) as reader:
+        for start, stop in [(-1, 10), (20, 10), (2000, None)]:
+            with pytest.raises(UsageError):
+                list(reader.blocks(64, start=start, stop=stop))
+    with (
+        open_audio(MEDIA / "tone-16k-1.5s-faststart.mp4") as mp4,
+        pytest.raises(UsageError, match="MP4"),
+    ):
+        list(mp4.blocks(64, start=10, stop=20))
+
+
+def test_a_range_past_the_data_of_a_truncated_file_warns(tmp_path: Path) -> None:
+    x = noise_int16(2000, 1)
+    full = write_audio(tmp_path / "full.wav", x, RATE).read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(full[: 44 + 2 * 1500])
+    with open_audio(cut) as reader, pytest.warns(TruncatedMediaWarning) as caught:
+        got = np.concatenate(list(reader.blocks(256, start=1000, stop=1800)))
+    assert np.array_equal(got, x[1000:1500])
+    warning = caught[0].message
+    assert isinstance(warning, TruncatedMediaWarning) and warning.frames_read == 1500
+
+
+def test_the_length_limit_of_inputs_can_be_lifted_for_callrecs_own_files(tmp_path: Path) -> None:
+    """A track spans a whole call, longer than any chunk: callrec reads its own tracks back
+    without the limit it holds chunk media to."""
+    path = write_audio(tmp_path / "x.wav", noise_int16(3 * RATE, 1), RATE)
+    with pytest.raises(UnsupportedMediaError, match="the longest a chunk lasts"):
+        open_audio(path, max_length_s=2)
+    with open_audio(path, max_length_s=None) as reader:
+        assert reader.info.frames == 3 * RATE

@@ -206,7 +206,8 @@ def test_a_failing_write_fails_that_recording_cleanly(
     out = tmp_path / "out"
     result = process(tmp_path / "in", out)
     assert [o.status for o in result.outcomes] == ["done", "failed", "done"]
-    assert "No space left" in (result.outcomes[1].error or {}).get("message", "")
+    error = result.outcomes[1].error
+    assert error is not None and "No space left" in error.message
     assert not list(out.rglob("*.partial"))
     assert not (out / ids[1] / "report.json").exists()
 
@@ -278,8 +279,9 @@ def test_a_bug_on_one_recording_fails_that_one_only(
     monkeypatch.setattr(batch, "process_recording", broken_on_the_second)
     result = process(tmp_path / "in", tmp_path / "out")
     assert [o.status for o in result.outcomes] == ["done", "failed", "done"]
-    error = result.outcomes[1].error or {}
-    assert error["error"] == "ValueError" and "a bug in callrec" in error["message"]
+    error = result.outcomes[1].error
+    assert error is not None
+    assert error.error == "ValueError" and "a bug in callrec" in error.message
     assert "Traceback" in (result.outcomes[1].trace or "")
 
 

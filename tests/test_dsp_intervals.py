@@ -83,3 +83,18 @@ def test_pad_never_widens_or_merges_across_a_cut(
             if lo <= a < hi:
                 have[a:b] = True
         assert np.array_equal(have[lo:hi], want[lo:hi])
+
+
+def test_shift_by_segment_moves_each_interval_with_the_segment_it_starts_in() -> None:
+    from callrec.dsp.intervals import shift_by_segment
+
+    starts = np.array([0, 100, 250], np.int64)
+    shifts = np.array([10, -50, 1000], np.int64)
+    intervals = np.array([[5, 20], [100, 150], [249, 250], [250, 400], [900, 901]], np.int64)
+    moved = shift_by_segment(intervals, starts, shifts)
+    assert moved.tolist() == [[15, 30], [50, 100], [199, 200], [1250, 1400], [1900, 1901]]
+    before_the_first = shift_by_segment(np.array([[-5, -1]], np.int64), starts + 3, shifts)
+    assert before_the_first.tolist() == [[5, 9]]
+    empty = np.empty((0, 2), np.int64)
+    assert shift_by_segment(empty, starts, shifts).shape == (0, 2)
+    assert shift_by_segment(intervals, starts[:0], shifts[:0]).tolist() == intervals.tolist()

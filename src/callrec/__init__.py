@@ -56,5 +56,5 @@ if TYPE_CHECKING:
     from .response.report import ResponseReport as ResponseReport
     from .timebase import to_samples as to_samples
 
-__getattr__, __dir__, _names = lazy_face(__name__, __file__, globals())
-__all__ = ["__version__", *_names]
+__getattr__, __dir__, __all__ = lazy_face(__name__, globals())
+__all__ = ["__version__", *__all__]

@@ -49,12 +49,23 @@ def face_names(source: str) -> dict[str, str]:
 
 
 def lazy_face(
-    package: str, source_file: str, namespace: dict[str, Any]
+    package: str, namespace: dict[str, Any]
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
-    """``__getattr__``, ``__dir__`` and ``__all__`` for the face ``package`` whose source is
-    ``source_file``."""
-    with open(source_file, encoding="utf-8") as source:  # not pathlib: 4 ms of start-up
-        names = face_names(source.read())
+    """``__getattr__``, ``__dir__`` and ``__all__`` for the face ``package``, whose module
+    ``namespace`` (its ``globals()``) is given.
+
+    The face's source comes from its loader, so a package imported from a zip file (a zipapp)
+    works too. An installation without sources (a frozen application that kept only bytecode)
+    cannot have lazy faces: importing one says so.
+    """
+    spec = namespace["__spec__"]
+    source = spec.loader.get_source(package) if spec.loader is not None else None
+    if source is None:
+        raise ImportError(
+            f"{package}: its names are listed in its source, which this installation lacks; "
+            "keep callrec's .py files when freezing an application"
+        )
+    names = face_names(source)
 
     def get(name: str) -> Any:
         module = names.get(name)

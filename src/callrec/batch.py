@@ -20,23 +20,22 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from ._version import __version__
 from .acs import discovery
 from .acs.discovery import Discovery, FoundRecording
 from .acs.recording import Recording, build_recording
 from .acs.timeline import PauseReading
-from .errors import LOST_AUDIO, CallrecError, Finding, UsageError, WorkerCrashError
+from .errors import LOST_AUDIO, Finding, UsageError, WorkerCrashError
 from .output.folder import RecordingFolder
 from .output.options import ProcessOptions
-from .output.report import ProblemReport, Report
+from .output.report import ErrorReport, ProblemReport, Report
 from .output.run import process_recording
 from .response import answer_names
 from .safety.atomic import write_text
 from .safety.locking import output_lock
 from .safety.naming import RESERVED_NAMES, safe_name
-from .safety.redaction import redact_text
 from .safety.workers import WorkerPool
 
 __all__ = [
@@ -66,7 +65,7 @@ class Outcome:
     status: Status
     audio_s: float = 0.0
     seconds: float = 0.0
-    error: dict[str, Any] | None = None
+    error: ErrorReport | None = None
     files: tuple[str, ...] = ()
     trace: str | None = None
     losses: tuple[str, ...] = ()
@@ -225,7 +224,8 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
             pause_reading=options.pause_reading,
             tolerance_s=options.tolerance_s,
         )
-        done = None if force else RecordingFolder(folder).up_to_date(recording, options)
+        out = RecordingFolder(folder)
+        done = None if force else out.up_to_date(recording, options)
         if done is not None:
             return Outcome(
                 folder.name,
@@ -235,29 +235,14 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
                 files=files,
                 losses=_losses(done),
             )
-        result = process_recording(recording, folder, options, file_id=folder.name)
+        result = process_recording(recording, out, options, file_id=folder.name)
     except Exception as exc:  # one recording never stops the batch, not even through a bug
-        if isinstance(exc, CallrecError):
-            error = exc.to_dict()
-        elif isinstance(exc, OSError):
-            error = {
-                "error": type(exc).__name__,
-                "file": getattr(exc, "filename", None),
-                "message": redact_text(str(exc)),
-            }
-        else:
-            error = {
-                "error": type(exc).__name__,
-                "file": None,
-                "message": f"callrec failed on this recording ({redact_text(str(exc))}); this is "
-                "a bug in callrec: please report it with the traceback --debug shows",
-            }
         return Outcome(
             folder.name,
             item.call_id,
             "failed",
             seconds=time.perf_counter() - started,
-            error=error,
+            error=ErrorReport.of(exc),
             files=files,
             trace=traceback.format_exc(),
         )
@@ -285,7 +270,7 @@ def _crashed(task: tuple[FoundRecording, Path, ProcessOptions, bool], reason: st
         f"media ({', '.join(media) or 'no media'}); the other recordings were not affected"
     )
     files = tuple(str(s.metadata_path) for s in item.sources if s.metadata_path) + tuple(media)
-    return Outcome(folder.name, item.call_id, "failed", error=error.to_dict(), files=files)
+    return Outcome(folder.name, item.call_id, "failed", error=ErrorReport.of(error), files=files)
 
 
 def _run_all(
@@ -412,7 +397,7 @@ def _write_errors(result: BatchResult) -> None:
             {
                 "folder": o.folder,
                 "call_id": o.call_id,
-                **(o.error or {}),
+                **(o.error.model_dump() if o.error else {}),
                 "input_files": list(o.files),
             }
             for o in result.failed

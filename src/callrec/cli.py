@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ._version import __version__
 from .acs.timeline import PauseReading
 from .errors import CallrecError, OutputInUseError, UsageError
+from .safety.limits import DEFAULT_MAX_GAP_S
 
 if TYPE_CHECKING:
     from .batch import BatchResult
     from .dsp.activity import ActivityOptions
+    from .output.report import ErrorReport
 
 __all__ = [
     "EXIT_BUSY",
@@ -190,7 +192,7 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
     process.add_argument(
         "--max-gap-s",
         type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
-        default=None,
+        default=DEFAULT_MAX_GAP_S,
         metavar="S",
         help="the most digital silence (pauses, gaps, chunks without media) a track may hold, "
         "in seconds, when that is more than twice its recorded audio (default 3600): metadata "
@@ -224,7 +226,7 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
 
     def show_line(outcome: Any, done: int, total: int) -> None:
         what = {"done": f"done in {outcome.seconds:.2f} s", "skipped": "already done"}
-        text = what.get(outcome.status) or f"FAILED: {_failure(outcome.error or {})}"
+        text = what.get(outcome.status) or f"FAILED: {_failure(outcome.error)}"
         err.write(f"[{done}/{total}] {outcome.folder} ({outcome.audio_s:.1f} s of audio): {text}\n")
         err.flush()
 
@@ -236,9 +238,8 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .output.options import ProcessOptions
 
     activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
-    gap = {} if args.max_gap_s is None else {"max_gap_s": args.max_gap_s}
     options = ProcessOptions(
-        **gap,
+        max_gap_s=args.max_gap_s,
         layout=args.layout,
         trim=args.trim,
         activity=activity,
@@ -280,7 +281,7 @@ def _batch_summary(result: BatchResult, args: argparse.Namespace, out: TextIO, e
     for outcome in result.failed:
         if args.debug and outcome.trace:
             err.write(outcome.trace)
-        out.write(f"  failed: {outcome.folder}: {_failure(outcome.error or {})}\n")
+        out.write(f"  failed: {outcome.folder}: {_failure(outcome.error)}\n")
     for problem in result.problems:
         if problem.severity == "error":
             out.write(f"  not used: {problem.file}: {problem.message}\n")
@@ -295,10 +296,12 @@ def _batch_summary(result: BatchResult, args: argparse.Namespace, out: TextIO, e
     return _status(failed=unwritten or not result.ok, lost=bool(result.incomplete))
 
 
-def _failure(error: dict[str, Any]) -> str:
+def _failure(error: ErrorReport | None) -> str:
     """A failure as one line: the error type, the file, the message."""
-    where = f" in {error['file']}" if error.get("file") else ""
-    return f"{error.get('error', 'error')}{where}: {error.get('message', '')}"
+    if error is None:
+        return "error: "
+    where = f" in {error.file}" if error.file else ""
+    return f"{error.error}{where}: {error.message}"
 
 
 def _activity_options(threshold: float | None, cap: float | None) -> ActivityOptions:
@@ -372,9 +375,18 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _status(failed=inspection.failed, lost=inspection.lost_audio)
 
 
-def _status(*, failed: bool, lost: bool) -> int:
-    """The exit status of a command that ran: errors in the input first, then lost audio."""
-    if failed:
+def _status(
+    *, failed: bool = False, lost: bool = False, stopped: BaseException | None = None
+) -> int:
+    """The exit status, decided here only: a command stopped by an exception (``stopped``) by
+    its kind; a command that ran by errors in its input first, then by lost audio."""
+    if isinstance(stopped, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(stopped, UsageError):
+        return EXIT_USAGE
+    if isinstance(stopped, OutputInUseError):
+        return EXIT_BUSY
+    if failed or stopped is not None:
         return EXIT_FAILED
     return EXIT_INCOMPLETE if lost else EXIT_OK
 
@@ -391,22 +403,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return _COMMANDS[args.command](args, sys.stdout, sys.stderr)
-    except UsageError as exc:
-        sys.stderr.write(f"callrec: error: {exc}\n")
-        return EXIT_USAGE
-    except OutputInUseError as exc:
-        sys.stderr.write(f"callrec: {exc}\n")
-        return EXIT_BUSY
-    except CallrecError as exc:
-        if args.debug:
-            traceback.print_exc()
-        sys.stderr.write(f"callrec: error: {exc}\n")
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        # Workers were stopped on the way out; what they left half-written is removed by the
-        # next run, and no folder without its report.json counts as done.
-        sys.stderr.write("callrec: interrupted\n")
-        return EXIT_INTERRUPTED
+    except (CallrecError, KeyboardInterrupt) as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            # Workers were stopped on the way out; what they left half-written is removed by
+            # the next run, and no folder without its report.json counts as done.
+            sys.stderr.write("callrec: interrupted\n")
+        elif isinstance(exc, OutputInUseError):
+            sys.stderr.write(f"callrec: {exc}\n")
+        else:
+            if args.debug and not isinstance(exc, UsageError):
+                traceback.print_exc()
+            sys.stderr.write(f"callrec: error: {exc}\n")
+        return _status(stopped=exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

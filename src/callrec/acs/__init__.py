@@ -1,6 +1,7 @@
 """ACS files to a :class:`~callrec.acs.recording.Recording`: the models of chunk metadata and
-``RecordingFileStatusUpdated`` events, their loading, discovery of recordings in a folder tree,
-the wall-clock timeline and the checked recording.
+``RecordingFileStatusUpdated`` events, their loading, discovery of recordings in a folder tree
+(:func:`callrec.discover` is the one to call: it also sets aside the audio of recordResponse
+answers, which this stage knows nothing of), the wall-clock timeline and the checked recording.
 
 Names are loaded on first use (see :mod:`callrec._lazy`); the block below is their one list.
 """
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
     from .discovery import ClaimedMedia as ClaimedMedia
     from .discovery import Discovery as Discovery
     from .discovery import FoundRecording as FoundRecording
-    from .discovery import discover as discover
     from .events import ChunkEndReason as ChunkEndReason
     from .events import RecordingChunkInfo as RecordingChunkInfo
     from .events import RecordingFileStatusUpdated as RecordingFileStatusUpdated
@@ -45,4 +45,4 @@ if TYPE_CHECKING:
     from .timeline import Tile as Tile
     from .timeline import Timeline as Timeline
 
-__getattr__, __dir__, __all__ = lazy_face(__name__, __file__, globals())
+__getattr__, __dir__, __all__ = lazy_face(__name__, globals())

@@ -24,4 +24,4 @@ if TYPE_CHECKING:
     from .writer import subtype_for as subtype_for
     from .writer import write_audio as write_audio
 
-__getattr__, __dir__, __all__ = lazy_face(__name__, __file__, globals())
+__getattr__, __dir__, __all__ = lazy_face(__name__, globals())

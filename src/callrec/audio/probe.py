@@ -63,8 +63,11 @@ class MediaInfo:
         return self.frames / self.sample_rate
 
 
-def probe_media(path: str | Path) -> MediaInfo:
+def probe_media(path: str | Path, *, max_length_s: int | None = MAX_MEDIA_S) -> MediaInfo:
     """Read a media file's header.
+
+    ``max_length_s`` is the longest audio the header may declare: a chunk's at most, by default;
+    ``None`` for a file callrec wrote itself (a track spans the whole call, chunks and gaps).
 
     Raises
     ------
@@ -105,10 +108,10 @@ def probe_media(path: str | Path) -> MediaInfo:
             f"the header declares {info.channels} channels; expected 1 to {MAX_CHANNELS}",
             file=path,
         )
-    if info.frames > MAX_MEDIA_S * info.sample_rate:
+    if max_length_s is not None and info.frames > max_length_s * info.sample_rate:
         raise UnsupportedMediaError(
             f"the header declares {info.frames} frames ({info.frames / info.sample_rate / 3600:.1f}"
-            f" h); expected at most {MAX_MEDIA_S // 3600} h, the longest a chunk lasts",
+            f" h); expected at most {max_length_s // 3600} h, the longest a chunk lasts",
             file=path,
         )
     return info

@@ -15,14 +15,21 @@ from __future__ import annotations
 import struct
 import warnings
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 
-from ..errors import MediaError, UnreadableMediaError, UnsupportedMediaError, UsageError
+from ..errors import (
+    Finding,
+    MediaError,
+    UnreadableMediaError,
+    UnsupportedMediaError,
+    UsageError,
+)
+from ..safety.limits import MAX_MEDIA_S
 from ._native import NativeStderr
 from .probe import MediaInfo, probe_media
 
@@ -84,6 +91,28 @@ class DecoderMessagesWarning(UserWarning):
         super().__init__(f"{file}: the decoder reported damaged data: {shown}{more}")
 
 
+@contextmanager
+def reading_findings(found: list[Finding], chunk_index: int | None = None) -> Iterator[None]:
+    """Inside, a file found truncated or damaged while it is read becomes a :class:`Finding` in
+    ``found`` (``truncated-media``, ``decoder-messages``) instead of a warning: data about the
+    input, never lost in a log. Other warnings pass on."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TruncatedMediaWarning)
+        warnings.simplefilter("always", DecoderMessagesWarning)
+        try:
+            yield
+        finally:
+            kept = list(caught)
+    for warning in kept:
+        said = warning.message
+        if isinstance(said, TruncatedMediaWarning):
+            found.append(Finding("truncated-media", str(said), chunk_index, said.file))
+        elif isinstance(said, DecoderMessagesWarning):
+            found.append(Finding("decoder-messages", str(said), chunk_index, said.file))
+        else:
+            warnings.warn_explicit(said, warning.category, warning.filename, warning.lineno)
+
+
 def _wav_declared_frames(path: Path, block_align: int) -> int | None:
     """Frames the RIFF 'data' chunk declares, which libsndfile silently clips to the file."""
     try:
@@ -121,12 +150,15 @@ class AudioReader:
         The sample type of the blocks: int16 for 16-bit PCM, float32 otherwise.
     frames_read
         Frames delivered so far.
+    position
+        The frame the next block starts at.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, max_length_s: int | None = MAX_MEDIA_S) -> None:
         self.path = Path(path)
-        self.info: MediaInfo = probe_media(self.path)
+        self.info: MediaInfo = probe_media(self.path, max_length_s=max_length_s)
         self.frames_read = 0
+        self.position = 0
         self._closed = False
         if self.info.container == "mp4":
             self._source: _Source = _Mp4Source(self.info)
@@ -143,14 +175,16 @@ class AudioReader:
         return self.info.channels
 
     def blocks(
-        self, frames: int | None = None, *, start: int = 0, stop: int | None = None
+        self, frames: int | None = None, *, start: int | None = None, stop: int | None = None
     ) -> Iterator[np.ndarray]:
         """Yield ``(n, channels)`` blocks of ``frames`` frames (the last one shorter).
 
         The default is the core's grid for this many channels (65536 frames for 5 channels,
         262144 for one), so blocks pass through accumulators without a copy. Reading resumes
-        where it stopped, so a second call continues the file. ``start`` and ``stop`` read
-        frames ``[start, stop)`` only (WAV, FLAC and MP3 seek there; MP4 cannot).
+        where it stopped, so a second call continues the file.
+
+        ``start`` and ``stop`` read frames ``[start, stop)`` only: WAV, FLAC and MP3 seek to
+        ``start``, and the next call resumes at ``stop``. MP4 cannot seek (``UsageError``).
         """
         if frames is None:
             from ..dsp._blocks import grid_frames
@@ -160,28 +194,45 @@ class AudioReader:
             raise UsageError(f"frames must be at least 1, got {frames}")
         if self._closed:
             raise MediaError("the reader is closed", file=self.path)
-        if start:
-            self._source.seek(start)
-        left = None if stop is None else max(0, stop - start)
-        for block in self._source.blocks(frames if left is None else min(frames, left or 1)):
-            if left is not None:
-                block = block[:left]
-                left -= len(block)
-            self.frames_read += len(block)
-            if len(block):
-                yield block
-            if left == 0:
-                return  # a range: the end of the file was not asked for
+        if (start is not None or stop is not None) and not self._source.seekable:
+            raise UsageError(f"{self.path.name}: MP4 is read from the start to the end only")
+        if start is not None:
+            if start < 0 or (stop is not None and stop < start):
+                raise UsageError(f"expected 0 <= start <= stop, got start={start}, stop={stop}")
+            self._seek(start)
+        elif stop is not None and stop < self.position:
+            raise UsageError(f"stop={stop} is before the reader's position {self.position}")
+        for block in self._source.blocks(frames):
+            if stop is not None and self.position + len(block) >= stop:
+                past = self.position + len(block) > stop
+                yield from self._deliver(block[: stop - self.position])
+                if past:  # the frames decoded beyond stop are read again by the next call
+                    self._source.seek(stop)
+                return
+            yield from self._deliver(block)
+        self._at_end()
+
+    def _deliver(self, block: np.ndarray) -> Iterator[np.ndarray]:
+        self.position += len(block)
+        self.frames_read += len(block)
+        if len(block):
+            yield block
+
+    def _seek(self, frame: int) -> None:
+        if frame != self.position:
+            self._source.seek(frame)
+            self.position = frame
+
+    def _at_end(self) -> None:
+        """The source ran out: say what the decoder said, and whether that was early."""
         said = self._source.decoder_messages()
         if said:
-            warnings.warn(DecoderMessagesWarning(self.path, said), stacklevel=2)
+            warnings.warn(DecoderMessagesWarning(self.path, said), stacklevel=3)
         declared = self._source.declared_frames
-        if self.frames_read + start < declared:
+        if self.position < declared:
             warnings.warn(
-                TruncatedMediaWarning(
-                    self.path, self.frames_read + start, declared, self._source.stop_reason
-                ),
-                stacklevel=2,
+                TruncatedMediaWarning(self.path, self.position, declared, self._source.stop_reason),
+                stacklevel=3,
             )
 
     def read(self) -> np.ndarray:
@@ -212,6 +263,7 @@ class _Source:
     dtype: np.dtype
     declared_frames: int
     stop_reason: str = ""
+    seekable = False
 
     def blocks(self, frames: int) -> Iterator[np.ndarray]:
         raise NotImplementedError
@@ -228,6 +280,8 @@ class _Source:
 
 
 class _SoundfileSource(_Source):
+    seekable = True
+
     def __init__(self, info: MediaInfo) -> None:
         import soundfile
 
@@ -248,6 +302,7 @@ class _SoundfileSource(_Source):
                 f"cannot be read: {exc.strerror or exc}", file=info.path
             ) from None
         self._position = 0
+        self._path = info.path
         pcm16 = self._file.subtype == "PCM_16"
         self.dtype = np.dtype(np.int16 if pcm16 else np.float32)
         self.declared_frames = int(self._file.frames)
@@ -257,8 +312,15 @@ class _SoundfileSource(_Source):
                 self.declared_frames = max(self.declared_frames, wav_frames)
 
     def seek(self, frame: int) -> None:
-        with self._quiet:
-            self._file.seek(frame)
+        if frame > self.declared_frames:
+            raise UsageError(f"frame {frame} is beyond the end ({self.declared_frames} frames)")
+        try:
+            with self._quiet:
+                self._file.seek(frame)
+        except (RuntimeError, self._error) as exc:
+            raise UnsupportedMediaError(
+                f"cannot seek to frame {frame}: {exc}", file=self._path
+            ) from None
         self._position = frame
 
     def blocks(self, frames: int) -> Iterator[np.ndarray]:
@@ -489,8 +551,9 @@ class _Mp4Source(_Source):
         self._container.close()
 
 
-def open_audio(path: str | Path) -> AudioReader:
-    """Open a media file for reading in blocks.
+def open_audio(path: str | Path, *, max_length_s: int | None = MAX_MEDIA_S) -> AudioReader:
+    """Open a media file for reading in blocks (``max_length_s``: see
+    :func:`~callrec.audio.probe_media`).
 
     Raises
     ------
@@ -502,7 +565,7 @@ def open_audio(path: str | Path) -> AudioReader:
     UnreadableMediaError
         The file cannot be opened or read, or is not a regular file (a folder, a FIFO).
     """
-    return AudioReader(path)
+    return AudioReader(path, max_length_s=max_length_s)
 
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:

@@ -30,6 +30,7 @@ __all__ = [
     "intersect",
     "mask_runs",
     "pad",
+    "shift_by_segment",
     "subtract",
     "union",
 ]
@@ -168,3 +169,22 @@ def _covered(intervals: np.ndarray, positions: np.ndarray) -> np.ndarray:
     row = np.searchsorted(intervals[:, 0], positions, side="right") - 1
     inside: np.ndarray = (row >= 0) & (positions < intervals[np.maximum(row, 0), 1])
     return inside
+
+
+def shift_by_segment(intervals: np.ndarray, starts: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Each interval moved by the shift of the segment its start lies in.
+
+    Segment ``i`` runs from ``starts[i]`` (sorted) to the next start; an interval that starts
+    before the first segment takes the first segment's shift. This maps intervals between two
+    time bases that differ by a constant within each segment (the analysis' recorded samples
+    and the wall clock, the wall clock and the compact track)::
+
+        source   [seg 0     )[seg 1  )[seg 2      )
+        target   [seg 0     )   [seg 1  )     [seg 2      )     each moved by its shift
+    """
+    if not len(intervals) or not len(starts):
+        same: np.ndarray = intervals.copy()
+        return same
+    segment = np.maximum(np.searchsorted(starts, intervals[:, 0], side="right") - 1, 0)
+    moved: np.ndarray = intervals + shifts[segment][:, np.newaxis]
+    return moved

@@ -17,6 +17,7 @@ from ..dsp.analysis import Analysis
 from ..dsp.conversation import conversation_stats
 from ..dsp.dtmf import DtmfTones
 from ..errors import Finding
+from ..payloads.fields import document_db
 from ..timebase import to_samples, to_seconds
 from .folder import provenance
 from .groups import MIX_LABEL
@@ -72,10 +73,6 @@ class TrackResult:
     trim: TrimReport | None = None
 
 
-def _finite(value: float) -> float | None:
-    return round(float(value), 3) if np.isfinite(value) else None
-
-
 def _spans(intervals: np.ndarray, rate: int) -> list[tuple[float, float]]:
     return [(to_seconds(a, rate), to_seconds(b, rate)) for a, b in intervals.tolist()]
 
@@ -127,11 +124,11 @@ def track_report(result: TrackResult, rate: int) -> TrackReport:
     floor = levels.noise_floor_dbfs
     return TrackReport(
         **common,
-        peak_dbfs=_finite(float(np.max(levels.peak_dbfs, initial=-np.inf))),
-        rms_dbfs=_finite(rms),
-        loudness_lufs=_finite(loud.programme_lufs if several else loud.integrated_lufs[0]),
-        loudness_range_lu=_finite(loud.programme_range_lu if several else loud.range_lu[0]),
-        noise_floor_dbfs=None if np.isnan(floor).all() else _finite(float(np.nanmin(floor))),
+        peak_dbfs=document_db(float(np.max(levels.peak_dbfs, initial=-np.inf))),
+        rms_dbfs=document_db(rms),
+        loudness_lufs=document_db(loud.programme_lufs if several else loud.integrated_lufs[0]),
+        loudness_range_lu=document_db(loud.programme_range_lu if several else loud.range_lu[0]),
+        noise_floor_dbfs=None if np.isnan(floor).all() else document_db(float(np.nanmin(floor))),
         clipped_samples=int(levels.clipped.sum()),
     )
 

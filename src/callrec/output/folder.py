@@ -107,7 +107,8 @@ class RecordingFolder:
         ``<name>.trimmed.wav`` beside it, in the track's own sample format."""
         start, stop = bounds
         target = relative[: -len(".wav")] + ".trimmed.wav"
-        with open_audio(self.path / relative) as reader:
+        # A track spans the whole call: none of the input's limit on a chunk's length.
+        with open_audio(self.path / relative, max_length_s=None) as reader:
             rate = reader.sample_rate
             with AudioWriter(
                 self.path / target, sample_rate=rate, channels=reader.channels, dtype=reader.dtype

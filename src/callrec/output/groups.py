@@ -21,8 +21,8 @@ import numpy as np
 from ..acs.recording import Recording
 from ..dsp.activity import ActivityOptions
 from ..dsp.analysis import Analyzer
-from ..dsp.dtmf import DtmfTones
-from ..dsp.intervals import close_gaps, empty_intervals
+from ..dsp.dtmf import DtmfOptions, DtmfTones
+from ..dsp.intervals import close_gaps, empty_intervals, shift_by_segment
 from .tracks import Part
 
 __all__ = ["MIX_LABEL", "Run", "TrackGroup", "groups_of", "one_key_list", "track_labels"]
@@ -57,13 +57,20 @@ class Run:
 class TrackGroup:
     """Tracks recorded in exactly the same parts, measured together by one Analyzer."""
 
-    def __init__(self, labels: list[str], recording: Recording, activity: ActivityOptions) -> None:
+    def __init__(
+        self,
+        labels: list[str],
+        recording: Recording,
+        activity: ActivityOptions,
+        dtmf: DtmfOptions,
+    ) -> None:
         self.labels = labels
         self.mixed = recording.mixed
         self.analyzer = Analyzer(
             recording.sample_rate,
             features=("levels", "loudness", "activity", "dtmf"),
             activity=activity,
+            dtmf=dtmf,
         )
         self._columns: dict[int, list[int] | None] = {}
         for chunk in recording.chunks:
@@ -125,12 +132,8 @@ class TrackGroup:
         """Analysis-sample intervals that each lie within one run (keys: DTMF restarts at every
         run) as wall-clock track intervals, one for one."""
         starts = np.array([r.analysis_start for r in self.runs], np.int64)
-        shift = np.array([r.track_start - r.analysis_start for r in self.runs], np.int64)
-        if not len(starts):
-            return empty_intervals()  # nothing was recorded, so nothing was found
-        row = np.maximum(np.searchsorted(starts, intervals[:, 0], side="right") - 1, 0)
-        placed: np.ndarray = intervals + shift[row][:, np.newaxis]
-        return placed
+        shifts = np.array([r.track_start - r.analysis_start for r in self.runs], np.int64)
+        return shift_by_segment(intervals, starts, shifts)
 
     def cuts(self) -> list[int]:
         """Analysis samples where a run starts: where the analyzer was cut."""
@@ -138,14 +141,14 @@ class TrackGroup:
 
 
 def groups_of(
-    recording: Recording, labels: list[str], activity: ActivityOptions
+    recording: Recording, labels: list[str], activity: ActivityOptions, dtmf: DtmfOptions
 ) -> list[TrackGroup]:
     """The tracks of ``labels`` grouped by the chunks they were recorded in."""
     by_presence: dict[tuple[bool, ...], list[str]] = {}
     for label in labels:
         present = tuple(c.channel_map.channel_of(label) is not None for c in recording.chunks)
         by_presence.setdefault(present, []).append(label)
-    return [TrackGroup(members, recording, activity) for members in by_presence.values()]
+    return [TrackGroup(members, recording, activity, dtmf) for members in by_presence.values()]
 
 
 def one_key_list(tones: tuple[DtmfTones, ...]) -> DtmfTones:

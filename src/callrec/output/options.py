@@ -9,6 +9,7 @@ from typing import Any, Literal
 from ..acs.timeline import PauseReading
 from ..audio.reader import DEFAULT_BLOCK_FRAMES
 from ..dsp.activity import ActivityOptions
+from ..dsp.dtmf import DtmfOptions
 from ..errors import UsageError
 from ..safety.limits import DEFAULT_MAX_GAP_S
 
@@ -34,6 +35,8 @@ class ProcessOptions:
         Also write each track cut to its first and last speech.
     activity
         How speech is told from silence (:class:`~callrec.dsp.ActivityOptions`).
+    dtmf
+        How keys are found (:class:`~callrec.dsp.DtmfOptions`).
     interruption_min_overlap_s
         See :data:`INTERRUPTION_MIN_OVERLAP_S`.
     pause_reading, tolerance_s
@@ -50,6 +53,7 @@ class ProcessOptions:
     layout: Layout = "aligned"
     trim: bool = False
     activity: ActivityOptions = field(default_factory=ActivityOptions)
+    dtmf: DtmfOptions = field(default_factory=DtmfOptions)
     interruption_min_overlap_s: float = INTERRUPTION_MIN_OVERLAP_S
     pause_reading: PauseReading | None = None
     tolerance_s: float = 0.05
@@ -67,14 +71,18 @@ class ProcessOptions:
             raise UsageError(f"tolerance_s must be a finite number >= 0, got {self.tolerance_s!r}")
         if isinstance(self.block_frames, bool) or self.block_frames < 1:
             raise UsageError(f"block_frames must be at least 1, got {self.block_frames!r}")
-        if not isinstance(self.activity, ActivityOptions):
-            raise UsageError(
-                f"activity must be an ActivityOptions, got {type(self.activity).__name__}"
-            )
+        for name, kind in (("activity", ActivityOptions), ("dtmf", DtmfOptions)):
+            given = getattr(self, name)
+            if not isinstance(given, kind):
+                raise UsageError(
+                    f"{name} must be a {kind.__name__} (from_dict() makes one from names), "
+                    f"got {type(given).__name__}"
+                )
 
     def as_dict(self) -> dict[str, Any]:
-        """What decides the outputs (block size does not), for the provenance record."""
-        return {
+        """What decides the outputs (block size does not), for the provenance record: the
+        detectors' options as far as they differ from the defaults."""
+        decided: dict[str, Any] = {
             "layout": self.layout,
             "trim": self.trim,
             "activity": self.activity.changed(),
@@ -82,3 +90,6 @@ class ProcessOptions:
             "pause_reading": self.pause_reading.value if self.pause_reading else "auto",
             "tolerance_s": self.tolerance_s,
         }
+        if self.dtmf.changed():  # absent when default, as reports before DTMF options had it
+            decided["dtmf"] = self.dtmf.changed()
+        return decided

@@ -19,14 +19,17 @@ from typing import Any, Literal
 
 from pydantic import Field, field_serializer, model_validator
 
-from ..errors import Finding, JSONFileError
+from ..errors import CallrecError, Finding, JSONFileError
 from ..payloads.fields import StrictModel
+from ..safety.redaction import redact_text
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",
     "ChunkReport",
     "CompactSpan",
     "ConversationReport",
+    "ErrorReport",
+    "FindingReport",
     "InputFile",
     "KeyPress",
     "ParticipantReport",
@@ -187,12 +190,53 @@ class WarningReport(StrictModel):
         return cls(code=finding.code, message=finding.message, chunk_index=finding.chunk_index)
 
 
+class FindingReport(WarningReport):
+    """A warning with the file it is about (``inspect --json``, which lists input files)."""
+
+    file: str | None = None
+
+    @classmethod
+    def of(cls, finding: Finding) -> FindingReport:
+        return cls(
+            code=finding.code,
+            message=finding.message,
+            chunk_index=finding.chunk_index,
+            file=None if finding.file is None else str(finding.file),
+        )
+
+
+class ErrorReport(StrictModel):
+    """Why a recording failed (``errors.json``, ``inspect --json``): the error's type, the file
+    it was found in, and a message without secrets."""
+
+    error: str = Field(description="The exception's type, such as MetadataError.")
+    file: str | None
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> ErrorReport:
+        """Any exception a recording can fail with: callrec's own errors as they describe
+        themselves; an OS error with its file; anything else is a bug in callrec, and says so."""
+        if isinstance(exc, CallrecError):
+            return cls.model_validate(exc.to_dict())
+        name, text = type(exc).__name__, redact_text(str(exc))
+        if isinstance(exc, OSError):
+            file = exc.filename
+            return cls(error=name, file=None if file is None else str(file), message=text)
+        return cls(
+            error=name,
+            file=None,
+            message=f"callrec failed on this recording ({text}); this is a bug in callrec: "
+            "please report it with the traceback --debug shows",
+        )
+
+
 class ProblemReport(StrictModel):
     """A file the run could not use, or a note about one (``errors.json``, ``inspect --json``)."""
 
     kind: str
     severity: Literal["error", "note", "warning"]
-    file: str
+    file: str | None
     message: str
     error: str | None = Field(description="The type of the error that made the file unusable.")
 
@@ -201,7 +245,7 @@ class ProblemReport(StrictModel):
         return cls(
             kind=finding.code,
             severity=finding.severity,
-            file=str(finding.file),
+            file=None if finding.file is None else str(finding.file),
             message=finding.message,
             error=type(finding.error).__name__ if finding.error is not None else None,
         )

@@ -18,7 +18,7 @@ import numpy as np
 from ..acs.recording import Recording
 from ..dsp.analysis import Analysis
 from ..dsp.dtmf import KEY_GUARD_S, DtmfTones
-from ..dsp.intervals import drop_short, empty_intervals, pad, subtract, union
+from ..dsp.intervals import drop_short, empty_intervals, pad, shift_by_segment, subtract, union
 from ..errors import Finding
 from ..safety.naming import safe_names
 from ..timebase import to_samples
@@ -61,40 +61,49 @@ class ProcessedRecording:
     keys: dict[str, DtmfTones] = field(default_factory=dict)
 
 
-def _file_names(labels: list[str]) -> dict[str, str]:
+def _file_names(recording: Recording) -> dict[str, str]:
     """Track label -> the track's file, relative to the recording's folder."""
-    if labels == [MIX_LABEL]:
+    if recording.mixed:
         return {MIX_LABEL: "mixed.wav"}
+    labels = track_labels(recording)
     return {label: f"participants/{name}.wav" for label, name in safe_names(labels).items()}
 
 
 def _open_tracks(
-    recording: Recording, options: ProcessOptions, folder: RecordingFolder, files: dict[str, str]
-) -> dict[str, TrackFile]:
+    recording: Recording,
+    options: ProcessOptions,
+    folder: RecordingFolder,
+    files: dict[str, str],
+    tracks: dict[str, TrackFile],
+) -> None:
+    """One track file per label into ``tracks`` (filled as they open, so that the caller can
+    discard those already open when one fails)."""
     channels = mix_channels(recording) if recording.mixed else 1
-    return {
-        label: folder.track(
+    for label, relative in files.items():
+        tracks[label] = folder.track(
             relative,
             sample_rate=recording.sample_rate,
             channels=channels,
             dtype=sample_dtype(recording),
             block_frames=options.block_frames,
         )
-        for label, relative in files.items()
-    }
 
 
 def _read(
     recording: Recording,
     options: ProcessOptions,
     groups: list[TrackGroup],
-    tracks: dict[str, TrackFile],
+    folder: RecordingFolder | None,
     findings: list[Finding],
-) -> None:
-    """The one pass over the media: every recorded part fed to its group and placed on its
-    tracks."""
+) -> dict[str, str]:
+    """The one pass over the media: every recorded part fed to its group and, with a
+    ``folder``, placed on its tracks. Returns the track files written, by label."""
     aligned = options.layout == "aligned"
+    files = _file_names(recording) if folder is not None else {}
+    tracks: dict[str, TrackFile] = {}
     try:
+        if folder is not None:
+            _open_tracks(recording, options, folder, files, tracks)
         for part in placed_parts(recording, block_frames=options.block_frames, findings=findings):
             at = part.track_start if aligned else part.compact_start
             for group in groups:
@@ -116,6 +125,7 @@ def _read(
         for track in tracks.values():
             track.discard()
         raise
+    return files
 
 
 def _on_compact(intervals: np.ndarray, plan: tuple[Piece, ...]) -> np.ndarray:
@@ -125,14 +135,9 @@ def _on_compact(intervals: np.ndarray, plan: tuple[Piece, ...]) -> np.ndarray:
     the wall clock touch on the compact track too, so each one's image is a single span of the
     same length: only its start moves, by the time removed before the piece it starts in.
     """
-    if not len(intervals) or not plan:
-        same: np.ndarray = intervals.copy()
-        return same
     wall = np.array([p.track_start for p in plan], np.int64)
-    shift = np.array([p.compact_start - p.track_start for p in plan], np.int64)
-    piece = np.maximum(np.searchsorted(wall, intervals[:, 0], side="right") - 1, 0)
-    moved: np.ndarray = intervals + shift[piece][:, np.newaxis]
-    return moved
+    shifts = np.array([p.compact_start - p.track_start for p in plan], np.int64)
+    return shift_by_segment(intervals, wall, shifts)
 
 
 def _silent(label: str, file: str | None) -> TrackResult:
@@ -199,11 +204,9 @@ def _run(
     recording: Recording, options: ProcessOptions, folder: RecordingFolder | None
 ) -> ProcessedRecording:
     labels = track_labels(recording)
-    groups = groups_of(recording, labels, options.activity)
+    groups = groups_of(recording, labels, options.activity, options.dtmf)
     findings: list[Finding] = list(recording.warnings)
-    files = _file_names(labels) if folder is not None else {}
-    tracks = _open_tracks(recording, options, folder, files) if folder is not None else {}
-    _read(recording, options, groups, tracks, findings)
+    files = _read(recording, options, groups, folder, findings)
     results = _results(recording, options, groups, files, findings)
     if options.trim and folder is not None:
         results = [_trimmed(folder, r) for r in results]

@@ -13,7 +13,7 @@ from ..acs.recording import Chunk, Recording, build_recording
 from ..acs.timeline import PauseReading
 from ..errors import CallrecError, Finding
 from ..timebase import format_instant, to_seconds
-from .report import ProblemReport
+from .report import ErrorReport, FindingReport, ProblemReport
 
 __all__ = [
     "INSPECT_SCHEMA_VERSION",
@@ -60,15 +60,6 @@ def _chunk_summary(chunk: Chunk, rec: Recording) -> dict[str, Any]:
     }
 
 
-def _warning(finding: Finding) -> dict[str, Any]:
-    return {
-        "code": finding.code,
-        "message": finding.message,
-        "chunk_index": finding.chunk_index,
-        "file": str(finding.file) if finding.file is not None else None,
-    }
-
-
 def recording_summary(rec: Recording) -> dict[str, Any]:
     """Everything ``inspect`` knows about one recording, as plain JSON values."""
     return {
@@ -91,7 +82,7 @@ def recording_summary(rec: Recording) -> dict[str, Any]:
             }
             for pid in rec.participants
         ],
-        "warnings": [_warning(w) for w in rec.warnings],
+        "warnings": [FindingReport.of(w).model_dump(mode="json") for w in rec.warnings],
     }
 
 
@@ -199,7 +190,7 @@ class Inspection:
             "path": str(self.discovery.root),
             "recordings": [recording_summary(i.recording) for i in self.recordings if i.recording],
             "errors": [
-                {**i.error.to_dict(), "chunk_files": i.chunk_files}
+                {**ErrorReport.of(i.error).model_dump(), "chunk_files": i.chunk_files}
                 for i in self.recordings
                 if i.error
             ],

@@ -18,7 +18,6 @@ the window, and what nothing was placed on is digital silence.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..acs.recording import Chunk, Recording
-from ..audio.reader import (
-    DEFAULT_BLOCK_FRAMES,
-    DecoderMessagesWarning,
-    TruncatedMediaWarning,
-    open_audio,
-)
+from ..audio.reader import DEFAULT_BLOCK_FRAMES, open_audio, reading_findings
 from ..audio.writer import AudioWriter
 from ..dsp.intervals import empty_intervals, subtract
 from ..dsp.placement import place
@@ -170,7 +164,7 @@ def _read_run(
         blocks = reader.blocks(block_frames)
         position = 0
         while position < end:
-            block = _next_block(blocks, chunk, path, notes)
+            block = _next_block(blocks, chunk, notes)
             if block is None:
                 break
             stop = position + len(block)
@@ -188,27 +182,15 @@ def _read_run(
             position = stop
         if position >= reader.info.frames:
             # At the end of the file: finishing the read is what reveals a truncated one.
-            _next_block(blocks, chunk, path, notes)
+            _next_block(blocks, chunk, notes)
 
 
 def _next_block(
-    blocks: Iterator[np.ndarray], chunk: Chunk, path: Path, notes: list[Finding]
+    blocks: Iterator[np.ndarray], chunk: Chunk, notes: list[Finding]
 ) -> np.ndarray | None:
-    """The next block, with a truncation warning turned into a finding."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", TruncatedMediaWarning)
-        warnings.simplefilter("always", DecoderMessagesWarning)
-        block = next(blocks, None)
-    for warning in caught:
-        if isinstance(warning.message, TruncatedMediaWarning):
-            notes.append(Finding("truncated-media", str(warning.message), chunk.index, path))
-        elif isinstance(warning.message, DecoderMessagesWarning):
-            notes.append(Finding("decoder-messages", str(warning.message), chunk.index, path))
-        else:
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-    return block
+    """The next block; damage found on the way is a finding about the chunk."""
+    with reading_findings(notes, chunk.index):
+        return next(blocks, None)
 
 
 def track_length(recording: Recording, layout: Layout) -> int:
@@ -279,6 +261,11 @@ class TrackAssembler:
     ) -> Iterator[tuple[int, np.ndarray]]:
         """Place ``samples`` at track sample ``at`` (not before the current window), taking
         ``columns`` of them (all, by default); yields the windows completed on the way."""
+        if at < self.start:
+            raise UsageError(
+                f"samples at track sample {at} come after the track moved on to {self.start}: "
+                "parts must arrive in track order"
+            )
         span = ((0, at, len(samples)),)
         end = at + len(samples)
         while True:

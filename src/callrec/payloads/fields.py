@@ -4,6 +4,7 @@ documents it writes (frozen, no field it does not define), and the field types t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime
 from enum import Enum
@@ -55,6 +56,13 @@ class StrictModel(BaseModel):
     """Base of callrec's own output documents: frozen, and no field it does not define."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+def document_db(value: float) -> float | None:
+    """A level in dB as callrec's documents give it: three decimals, ``None`` where there is
+    none (the RMS of digital silence, the loudness of less than 400 ms)."""
+    value = float(value)
+    return round(value, 3) if math.isfinite(value) else None
 
 
 def _instant(value: Any) -> Any:

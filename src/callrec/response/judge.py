@@ -33,19 +33,19 @@ What is off on the way (a truncated download, a stop tone the reason does not me
 
 from __future__ import annotations
 
-import warnings as warnings_module
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..audio.reader import DecoderMessagesWarning, TruncatedMediaWarning, open_audio
-from ..dsp.activity import speech_activity
+from ..audio.reader import open_audio, reading_findings
+from ..dsp.activity import ActivityOptions, speech_activity
 from ..dsp.dtmf import KEY_GUARD_S, DtmfTones, detect_dtmf
 from ..dsp.intervals import pad
 from ..dsp.level_meter import levels
 from ..dsp.loudness_meter import loudness
 from ..errors import CallrecError, Finding, UsageError
+from ..payloads.fields import document_db
 from ..payloads.reading import parse_json
 from ..timebase import to_samples, to_seconds
 from .models import CompletionReason, RecordOperation, parse_notifications
@@ -78,11 +78,15 @@ MIN_SPEECH_S = 0.2
 """Less speech than this in total is not a spoken answer (``keys`` or ``empty``)."""
 
 
+_DETECTOR = ActivityOptions()
+"""Speech in an answer is found with the detector's defaults."""
+
+
 def _thresholds() -> dict[str, float]:
     """What the answer was judged by, as the report lists it."""
     return {
-        "speech_on_dbfs_at_least": -50.0,
-        "speech_on_dbfs_at_most": -30.0,
+        "speech_on_dbfs_at_least": _DETECTOR.threshold_dbfs,
+        "speech_on_dbfs_at_most": _DETECTOR.max_threshold_dbfs,
         "min_speech_s": MIN_SPEECH_S,
         "stop_tone_tail_s": STOP_TONE_TAIL_S,
         "clean_pad_s": CLEAN_PAD_S,
@@ -92,11 +96,6 @@ def _thresholds() -> dict[str, float]:
 
 def _finding(code: ResponseFindingCode, message: str, file: Path | None = None) -> Finding:
     return Finding(code, message, file=file)
-
-
-def _db(value: float) -> float | None:
-    """A level in dB as the report gives it: three decimals, ``None`` when there is none."""
-    return round(float(value), 3) if np.isfinite(value) else None
 
 
 def failed_answer(
@@ -129,20 +128,11 @@ def failed_answer(
 def _read(audio: str | Path) -> tuple[np.ndarray, int, str, list[Finding]]:
     """The samples, rate and name of a downloaded answer, and what was wrong with the file
     (truncated, damaged data the decoder skipped): a finding each, never lost."""
-    with warnings_module.catch_warnings(record=True) as caught:
-        warnings_module.simplefilter("always", TruncatedMediaWarning)
-        warnings_module.simplefilter("always", DecoderMessagesWarning)
-        # The probe holds the rate to callrec.safety.limits (8 kHz and up): enough for DTMF's
-        # highest tone (1633 Hz) and the K-weighting's shelf (1682 Hz).
-        with open_audio(audio) as reader:
-            samples = reader.read()
     damage: list[Finding] = []
-    for caught_warning in caught:
-        said = caught_warning.message
-        if isinstance(said, TruncatedMediaWarning):
-            damage.append(_finding("truncated-media", str(said), said.file))
-        elif isinstance(said, DecoderMessagesWarning):
-            damage.append(_finding("decoder-messages", str(said), said.file))
+    # The probe holds the rate to callrec.safety.limits (8 kHz and up): enough for DTMF's
+    # highest tone (1633 Hz) and the K-weighting's shelf (1682 Hz).
+    with reading_findings(damage), open_audio(audio) as reader:
+        samples = reader.read()
     return samples, reader.sample_rate, str(reader.path), damage
 
 
@@ -283,7 +273,7 @@ def _speech(mono: np.ndarray, rate: int, keys: np.ndarray) -> np.ndarray:
     kept out before speech is decided (:meth:`~callrec.dsp.SpeechDetector.exclude`), so speech
     beside one ends where the voice does and is never bridged across it, as in
     ``callrec process``."""
-    found: np.ndarray = speech_activity(mono, rate, exclude=keys).intervals[0]
+    found: np.ndarray = speech_activity(mono, rate, _DETECTOR, exclude=keys).intervals[0]
     return found
 
 
@@ -357,7 +347,7 @@ def _speech_levels(
     joined = np.concatenate([mono[a:b] for a, b in speech.tolist()])
     measured = levels(joined, rate)
     lufs = float(loudness(joined, rate).integrated_lufs[0])
-    return _db(measured.peak_dbfs[0]), _db(measured.rms_dbfs[0]), _db(lufs)
+    return document_db(measured.peak_dbfs[0]), document_db(measured.rms_dbfs[0]), document_db(lufs)
 
 
 def _verdict(speech_s: float, answer_keys: str, *, spoken: bool) -> tuple[Verdict, str]:
