@@ -9,6 +9,7 @@ does not exist (the RMS of digital silence, the loudness of less than 400 ms).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -93,28 +94,21 @@ def _key_presses(result: TrackResult, rate: int) -> list[KeyPress]:
     ]
 
 
-def track_report(result: TrackResult, rate: int) -> TrackReport:
-    """One track's entry of the report."""
-    common = {
-        "file": result.file,
-        "recorded_s": to_seconds(result.recorded, rate),
-        "talk_time_s": to_seconds(int((result.speech[:, 1] - result.speech[:, 0]).sum()), rate),
-        "speech_segments": _spans(result.speech, rate),
-        "track_speech_segments": _spans(result.speech_on_track, rate),
-        "keys": _key_presses(result, rate),
-        "trim": result.trim,
-    }
-    if result.analysis is None:
-        return TrackReport(
-            **common,
-            peak_dbfs=None,
-            rms_dbfs=None,
-            loudness_lufs=None,
-            loudness_range_lu=None,
-            noise_floor_dbfs=None,
-            clipped_samples=0,
-        )
-    levels, loud = result.analysis.levels, result.analysis.loudness
+class _Levels(NamedTuple):
+    """A track's level figures as the report gives them (all ``None`` for a silent track)."""
+
+    peak_dbfs: float | None = None
+    rms_dbfs: float | None = None
+    loudness_lufs: float | None = None
+    loudness_range_lu: float | None = None
+    noise_floor_dbfs: float | None = None
+    clipped_samples: int = 0
+
+
+def _levels(analysis: Analysis | None) -> _Levels:
+    if analysis is None:
+        return _Levels()
+    levels, loud = analysis.levels, analysis.loudness
     assert levels is not None and loud is not None
     # Several channels (a stereo mix) are summarised as one: loudest peak, mean power.
     with np.errstate(divide="ignore"):
@@ -122,14 +116,34 @@ def track_report(result: TrackResult, rate: int) -> TrackReport:
         rms = 10.0 * np.log10(power) if power > 0 else -np.inf
     several = len(loud.integrated_lufs) > 1
     floor = levels.noise_floor_dbfs
-    return TrackReport(
-        **common,
+    return _Levels(
         peak_dbfs=document_db(float(np.max(levels.peak_dbfs, initial=-np.inf))),
         rms_dbfs=document_db(rms),
         loudness_lufs=document_db(loud.programme_lufs if several else loud.integrated_lufs[0]),
         loudness_range_lu=document_db(loud.programme_range_lu if several else loud.range_lu[0]),
         noise_floor_dbfs=None if np.isnan(floor).all() else document_db(float(np.nanmin(floor))),
         clipped_samples=int(levels.clipped.sum()),
+    )
+
+
+def track_report(result: TrackResult, rate: int) -> TrackReport:
+    """One track's entry of the report."""
+    speech = result.speech
+    figures = _levels(result.analysis)
+    return TrackReport(
+        file=result.file,
+        recorded_s=to_seconds(result.recorded, rate),
+        talk_time_s=to_seconds(int((speech[:, 1] - speech[:, 0]).sum()), rate),
+        speech_segments=_spans(speech, rate),
+        track_speech_segments=_spans(result.speech_on_track, rate),
+        keys=_key_presses(result, rate),
+        trim=result.trim,
+        peak_dbfs=figures.peak_dbfs,
+        rms_dbfs=figures.rms_dbfs,
+        loudness_lufs=figures.loudness_lufs,
+        loudness_range_lu=figures.loudness_range_lu,
+        noise_floor_dbfs=figures.noise_floor_dbfs,
+        clipped_samples=figures.clipped_samples,
     )
 
 

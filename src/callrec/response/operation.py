@@ -9,12 +9,12 @@ and path only (:func:`~callrec.safety.redaction.redact_url`: no user name, query
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from ..safety.redaction import redact_text, redact_url
 from .models import CommsNotification, CompletionReason, OperationStatus, RecordOperation
 
-__all__ = ["has_failed", "operation_fields", "reason_of", "resource_url"]
+__all__ = ["OperationFields", "has_failed", "operation_fields", "reason_of", "resource_url"]
 
 
 def reason_of(op: RecordOperation) -> str | None:
@@ -49,18 +49,32 @@ def _text(value: str | None) -> str | None:
     return redact_text(value) if value else value
 
 
-def operation_fields(op: RecordOperation, resource: str | None) -> dict[str, Any]:
+class OperationFields(TypedDict):
     """The fields of a :class:`~callrec.response.report.ResponseReport` that come from the
-    operation alone; ``resource`` is its :func:`resource_url`."""
+    operation alone: typed, so that the report built from them is checked field by field."""
+
+    operation_id: str | None
+    resource_url: str | None
+    client_context: str | None
+    status: str | None
+    code: int | None
+    subcode: int | None
+    message: str | None
+    completion_reason: str | None
+    recording_location: str | None
+
+
+def operation_fields(op: RecordOperation, resource: str | None) -> OperationFields:
+    """What the report takes from the operation; ``resource`` is its :func:`resource_url`."""
     info = op.result_info
-    return {
-        "operation_id": _text(op.id),
-        "resource_url": resource,
-        "client_context": _text(op.client_context),
-        "status": _text(_status(op)),
-        "code": info.code if info else None,
-        "subcode": info.subcode if info else None,
-        "message": _text(info.message) if info else None,
-        "completion_reason": _text(reason_of(op)),
-        "recording_location": redact_url(op.recording_location) if op.recording_location else None,
-    }
+    return OperationFields(
+        operation_id=_text(op.id),
+        resource_url=resource,
+        client_context=_text(op.client_context),
+        status=_text(_status(op)),
+        code=info.code if info else None,
+        subcode=info.subcode if info else None,
+        message=_text(info.message) if info else None,
+        completion_reason=_text(reason_of(op)),
+        recording_location=redact_url(op.recording_location) if op.recording_location else None,
+    )
