@@ -64,41 +64,47 @@ def place(
         raise UsageError(
             f"block is {block.dtype} but out is {out.dtype}; placement does not convert"
         )
-    if channels is None:
-        if block.shape[1] != out.shape[1]:
-            raise UsageError(
-                f"block has {block.shape[1]} channels, out {out.shape[1]}; pass channels="
-            )
-        source = np.arange(out.shape[1])
-    else:
-        source = np.asarray(channels, dtype=np.int64)
-        if source.shape != (out.shape[1],) or (source >= block.shape[1]).any():
-            raise UsageError(
-                f"channels must give one input channel (< {block.shape[1]}) or -1 for each of "
-                f"the {out.shape[1]} output channels, got {source.tolist()}"
-            )
-    targets = np.flatnonzero(source >= 0)
-    sources = source[targets]
-    table = spans_array(spans)
-    shift = table[:, 1] - table[:, 0]  # track = media + shift inside a span
-    lo = np.maximum.reduce([table[:, 0], np.full(len(table), block_start), out_start - shift])
-    hi = np.minimum.reduce(
-        [
-            table[:, 0] + table[:, 2],
-            np.full(len(table), block_start + len(block)),
-            out_start + len(out) - shift,
-        ]
-    )
+    pairs = _channel_pairs(block.shape[1], out.shape[1], channels)
+    identity = len(pairs) == block.shape[1] == out.shape[1] and all(t == s for t, s in pairs)
+    block_stop, out_stop = block_start + len(block), out_start + len(out)
     copied = 0
-    identity = len(targets) == block.shape[1] == out.shape[1] and (sources == targets).all()
-    for m0, m1, s in zip(lo.tolist(), hi.tolist(), shift.tolist(), strict=True):  # spans are few
+    # Spans are few (a handful per chunk): plain integers beat array arithmetic here, which
+    # runs once per block and track.
+    for media_start, track_start, length in spans_array(spans).tolist():
+        shift = track_start - media_start  # track = media + shift inside a span
+        m0 = max(media_start, block_start, out_start - shift)
+        m1 = min(media_start + length, block_stop, out_stop - shift)
         if m1 <= m0:
             continue
         src = block[m0 - block_start : m1 - block_start]
-        dst = slice(m0 + s - out_start, m1 + s - out_start)
+        dst = slice(m0 + shift - out_start, m1 + shift - out_start)
         if identity:
             out[dst] = src
         else:
-            out[dst, targets] = src[:, sources]
+            for target, source in pairs:  # channel by channel: no fancy-index temporaries
+                out[dst, target] = src[:, source]
         copied += m1 - m0
     return copied
+
+
+def _channel_pairs(
+    in_channels: int, out_channels: int, channels: npt.ArrayLike | None
+) -> list[tuple[int, int]]:
+    """``(output channel, input channel)`` for every output channel that takes one."""
+    if channels is None:
+        if in_channels != out_channels:
+            raise UsageError(
+                f"block has {in_channels} channels, out {out_channels}; pass channels="
+            )
+        return [(c, c) for c in range(out_channels)]
+    if isinstance(channels, (list, tuple)):  # the usual case, without an array per block
+        listed: list[int] | None = [int(c) for c in channels]
+    else:
+        given = np.asarray(channels, dtype=np.int64)
+        listed = given.tolist() if given.ndim == 1 else None
+    if listed is None or len(listed) != out_channels or any(c >= in_channels for c in listed):
+        raise UsageError(
+            f"channels must give one input channel (< {in_channels}) or -1 for each of "
+            f"the {out_channels} output channels, got {listed}"
+        )
+    return [(t, s) for t, s in enumerate(listed) if s >= 0]

@@ -268,6 +268,9 @@ class TrackAssembler:
             )
         span = ((0, at, len(samples)),)
         end = at + len(samples)
+        while at >= self.start + len(self._window):  # windows wholly before the part
+            yield self.start, self._window
+            self._next()
         while True:
             place(
                 samples,
