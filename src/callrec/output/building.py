@@ -8,70 +8,39 @@ does not exist (the RMS of digital silence, the loudness of less than 400 ms).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from ..acs.recording import Recording
 from ..dsp.analysis import Analysis
-from ..dsp.conversation import conversation_stats
-from ..dsp.dtmf import DtmfTones
+from ..dsp.conversation import ConversationStats, conversation_stats
+from ..dsp.floor import dead_air, monologues, response_latencies
 from ..errors import Finding
 from ..payloads.fields import document_db
 from ..timebase import to_samples, to_seconds
 from .folder import provenance
 from .groups import MIX_LABEL
 from .options import ProcessOptions
+from .quality import quality_flags
 from .report import (
     ChunkReport,
     CompactSpan,
     ConversationReport,
+    DeadAirReport,
     KeyPress,
+    LatencyReport,
     ParticipantReport,
     ParticipantTalk,
     PauseReport,
     Report,
     TrackReport,
-    TrimReport,
     WarningReport,
 )
+from .results import TrackResult
 from .tracks import Piece
 
-__all__ = ["TrackResult", "build_report"]
-
-
-@dataclass(frozen=True)
-class TrackResult:
-    """What the run found on one track, in samples.
-
-    Attributes
-    ----------
-    label
-        The participant id, or ``"mix"``.
-    file
-        The track file relative to the recording's folder (``None`` when nothing was written).
-    recorded
-        Samples of the track that were recorded (the rest is digital silence).
-    analysis
-        The core's figures of the recorded audio (``None``: nothing was recorded).
-    speech, keys
-        On the wall clock (track samples of the aligned layout); keys are not speech.
-    speech_on_track, keys_on_track
-        The same intervals in the track file (the compact track's time in compact layout).
-    trim
-        The trimmed copy, when one was written.
-    """
-
-    label: str
-    file: str | None
-    recorded: int
-    analysis: Analysis | None
-    speech: np.ndarray
-    keys: DtmfTones
-    speech_on_track: np.ndarray
-    keys_on_track: np.ndarray
-    trim: TrimReport | None = None
+__all__ = ["build_report", "track_report"]
 
 
 def _spans(intervals: np.ndarray, rate: int) -> list[tuple[float, float]]:
@@ -168,6 +137,57 @@ def _chunk_reports(recording: Recording) -> list[ChunkReport]:
     ]
 
 
+def _latency(samples: np.ndarray, rate: int) -> LatencyReport:
+    if not len(samples):
+        return LatencyReport(median=None, p90=None, count=0)
+    return LatencyReport(
+        median=to_seconds(float(np.median(samples)), rate),
+        p90=to_seconds(float(np.percentile(samples, 90)), rate),
+        count=len(samples),
+    )
+
+
+def _dead_air(found: np.ndarray, threshold_s: float, rate: int) -> DeadAirReport:
+    lengths = found[:, 1] - found[:, 0]
+    return DeadAirReport(
+        count=len(found),
+        total_s=to_seconds(int(lengths.sum()), rate),
+        longest_s=to_seconds(int(lengths.max(initial=0)), rate),
+        threshold_s=threshold_s,
+    )
+
+
+def _talk(
+    results: list[TrackResult],
+    tracks: dict[str, TrackReport],
+    recorded: np.ndarray,
+    stats: ConversationStats,
+    options: ProcessOptions,
+    rate: int,
+) -> list[ParticipantTalk]:
+    """Each participant's share of the conversation."""
+    speech = [r.speech for r in results]
+    talked = [int((s[:, 1] - s[:, 0]).sum()) for s in speech]
+    everybody = sum(talked)
+    breath = to_samples(options.dead_air_s, rate)
+    longest = [
+        int((m[:, 1] - m[:, 0]).max(initial=0)) for m in monologues(speech, recorded, breath)
+    ]
+    latencies = response_latencies(speech, recorded)
+    return [
+        ParticipantTalk(
+            participant_id=r.label,
+            talk_time_s=tracks[r.label].talk_time_s,
+            turns=int(stats.turns[i]),
+            interruptions=int(stats.interruptions[i]),
+            talk_ratio=round(talked[i] / everybody, 6) if everybody else None,
+            longest_monologue_s=to_seconds(longest[i], rate),
+            response_latency_s=_latency(latencies[i], rate),
+        )
+        for i, r in enumerate(results)
+    ]
+
+
 def _conversation(
     recording: Recording,
     options: ProcessOptions,
@@ -177,28 +197,20 @@ def _conversation(
 ) -> ConversationReport:
     rate = recording.sample_rate
     recorded = np.array([[p.track_start, p.track_start + p.length] for p in plan], np.int64)
+    recorded = recorded.reshape(-1, 2)
+    speech = [r.speech for r in results]
     stats = conversation_stats(
-        [r.speech for r in results],
-        recorded.reshape(-1, 2),
-        min_overlap=to_samples(options.interruption_min_overlap_s, rate),
+        speech, recorded, min_overlap=to_samples(options.interruption_min_overlap_s, rate)
     )
     mixed = recording.mixed
+    silences = dead_air(speech, recorded, max(1, to_samples(options.dead_air_s, rate)))
     return ConversationReport(
         talk_time_s=to_seconds(stats.talk, rate),
         non_talk_time_s=to_seconds(stats.non_talk, rate),
         overlap_s=None if mixed else to_seconds(stats.overlap, rate),
         interruption_min_overlap_s=options.interruption_min_overlap_s,
-        participants=[]
-        if mixed
-        else [
-            ParticipantTalk(
-                participant_id=r.label,
-                talk_time_s=tracks[r.label].talk_time_s,
-                turns=int(stats.turns[i]),
-                interruptions=int(stats.interruptions[i]),
-            )
-            for i, r in enumerate(results)
-        ],
+        participants=[] if mixed else _talk(results, tracks, recorded, stats, options, rate),
+        dead_air=_dead_air(silences, options.dead_air_s, rate),
     )
 
 
@@ -250,5 +262,6 @@ def build_report(
         mix=tracks[MIX_LABEL] if mixed else None,
         conversation=_conversation(recording, options, results, tracks, plan),
         warnings=[WarningReport.of(f) for f in findings],
+        quality=quality_flags(results, tracks, options.quality, rate),
         provenance=provenance(recording, options),
     )

@@ -13,7 +13,7 @@ from ..dsp.dtmf import DtmfOptions
 from ..errors import UsageError
 from ..safety.limits import DEFAULT_MAX_GAP_S
 
-__all__ = ["INTERRUPTION_MIN_OVERLAP_S", "Layout", "ProcessOptions"]
+__all__ = ["DEAD_AIR_S", "INTERRUPTION_MIN_OVERLAP_S", "Layout", "ProcessOptions", "QualityOptions"]
 
 Layout = Literal["aligned", "compact"]
 """``aligned``: sample n of a track is the recording's start + n / rate; ``compact``: pauses and
@@ -21,6 +21,51 @@ gaps removed."""
 
 INTERRUPTION_MIN_OVERLAP_S = 0.5
 """Overlap that makes a start an interruption: longer than a backchannel ("mm-hm")."""
+
+
+DEAD_AIR_S = 2.0
+"""Silence of everybody that counts as dead air: longer than a pause for thought."""
+
+
+@dataclass(frozen=True)
+class QualityOptions:
+    """When a line is flagged in the report's ``quality`` list (each threshold documented in the
+    README, "Call quality").
+
+    Attributes
+    ----------
+    low_level_lufs
+        A track whose integrated loudness (its speech, by the gating) is below this is
+        ``low-level``: speech around -23 LUFS is normal on a phone line, -40 is hard to hear.
+    clipped_fraction
+        A track with more than this fraction of its speech samples at full scale is
+        ``clipping`` (one in a thousand is audible distortion).
+    noisy_floor_dbfs
+        A track whose noise floor (between words) is above this is ``noisy-line``.
+    """
+
+    low_level_lufs: float = -40.0
+    clipped_fraction: float = 0.001
+    noisy_floor_dbfs: float = -45.0
+
+    def __post_init__(self) -> None:
+        for name in ("low_level_lufs", "clipped_fraction", "noisy_floor_dbfs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise UsageError(f"{name} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise UsageError(f"{name} must be finite, got {value!r}")
+        if not 0 <= self.clipped_fraction <= 1:
+            raise UsageError(f"clipped_fraction must be within 0-1, got {self.clipped_fraction!r}")
+
+    def changed(self) -> dict[str, float]:
+        """The thresholds that differ from the defaults, by name."""
+        default = QualityOptions()
+        return {
+            name: getattr(self, name)
+            for name in ("clipped_fraction", "low_level_lufs", "noisy_floor_dbfs")
+            if getattr(self, name) != getattr(default, name)
+        }
 
 
 @dataclass(frozen=True)
@@ -39,6 +84,11 @@ class ProcessOptions:
         How keys are found (:class:`~callrec.dsp.DtmfOptions`).
     interruption_min_overlap_s
         See :data:`INTERRUPTION_MIN_OVERLAP_S`.
+    dead_air_s
+        See :data:`DEAD_AIR_S`; also the longest of a participant's own pauses that a monologue
+        runs on over.
+    quality
+        When a line is flagged (:class:`QualityOptions`).
     pause_reading, tolerance_s
         As for :func:`~callrec.build_recording`.
     block_frames
@@ -55,6 +105,8 @@ class ProcessOptions:
     activity: ActivityOptions = field(default_factory=ActivityOptions)
     dtmf: DtmfOptions = field(default_factory=DtmfOptions)
     interruption_min_overlap_s: float = INTERRUPTION_MIN_OVERLAP_S
+    dead_air_s: float = DEAD_AIR_S
+    quality: QualityOptions = field(default_factory=QualityOptions)
     pause_reading: PauseReading | None = None
     tolerance_s: float = 0.05
     block_frames: int = DEFAULT_BLOCK_FRAMES
@@ -67,16 +119,18 @@ class ProcessOptions:
             raise UsageError(f"max_gap_s must be a finite number >= 0, got {self.max_gap_s!r}")
         if not 0 <= self.interruption_min_overlap_s < math.inf:
             raise UsageError("interruption_min_overlap_s must be zero or more")
+        if not 0 < self.dead_air_s < math.inf:
+            raise UsageError(f"dead_air_s must be a finite number > 0, got {self.dead_air_s!r}")
         if not 0 <= self.tolerance_s < math.inf:
             raise UsageError(f"tolerance_s must be a finite number >= 0, got {self.tolerance_s!r}")
         if isinstance(self.block_frames, bool) or self.block_frames < 1:
             raise UsageError(f"block_frames must be at least 1, got {self.block_frames!r}")
-        for name, kind in (("activity", ActivityOptions), ("dtmf", DtmfOptions)):
+        kinds = (("activity", ActivityOptions), ("dtmf", DtmfOptions), ("quality", QualityOptions))
+        for name, kind in kinds:
             given = getattr(self, name)
             if not isinstance(given, kind):
                 raise UsageError(
-                    f"{name} must be a {kind.__name__} (from_dict() makes one from names), "
-                    f"got {type(given).__name__}"
+                    f"{name} must be a {kind.__name__}, got {type(given).__name__}"
                 )
 
     def as_dict(self) -> dict[str, Any]:
@@ -92,4 +146,7 @@ class ProcessOptions:
         }
         if self.dtmf.changed():  # absent when default, as reports before DTMF options had it
             decided["dtmf"] = self.dtmf.changed()
+        decided["dead_air_s"] = self.dead_air_s
+        if self.quality.changed():
+            decided["quality"] = self.quality.changed()
         return decided

@@ -28,15 +28,18 @@ __all__ = [
     "ChunkReport",
     "CompactSpan",
     "ConversationReport",
+    "DeadAirReport",
     "ErrorReport",
     "FindingReport",
     "InputFile",
     "KeyPress",
+    "LatencyReport",
     "ParticipantReport",
     "ParticipantTalk",
     "PauseReport",
     "ProblemReport",
     "Provenance",
+    "QualityFlag",
     "Report",
     "TrackReport",
     "TrimReport",
@@ -57,7 +60,13 @@ LOUDNESS_METHOD = (
 TURN_DEFINITION = (
     "a participant takes a turn when they start speaking and the previous speech start, by "
     "anyone, was someone else's; they interrupt when they start speaking while another "
-    "participant is mid-utterance and the two overlap by at least interruption_min_overlap_s"
+    "participant is mid-utterance and the two overlap by at least interruption_min_overlap_s; "
+    "dead air is recorded time of at least dead_air.threshold_s in which nobody speaks (a pause "
+    "or a gap between chunks ends it and is not counted); a monologue is a stretch of one "
+    "participant's speech in which nobody else speaks, their own silences shorter than the "
+    "dead-air threshold included; a response latency is the time from the end of the others' "
+    "speech to a participant's turn, when they start after it ended and no pause lies between; "
+    "talk_ratio is a participant's talk time over the sum of everybody's"
 )
 
 
@@ -153,11 +162,39 @@ class ParticipantReport(TrackReport):
         return cls(participant_id=participant_id, channels=channels, **figures)
 
 
+class LatencyReport(StrictModel):
+    """Response latencies of one participant (see ``conversation.definitions``)."""
+
+    median: float | None = Field(description="Seconds; null when there is none.")
+    p90: float | None = Field(description="The 90th percentile, seconds; null when none.")
+    count: int
+
+
 class ParticipantTalk(StrictModel):
     participant_id: str
     talk_time_s: float
     turns: int
     interruptions: int
+    talk_ratio: float | None = Field(
+        default=None,
+        description="Their talk time over everybody's talk time (the ratios add up to 1); null "
+        "when nobody spoke. Reports of callrec before 0.3 lack it.",
+    )
+    longest_monologue_s: float = Field(
+        default=0.0, description="Their longest monologue (see definitions), in seconds."
+    )
+    response_latency_s: LatencyReport | None = Field(
+        default=None, description="From the end of the others' speech to their turn."
+    )
+
+
+class DeadAirReport(StrictModel):
+    """Silences of everybody inside recorded time (see ``conversation.definitions``)."""
+
+    count: int
+    total_s: float
+    longest_s: float
+    threshold_s: float
 
 
 class ConversationReport(StrictModel):
@@ -169,6 +206,9 @@ class ConversationReport(StrictModel):
     interruption_min_overlap_s: float
     definitions: str = TURN_DEFINITION
     participants: list[ParticipantTalk]
+    dead_air: DeadAirReport | None = Field(
+        default=None, description="Reports of callrec before 0.3 lack it."
+    )
 
 
 class CompactSpan(StrictModel):
@@ -251,6 +291,27 @@ class ProblemReport(StrictModel):
         )
 
 
+class QualityFlag(StrictModel):
+    """Something about a line that a person listening would notice (README, "Call quality")."""
+
+    code: Literal["low-level", "clipping", "noisy-line", "echo"]
+    participant_id: str | None = Field(description="The participant, or null for the mix.")
+    message: str
+    measured: float = Field(
+        description="low-level: the track's loudness (LUFS); clipping: the fraction of its "
+        "speech samples at full scale; noisy-line: its noise floor (dBFS); echo: how far the "
+        "echo sits below its source (dB)."
+    )
+    threshold: float = Field(description="What it was compared with, in the same unit.")
+    source_participant_id: str | None = Field(
+        default=None, description="echo: whose voice the line carries."
+    )
+    delay_s: float | None = Field(default=None, description="echo: how late it arrives.")
+    removed_s: float | None = Field(
+        default=None, description="echo: speech the echo explained, not counted as theirs."
+    )
+
+
 class InputFile(StrictModel):
     path: str
     size: int
@@ -290,6 +351,10 @@ class Report(StrictModel):
     mix: TrackReport | None = Field(description="The mixed track (mixed recordings only).")
     conversation: ConversationReport
     warnings: list[WarningReport]
+    quality: list[QualityFlag] = Field(
+        default_factory=list,
+        description="Call-quality flags (reports of callrec before 0.3 have none).",
+    )
     provenance: Provenance
 
     @field_serializer("start_time")

@@ -22,11 +22,12 @@ from ..dsp.intervals import drop_short, empty_intervals, pad, shift_by_segment, 
 from ..errors import Finding
 from ..safety.naming import safe_names
 from ..timebase import to_samples
-from .building import TrackResult, build_report
+from .building import build_report
 from .folder import RecordingFolder
 from .groups import MIX_LABEL, TrackGroup, groups_of, one_key_list, track_labels
 from .options import ProcessOptions
 from .report import Report
+from .results import TrackResult
 from .sizes import check_open_files, check_output_size
 from .tracks import Piece, TrackFile, mix_channels, pieces, placed_parts, sample_dtype, track_length
 

@@ -1,0 +1,105 @@
+"""Call-quality flags: what a person listening to a line would notice, from its measurements.
+
+Each flag compares one figure of a track with a threshold of
+:class:`~callrec.output.options.QualityOptions` (README, "Call quality"):
+
+=============  ==========================================  =============================
+code           measured                                    flagged when
+=============  ==========================================  =============================
+low-level      integrated loudness of the track (LUFS)     below ``low_level_lufs``
+clipping       speech samples at full scale, as a fraction above ``clipped_fraction``
+noisy-line     noise floor between words (dBFS)            above ``noisy_floor_dbfs``
+echo           the echo's level below its source (dB)      an echo was found (the core's
+                                                           ``EchoOptions``)
+=============  ==========================================  =============================
+
+A track with no speech is not judged for level or clipping: there is nothing to hear.
+"""
+
+from __future__ import annotations
+
+from ..timebase import to_seconds
+from .groups import MIX_LABEL
+from .options import QualityOptions
+from .report import QualityFlag, TrackReport
+from .results import TrackResult
+
+__all__ = ["quality_flags"]
+
+
+def _who(label: str) -> str | None:
+    return None if label == MIX_LABEL else label
+
+
+def _name(label: str) -> str:
+    return "the mix" if label == MIX_LABEL else label
+
+
+def _level_flags(
+    result: TrackResult, track: TrackReport, options: QualityOptions
+) -> list[QualityFlag]:
+    flags = []
+    talked = int((result.speech[:, 1] - result.speech[:, 0]).sum())
+    channels = result.analysis.channels if result.analysis is not None else 1
+    loud = track.loudness_lufs
+    if talked and loud is not None and loud < options.low_level_lufs:
+        flags.append(
+            QualityFlag(
+                code="low-level",
+                participant_id=_who(result.label),
+                message=f"{_name(result.label)}: speech at {loud:.1f} LUFS, below "
+                f"{options.low_level_lufs:g} LUFS: hard to hear",
+                measured=loud,
+                threshold=options.low_level_lufs,
+            )
+        )
+    clipped = track.clipped_samples / (talked * channels) if talked else 0.0
+    if clipped > options.clipped_fraction:
+        flags.append(
+            QualityFlag(
+                code="clipping",
+                participant_id=_who(result.label),
+                message=f"{_name(result.label)}: {clipped:.2%} of the speech samples at full "
+                f"scale (more than {options.clipped_fraction:.2%}): distorted",
+                measured=round(clipped, 6),
+                threshold=options.clipped_fraction,
+            )
+        )
+    floor = track.noise_floor_dbfs
+    if floor is not None and floor > options.noisy_floor_dbfs:
+        flags.append(
+            QualityFlag(
+                code="noisy-line",
+                participant_id=_who(result.label),
+                message=f"{_name(result.label)}: a noise floor of {floor:.1f} dBFS between "
+                f"words, above {options.noisy_floor_dbfs:g} dBFS",
+                measured=floor,
+                threshold=options.noisy_floor_dbfs,
+            )
+        )
+    return flags
+
+
+def quality_flags(
+    results: list[TrackResult], tracks: dict[str, TrackReport], options: QualityOptions, rate: int
+) -> list[QualityFlag]:
+    """The flags of every track, in the order the report lists the tracks."""
+    flags = []
+    for result in results:
+        flags += _level_flags(result, tracks[result.label], options)
+        for echo in result.echoes:
+            flags.append(
+                QualityFlag(
+                    code="echo",
+                    participant_id=_who(result.label),
+                    message=f"{_name(result.label)}: carries {echo.source}'s voice "
+                    f"{echo.attenuation_db:.1f} dB down and {echo.delay_s * 1000:.0f} ms late; "
+                    f"{to_seconds(echo.removed, rate):.2f} s of it was not counted as speech",
+                    measured=round(echo.attenuation_db, 3),
+                    threshold=echo.min_attenuation_db,
+                    source_participant_id=echo.source,
+                    delay_s=echo.delay_s,
+                    removed_s=to_seconds(echo.removed, rate),
+                )
+            )
+    return flags
