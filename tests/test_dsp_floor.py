@@ -68,12 +68,19 @@ def test_a_breath_longer_than_the_limit_or_with_someone_speaking_ends_a_monologu
 
 def test_response_latencies_from_the_others_end_to_the_turn() -> None:
     a, b = response_latencies([A, B], RECORDED)
-    # B takes the turn at 320 (A ended 300), 900 (A ended 560), 1200 (across the pause: not
-    # measured) and 1700 (A ended 1400); at 460 B only goes on (the previous start was B's own).
+    # Silences of everybody: 300-320 (A ends, B starts), 400-460 (B ends, B goes on: a pause
+    # of B's, not a response), 560-900 (A ends, B starts; B's 460-520 ended inside A's talk),
+    # 1000-1200 (the recording's pause: not measured), 1220-1250 (B ends, A starts), 1400-1700.
     assert b.tolist() == [20, 340, 300]
-    # A takes the turn at 500 while B is speaking (460-520): an overlap, not a response; 1250
-    # after B's 1200-1220: 30.
+    # A's start at 500, while B speaks (460-520), is an overlap, not a response.
     assert a.tolist() == [30]
+
+
+def test_a_backchannel_does_not_hide_the_response_after_it() -> None:
+    agent = iv((0, 500), (600, 700))
+    customer = iv((200, 240), (800, 900))  # "mm-hm" while the agent speaks, then the answer
+    _, answers = response_latencies([agent, customer], iv((0, 1000)))
+    assert answers.tolist() == [100]
 
 
 def test_nobody_speaking_gives_nothing() -> None:

@@ -17,10 +17,11 @@ them)::
 - a participant's *monologue*: a stretch of their speech in which nobody else speaks, their own
   pauses shorter than ``max_breath`` (recorded, and silent for everybody) counted as part of
   it; it ends where somebody else speaks, at a pause, or at a longer silence;
-- a *response latency*: where a participant takes the turn (they start speaking and the
-  previous speech start, by anyone, was somebody else's), the time from the end of the others'
-  speech until then. A start while somebody is still speaking is an overlap, not a response,
-  and a silence that runs across a pause or gap is not measured.
+- a *response latency*: the length of a silence of everybody that somebody else's speech ends
+  and the participant's speech starts: the floor passes to them (a *gap*, in conversation
+  analysis, as against a *pause* within one speaker's talk). A start while somebody is still
+  speaking is an overlap, not a response, and a silence that runs across a pause or a gap
+  between chunks is not measured.
 """
 
 from __future__ import annotations
@@ -94,28 +95,17 @@ def monologues(
 def response_latencies(speech: list[np.ndarray], recorded: np.ndarray) -> list[np.ndarray]:
     """Each participant's response latencies in samples (see the module notes), in time order."""
     parts = [as_intervals(s) for s in speech]
-    where = union([as_intervals(recorded)])
-    if not sum(len(p) for p in parts):
+    anyone = union(parts)
+    if len(anyone) < 2:
         return [np.zeros(0, np.int64) for _ in parts]
-    who = np.concatenate([np.full(len(p), i, np.int64) for i, p in enumerate(parts)])
-    table = np.concatenate(parts)
-    order = np.lexsort((who, table[:, 0]))
-    who, table = who[order], table[order]
-    takes_turn = np.concatenate([[False], who[1:] != who[:-1]])
+    # The silences of everybody between two stretches of speech, within recorded time.
+    gaps = np.stack([anyone[:-1, 1], anyone[1:, 0]], axis=1)
+    gaps = gaps[_inside(gaps, union([as_intervals(recorded)]))]
+    ended = [np.isin(gaps[:, 0], p[:, 1]) for p in parts]
     out = []
-    for i in range(len(parts)):  # one pass of vector operations per participant
-        others = union([p for j, p in enumerate(parts) if j != i])
-        starts = table[(who == i) & takes_turn, 0]
-        if not len(others) or not len(starts):
-            out.append(np.zeros(0, np.int64))
-            continue
-        # The others' speech that began before the start: the latest end among it.
-        began = np.searchsorted(others[:, 0], starts, side="left")
-        ended = np.where(began > 0, others[np.maximum(began - 1, 0), 1], np.iinfo(np.int64).max)
-        waited = np.stack([ended, starts], axis=1)
-        answered = (began > 0) & (ended <= starts)
-        answered[answered] &= _inside(waited[answered], where)
-        latency: np.ndarray = starts[answered] - ended[answered]
+    for i, mine in enumerate(parts):  # a few vector operations per participant
+        by_others = np.logical_or.reduce([e for j, e in enumerate(ended) if j != i], initial=False)
+        answers = np.isin(gaps[:, 1], mine[:, 0]) & by_others & ~ended[i]
+        latency: np.ndarray = gaps[answers, 1] - gaps[answers, 0]
         out.append(latency)
     return out
-

@@ -64,8 +64,8 @@ TURN_DEFINITION = (
     "dead air is recorded time of at least dead_air.threshold_s in which nobody speaks (a pause "
     "or a gap between chunks ends it and is not counted); a monologue is a stretch of one "
     "participant's speech in which nobody else speaks, their own silences shorter than the "
-    "dead-air threshold included; a response latency is the time from the end of the others' "
-    "speech to a participant's turn, when they start after it ended and no pause lies between; "
+    "dead-air threshold included; a response latency is the length of a silence of everybody "
+    "that follows another participant's speech and ends with theirs, within recorded time; "
     "talk_ratio is a participant's talk time over the sum of everybody's"
 )
 
@@ -184,7 +184,8 @@ class ParticipantTalk(StrictModel):
         default=0.0, description="Their longest monologue (see definitions), in seconds."
     )
     response_latency_s: LatencyReport | None = Field(
-        default=None, description="From the end of the others' speech to their turn."
+        default=None,
+        description="Silences of everybody between another participant's speech and theirs.",
     )
 
 

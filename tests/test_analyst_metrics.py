@@ -1,0 +1,142 @@
+"""Dead air, monologues, latencies, talk ratio and quality flags through the whole run, on
+recordings made with exact gaps, levels and noise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+import callrec
+from callrec.errors import UsageError
+from callrec.output.options import ProcessOptions, QualityOptions
+from callrec.output.report import Report
+
+from .conftest import ALICE, BOB, meta
+from .signals import band_noise, to_int16
+
+RATE = 16_000
+EDGE_S = 0.03
+"""How far the detector may put a speech edge from where the signal starts or stops (its
+10 ms frames, and the hangover of a frame or two)."""
+
+
+def recording(
+    folder: Path,
+    seconds: float,
+    talk: dict[int, list[tuple[float, float]]],
+    *,
+    level_dbfs: dict[int, float] | None = None,
+    floor_dbfs: dict[int, float] | None = None,
+    seed: int = 0,
+) -> Path:
+    """One chunk, ALICE on channel 0 and BOB on 1, speech-like bursts at the given times."""
+    rng = np.random.default_rng(seed)
+    audio = np.zeros((round(seconds * RATE), 2))
+    for channel, bursts in talk.items():
+        level = (level_dbfs or {}).get(channel, -20.0)
+        for start, stop in bursts:
+            a, b = round(start * RATE), round(stop * RATE)
+            audio[a:b, channel] += band_noise((b - a) / RATE, RATE, level, rng)
+        floor = (floor_dbfs or {}).get(channel, -75.0)
+        audio[:, channel] += rng.standard_normal(len(audio)) * 10 ** (floor / 20)
+    document = meta(0, duration_ms=seconds * 1000, participants=[(ALICE, 0), (BOB, 1)])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{document['chunkDocumentId']}.json").write_text(json.dumps(document))
+    soundfile.write(folder / f"{document['chunkDocumentId']}.wav", to_int16(audio), RATE)
+    return folder
+
+
+def analyse(folder: Path, options: ProcessOptions | None = None) -> Report:
+    return callrec.analyze_recording(callrec.open_recording(folder), options).report
+
+
+CONVERSATION = {
+    # ALICE: 0.5-2.0, then 5.0-6.0 and 6.5-7.5 (a 0.5 s breath nobody else fills)
+    0: [(0.5, 2.0), (5.0, 6.0), (6.5, 7.5)],
+    # BOB answers 0.4 s after each of ALICE's turns; then 3.1 s of nobody until the end
+    1: [(2.4, 3.4), (7.9, 8.9)],
+}
+
+
+def test_dead_air_monologues_and_latencies_on_exact_gaps(tmp_path: Path) -> None:
+    report = analyse(recording(tmp_path / "rec", 12.0, CONVERSATION))
+    talk = report.conversation
+    assert talk.dead_air is not None
+    # 3.4-5.0 is 1.6 s: under the 2 s threshold; 8.9-12.0 is 3.1 s of dead air.
+    assert talk.dead_air.count == 1 and talk.dead_air.threshold_s == 2.0
+    assert talk.dead_air.total_s == pytest.approx(3.1, abs=EDGE_S)
+    assert talk.dead_air.longest_s == talk.dead_air.total_s
+    alice, bob = talk.participants
+    # ALICE's second turn runs on over her own 0.5 s breath: 5.0-7.5.
+    assert alice.longest_monologue_s == pytest.approx(2.5, abs=2 * EDGE_S)
+    assert bob.longest_monologue_s == pytest.approx(1.0, abs=2 * EDGE_S)
+    assert bob.response_latency_s is not None and alice.response_latency_s is not None
+    assert bob.response_latency_s.count == 2
+    assert bob.response_latency_s.median == pytest.approx(0.4, abs=2 * EDGE_S)
+    assert bob.response_latency_s.p90 == pytest.approx(0.4, abs=2 * EDGE_S)
+    assert alice.response_latency_s.count == 1  # 3.4 -> 5.0
+    assert alice.response_latency_s.median == pytest.approx(1.6, abs=2 * EDGE_S)
+    assert alice.talk_ratio == pytest.approx(3.5 / 5.5, abs=0.02)
+    assert alice.talk_ratio + bob.talk_ratio == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_lower_threshold_finds_the_shorter_silence_too(tmp_path: Path) -> None:
+    folder = recording(tmp_path / "rec", 12.0, CONVERSATION)
+    report = analyse(folder, ProcessOptions(dead_air_s=1.5))
+    assert report.conversation.dead_air is not None
+    assert report.conversation.dead_air.count == 2
+    assert report.conversation.dead_air.total_s == pytest.approx(1.6 + 3.1, abs=2 * EDGE_S)
+    # The monologue limit follows: a breath of 0.5 s still joins, 1.6 s would not.
+    assert report.conversation.participants[0].longest_monologue_s == pytest.approx(
+        2.5, abs=2 * EDGE_S
+    )
+    with pytest.raises(UsageError, match="dead_air_s"):
+        ProcessOptions(dead_air_s=0)
+
+
+TALK = {0: [(0.5, 3.0), (6.0, 8.0)], 1: [(3.3, 5.7), (8.3, 9.5)]}
+
+
+def test_a_clean_line_raises_no_flag(tmp_path: Path) -> None:
+    assert analyse(recording(tmp_path / "rec", 10.0, TALK)).quality == []
+
+
+def test_a_quiet_line_is_flagged_low_level(tmp_path: Path) -> None:
+    report = analyse(recording(tmp_path / "rec", 10.0, TALK, level_dbfs={1: -46.0}))
+    (flag,) = report.quality
+    assert (flag.code, flag.participant_id, flag.threshold) == ("low-level", BOB, -40.0)
+    assert flag.measured < -40.0
+    bob = report.participants[1]
+    assert flag.measured == bob.loudness_lufs
+
+
+def test_a_clipped_line_is_flagged_with_the_fraction_clipped(tmp_path: Path) -> None:
+    report = analyse(recording(tmp_path / "rec", 10.0, TALK, level_dbfs={0: 0.0}))
+    (flag,) = [f for f in report.quality if f.code == "clipping"]
+    alice = report.participants[0]
+    speech = sum(b - a for a, b in alice.speech_segments) * RATE
+    assert flag.participant_id == ALICE
+    assert flag.measured == pytest.approx(alice.clipped_samples / speech, rel=0.02)
+    assert flag.measured > 0.001 and [f.code for f in report.quality].count("clipping") == 1
+
+
+def test_a_noisy_line_is_flagged_with_its_noise_floor(tmp_path: Path) -> None:
+    report = analyse(recording(tmp_path / "rec", 10.0, TALK, floor_dbfs={0: -38.0}))
+    (flag,) = report.quality
+    assert (flag.code, flag.participant_id) == ("noisy-line", ALICE)
+    assert flag.measured == report.participants[0].noise_floor_dbfs
+    assert flag.measured == pytest.approx(-38.0, abs=3.0)
+
+
+def test_the_thresholds_are_the_users(tmp_path: Path) -> None:
+    folder = recording(tmp_path / "rec", 10.0, TALK, level_dbfs={1: -46.0})
+    relaxed = ProcessOptions(quality=QualityOptions(low_level_lufs=-60.0))
+    assert analyse(folder, relaxed).quality == []
+    strict = ProcessOptions(quality=QualityOptions(noisy_floor_dbfs=-90.0))
+    assert {f.code for f in analyse(folder, strict).quality} == {"low-level", "noisy-line"}
+    with pytest.raises(UsageError, match="clipped_fraction"):
+        QualityOptions(clipped_fraction=2.0)
