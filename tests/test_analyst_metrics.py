@@ -140,3 +140,21 @@ def test_the_thresholds_are_the_users(tmp_path: Path) -> None:
     assert {f.code for f in analyse(folder, strict).quality} == {"low-level", "noisy-line"}
     with pytest.raises(UsageError, match="clipped_fraction"):
         QualityOptions(clipped_fraction=2.0)
+
+
+def test_the_command_line_sets_the_dead_air_threshold(tmp_path: Path) -> None:
+    from callrec import cli
+    from callrec.output.report import load_report
+
+    folder = recording(tmp_path / "rec", 12.0, CONVERSATION)
+    out = tmp_path / "out"
+    assert cli.main(["process", str(folder), "--out", str(out), "-q", "--dead-air-s", "1.5"]) == 0
+    (report_file,) = out.glob("*/report.json")
+    report = load_report(report_file)
+    assert report.conversation.dead_air is not None
+    assert (report.conversation.dead_air.threshold_s, report.conversation.dead_air.count) == (
+        1.5,
+        2,
+    )
+    assert report.provenance.options["dead_air_s"] == 1.5
+    assert cli.main(["process", str(folder), "--out", str(out), "--dead-air-s", "0"]) == 2

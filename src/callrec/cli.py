@@ -190,6 +190,14 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         "-30, or --threshold-dbfs when that is higher)",
     )
     process.add_argument(
+        "--dead-air-s",
+        type=_number_in(0.01, 3600.0),
+        default=None,
+        metavar="S",
+        help="silence of everybody that counts as dead air, in seconds (default 2); also the "
+        "longest own pause a monologue runs on over",
+    )
+    process.add_argument(
         "--max-gap-s",
         type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
         default=DEFAULT_MAX_GAP_S,
@@ -235,11 +243,12 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
 
 def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .batch import available_cpus, process
-    from .output.options import ProcessOptions
+    from .output.options import DEAD_AIR_S, ProcessOptions
 
     activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
     options = ProcessOptions(
         max_gap_s=args.max_gap_s,
+        dead_air_s=DEAD_AIR_S if args.dead_air_s is None else args.dead_air_s,
         layout=args.layout,
         trim=args.trim,
         activity=activity,
