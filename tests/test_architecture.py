@@ -25,7 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "acs": BASE | {"acs", "audio", "payloads"},
     "response": BASE | {"response", "audio", "dsp", "payloads"},
     "output": BASE | {"output", "acs", "audio", "dsp", "payloads"},
-    "batch": BASE | {"acs", "output", "response", "payloads"},
+    "cluster": BASE,
+    "batch": BASE | {"acs", "output", "response", "payloads", "cluster"},
     "cli": BASE | {"acs", "output", "response", "batch", "dsp", "payloads", "audio"},
     "__main__": {"cli"},
 }

@@ -14,13 +14,15 @@ import contextlib
 import math
 import multiprocessing
 import os
+import socket
 import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ._version import __version__
 from .acs import discovery
@@ -37,6 +39,9 @@ from .safety.atomic import write_text
 from .safety.locking import output_lock
 from .safety.naming import RESERVED_NAMES, safe_name
 from .safety.workers import WorkerPool
+
+if TYPE_CHECKING:
+    from .cluster import ClusterPool, Scheduler
 
 __all__ = [
     "BatchResult",
@@ -212,11 +217,17 @@ def _losses(report: Report) -> tuple[str, ...]:
     return tuple(w.message for w in report.warnings if w.code in LOST_AUDIO)
 
 
+def _inputs(item: FoundRecording) -> tuple[Path, ...]:
+    """The recording's files: metadata first, then media."""
+    return tuple(s.metadata_path for s in item.sources if s.metadata_path) + tuple(
+        s.media_path for s in item.sources if s.media_path
+    )
+
+
 def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: bool) -> Outcome:
     """Process one recording; every error in the user's files becomes a failed outcome."""
     started = time.perf_counter()
-    files = tuple(str(s.metadata_path) for s in item.sources if s.metadata_path)
-    files += tuple(str(s.media_path) for s in item.sources if s.media_path)
+    files = tuple(str(p) for p in _inputs(item))
     try:
         recording = build_recording(
             item.sources,
@@ -257,28 +268,69 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
     )
 
 
-def _job_task(task: tuple[FoundRecording, Path, ProcessOptions, bool]) -> Outcome:
+Task = tuple[FoundRecording, Path, ProcessOptions, bool]
+"""What a worker gets for one recording: ``_job``'s arguments."""
+
+
+def _job_task(task: Task) -> Outcome:
     return _job(*task)
 
 
-def _crashed(task: tuple[FoundRecording, Path, ProcessOptions, bool], reason: str) -> Outcome:
+def _crashed(task: Task, reason: str) -> Outcome:
     """The outcome of a recording whose worker died: a native decoder crashed on its media."""
-    item, folder, _, _ = task
+    item, _, _, _ = task
     media = [str(s.media_path) for s in item.sources if s.media_path]
-    error = WorkerCrashError(
-        f"{reason} while processing this recording, most likely a decoder crashing on damaged "
-        f"media ({', '.join(media) or 'no media'}); the other recordings were not affected"
+    return _not_run(
+        task,
+        WorkerCrashError(
+            f"{reason} while processing this recording, most likely a decoder crashing on "
+            f"damaged media ({', '.join(media) or 'no media'}); the other recordings were not "
+            "affected"
+        ),
     )
-    files = tuple(str(s.metadata_path) for s in item.sources if s.metadata_path) + tuple(media)
+
+
+def _not_run(task: Task, error: Exception) -> Outcome:
+    """The failed outcome of a recording that ``_job`` never finished, for ``error``."""
+    item, folder, _, _ = task
+    files = tuple(str(p) for p in _inputs(item))
     return Outcome(folder.name, item.call_id, "failed", error=ErrorReport.of(error), files=files)
 
 
+def _cluster_failed(task: Task, reason: str) -> Outcome:
+    """A recording the Dask cluster could not run, for a reason other than its workers dying."""
+    return _not_run(task, WorkerCrashError(f"the Dask cluster could not run it: {reason}"))
+
+
+def _cluster_task(task: Task) -> Outcome:
+    """One recording on a Dask worker: :func:`_job`, once this machine is seen to have the paths.
+
+    A worker without the shared file system would otherwise take missing media for lost audio,
+    or write the outputs onto its own disk, and call the recording done.
+    """
+    item, folder, _, _ = task
+    for path in (folder.parent, *_inputs(item)):
+        if not path.exists():
+            return _not_run(
+                task,
+                UsageError(
+                    f"not found on the Dask worker on {socket.gethostname()}: workers must see "
+                    "the input and output folders at the paths callrec was given (the same "
+                    "machine, or a shared file system)",
+                    file=path,
+                ),
+            )
+    return _job(*task)
+
+
+Work = list[tuple[FoundRecording, Path]]
+Runner = Callable[[Work, ProcessOptions, bool], Iterator[Outcome]]
+"""Runs ``_job`` for each recording and folder (with the options and ``force``), outcomes as
+they come: here, in worker processes (:func:`_run_all`), or on a cluster (:func:`_run_on_cluster`)."""
+
+
 def _run_all(
-    jobs: list[tuple[FoundRecording, Path]],
-    options: ProcessOptions,
-    force: bool,
-    workers: int,
-    isolate: bool,
+    jobs: Work, options: ProcessOptions, force: bool, workers: int, isolate: bool
 ) -> Iterator[Outcome]:
     if not isolate and (workers <= 1 or len(jobs) <= 1):
         for item, folder in jobs:
@@ -286,6 +338,13 @@ def _run_all(
         return
     pool = WorkerPool(min(workers, len(jobs)), _job_task, _crashed)
     yield from pool.run((item, folder, options, force) for item, folder in jobs)
+
+
+def _run_on_cluster(
+    pool: ClusterPool[Task, Outcome], jobs: Work, options: ProcessOptions, force: bool
+) -> Iterator[Outcome]:
+    # The folders as absolute paths: a worker's working folder is not this process's.
+    yield from pool.run((item, folder.absolute(), options, force) for item, folder in jobs)
 
 
 def process(
@@ -298,6 +357,7 @@ def process(
     on_outcome: Callable[[Outcome, int, int], None] | None = None,
     found: Discovery | None = None,
     isolate: bool = False,
+    scheduler: Scheduler | None = None,
 ) -> BatchResult:
     """Process every recording under ``path`` into ``out`` (see ``callrec process``).
 
@@ -324,26 +384,49 @@ def process(
         Called as each recording finishes, with its outcome, how many are done and the total.
     found
         A discovery of ``path`` already made (skips walking the tree again).
+    scheduler
+        Run each recording as a task on a Dask cluster (``pip install 'callrec[dask]'``): a
+        ``distributed`` scheduler's address (``tcp://10.0.0.5:8786``), connected to for this
+        call, or a ``distributed.Client`` (used as it is and left open). The workers read the
+        inputs and write the outputs themselves, so they must see ``path`` and ``out`` at the
+        same paths (relative ones are made absolute here); ``errors.json`` is written here.
+        ``jobs`` does not apply (the cluster's workers are the parallelism); ``isolate`` is
+        what a cluster does anyway: a worker that dies fails only its recording.
 
     Raises
     ------
     OutputInUseError
         Another run is writing to ``out``: one run at a time per output folder.
+    MissingExtraError
+        ``scheduler`` without the ``dask`` extra installed.
     """
     options = options or ProcessOptions()
-    workers = 1 if jobs is None else jobs
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise UsageError(f"jobs must be a whole number of at least 1, got {jobs!r}")
-    if (workers > 1 or isolate) and multiprocessing.current_process().daemon:
-        warnings.warn(
-            f"callrec.process(jobs={workers}, isolate={isolate}) runs in this process: it is a "
-            "daemonic worker (Dask, a multiprocessing pool), which may not start processes of "
-            "its own",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        workers, isolate = 1, False
-    out = Path(out)
+    if scheduler is not None:
+        # Discovery names every file from here on, and the workers have working folders of
+        # their own: absolute paths mean the same to them.
+        path = Path(path).absolute()
+        if found is not None and not found.root.is_absolute():
+            raise UsageError(
+                f"found: with a scheduler, discover an absolute path, not {found.root} (the "
+                "workers do not share this process's working folder)"
+            )
+    with contextlib.ExitStack() as stack:
+        # The cluster first: a missing extra or a wrong address stops before anything is made.
+        run = _runner(stack, jobs, isolate, scheduler)
+        result = _process_into(path, Path(out), options, force, run, on_outcome, found)
+    return result
+
+
+def _process_into(
+    path: str | Path,
+    out: Path,
+    options: ProcessOptions,
+    force: bool,
+    run: Runner,
+    on_outcome: Callable[[Outcome, int, int], None] | None,
+    found: Discovery | None,
+) -> BatchResult:
+    """Hold ``out``, find the recordings under ``path`` (unless ``found``), and process them."""
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -358,7 +441,36 @@ def process(
                 with contextlib.suppress(OSError):
                     out.rmdir()
             raise
-        return _process_found(found, out, options, force, workers, isolate, on_outcome)
+        return _process_found(found, out, options, force, run, on_outcome)
+
+
+def _runner(
+    stack: contextlib.ExitStack, jobs: int | None, isolate: bool, scheduler: Scheduler | None
+) -> Runner:
+    """How the recordings will be run: on the cluster (connected within ``stack``), or here."""
+    workers = 1 if jobs is None else jobs
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UsageError(f"jobs must be a whole number of at least 1, got {jobs!r}")
+    if scheduler is not None:
+        if jobs is not None:
+            raise UsageError(
+                "jobs does not apply with a scheduler: the cluster's workers are the parallelism"
+            )
+        from .cluster import ClusterPool, connect
+
+        client = stack.enter_context(connect(scheduler))
+        pool = ClusterPool(client, _cluster_task, _crashed, _cluster_failed)
+        return partial(_run_on_cluster, pool)
+    if (workers > 1 or isolate) and multiprocessing.current_process().daemon:
+        warnings.warn(
+            f"callrec.process(jobs={workers}, isolate={isolate}) runs in this process: it is a "
+            "daemonic worker (Dask, a multiprocessing pool), which may not start processes of "
+            "its own",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        workers, isolate = 1, False
+    return partial(_run_all, workers=workers, isolate=isolate)
 
 
 def _process_found(
@@ -366,14 +478,13 @@ def _process_found(
     out: Path,
     options: ProcessOptions,
     force: bool,
-    workers: int,
-    isolate: bool,
+    run: Runner,
     on_outcome: Callable[[Outcome, int, int], None] | None,
 ) -> BatchResult:
     names = folder_names(found.recordings)
     work = [(item, out / name) for item, name in zip(found.recordings, names, strict=True)]
     outcomes: list[Outcome] = []
-    for outcome in _run_all(work, options, force, workers, isolate):
+    for outcome in run(work, options, force):
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome, len(outcomes), len(work))

@@ -173,6 +173,14 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         default=None,
         help="recordings processed in parallel (default: the CPUs this process may use)",
     )
+    process.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run each recording as a task on this Dask cluster (a distributed scheduler, e.g. "
+        "tcp://10.0.0.5:8786); the workers must see PATH and OUT at the same paths. Needs: pip "
+        "install 'callrec[dask]'",
+    )
     process.add_argument("--force", action="store_true", help="redo recordings already done")
     process.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     process.add_argument(
@@ -260,9 +268,11 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             args.path,
             args.out,
             options,
-            jobs=args.jobs or available_cpus(),
+            # On a cluster its workers are the parallelism: --jobs as well is a usage error.
+            jobs=args.jobs if args.scheduler is not None else args.jobs or available_cpus(),
             # A decoder crashing on damaged media fails that recording, not the batch.
             isolate=True,
+            scheduler=args.scheduler,
             force=args.force,
             on_outcome=callback,
         )
