@@ -122,3 +122,25 @@ def test_redact_url_keeps_scheme_host_and_path_only(
 @given(st.text(max_size=200))
 def test_redact_url_never_raises_and_never_keeps_a_query(text: str) -> None:
     check_redact_any(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'//https://user:pass@host/x'",  # found by the odd-values property: "https:" looked like a host
+        "//https://u:p@h/x?sig=1",
+        "https://h//u:p@x/y",
+        "see https://a:b@c//d:e@f/g?sas=1 here",
+    ],
+)
+def test_a_url_inside_a_url_loses_its_credentials_too(text: str) -> None:
+    from callrec.safety.redaction import redact_text
+
+    reduced = redact_text(text)
+    assert "pass" not in reduced and "u:p" not in reduced and "a:b" not in reduced
+    assert (
+        "d:e" not in reduced
+        and "@" not in reduced
+        and "sig" not in reduced
+        and "sas" not in reduced
+    )

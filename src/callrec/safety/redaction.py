@@ -85,6 +85,10 @@ def redact_url(url: str) -> str:
             # Not a URL anyone can use, and where its user information ends is a guess.
             return f"{scheme}…"
         path = slash + path
+        if "//" in path:
+            # Another URL inside ("//https://user:pw@host/…", the first "host" being "https:"):
+            # it loses its own user information and query too.
+            path = redact_text(path)
     else:
         host, path = "", rest
         first, slash, tail = path.partition("/")
