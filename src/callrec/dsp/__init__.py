@@ -14,20 +14,31 @@ loudness            LoudnessMeter             Loudness: BS.1770-4 integrated, EB
                                               momentary / short-term series
 speech_activity     SpeechDetector            Activity: (n, 2) int64 intervals per channel
 detect_dtmf         DtmfDetector              DtmfTones per channel
+find_echoes         SpeechDetector.echoes     Echo per channel that carries another's voice:
+                                              delay, attenuation, intervals it explains
 analyze             Analyzer                  all of the above in one pass
 place               (block by block)          copies media frames to track positions
 ==================  ========================  =================================================
 
-Speech activity and DTMF take their options as :class:`ActivityOptions` and :class:`DtmfOptions`,
-checked when made. Intervals (``(n, 2)`` int64 ``[start, stop)`` samples) are combined with
+Speech activity, DTMF and echo take their options as :class:`ActivityOptions`,
+:class:`DtmfOptions` and :class:`EchoOptions`, checked when made. Echo is found after the pass, in
+the frame levels the speech detector keeps (:meth:`SpeechDetector.frame_levels`). Intervals (``(n, 2)`` int64 ``[start, stop)`` samples) are combined with
 :func:`union`, :func:`intersect`, :func:`subtract` and :func:`coverage`; the rest of their
 handling is in :mod:`callrec.dsp.intervals`, conversation figures in
 :mod:`callrec.dsp.conversation`.
 """
 
-from .activity import Activity, ActivityOptions, SpeechDetector, speech_activity, speech_bounds
+from .activity import (
+    Activity,
+    ActivityOptions,
+    FrameSeries,
+    SpeechDetector,
+    speech_activity,
+    speech_bounds,
+)
 from .analysis import FEATURES, Analysis, Analyzer, analyze
 from .dtmf import DtmfDetector, DtmfOptions, DtmfTones, detect_dtmf
+from .echo import Echo, EchoOptions, find_echoes
 from .frames import FrameRms, frame_rms_db, noise_floor_db
 from .intervals import coverage, intersect, subtract, union
 from .level_meter import LevelMeter, Levels, levels
@@ -43,7 +54,10 @@ __all__ = [
     "DtmfDetector",
     "DtmfOptions",
     "DtmfTones",
+    "Echo",
+    "EchoOptions",
     "FrameRms",
+    "FrameSeries",
     "LevelMeter",
     "Levels",
     "Loudness",
@@ -52,6 +66,7 @@ __all__ = [
     "analyze",
     "coverage",
     "detect_dtmf",
+    "find_echoes",
     "frame_rms_db",
     "intersect",
     "k_weighting_sos",

@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -41,13 +41,22 @@ from ..errors import UsageError
 from ..timebase import to_samples
 from ._blocks import Accumulator, as_frames, sample_rate_checked, split_at
 from ._options import Options
-from .frames import FrameLevels, energy_to_db, frame_count, frame_sizes
+from .echo import Echo, EchoOptions, find_echoes
+from .frames import (
+    FrameLevels,
+    centi_db_threshold,
+    energy_to_db,
+    frame_count,
+    frame_sizes,
+    to_centi_db,
+)
 from .intervals import close_gaps, mask_runs, pad
 
 __all__ = [
     "DEFAULT_MAX_THRESHOLD_DBFS",
     "Activity",
     "ActivityOptions",
+    "FrameSeries",
     "SpeechDetector",
     "speech_activity",
     "speech_bounds",
@@ -157,6 +166,25 @@ class Activity:
         )
 
 
+class FrameSeries(NamedTuple):
+    """The frame levels a :class:`SpeechDetector` kept (:meth:`SpeechDetector.frame_levels`).
+
+    Attributes
+    ----------
+    levels
+        ``(channels, frames)`` int16 levels in hundredths of a dB (digital silence: the type's
+        minimum), read-only.
+    starts
+        ``(frames,)`` int64 first sample of each frame: frames restart at each cut.
+    cuts
+        int64 sample positions where the stream was cut, ascending.
+    """
+
+    levels: np.ndarray
+    starts: np.ndarray
+    cuts: np.ndarray
+
+
 def speech_bounds(intervals: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
     """``(channels, 2)`` int64 trim bounds: first start and last stop of each channel's intervals.
 
@@ -244,7 +272,7 @@ class SpeechDetector(Accumulator[Activity]):
 
     def _consume(self, block: np.ndarray) -> None:
         _, level = self._frame_levels.push(self._consumed, self._rows(block))
-        self._levels.append(_to_centi_db(level))
+        self._levels.append(to_centi_db(level))
 
     def _finish(self) -> Activity:
         assert self._channels is not None
@@ -259,7 +287,8 @@ class SpeechDetector(Accumulator[Activity]):
         rest = framed.energy.unframed_length()
         if rest:
             last = energy_to_db(framed.energy.unframed()[:, np.newaxis], rest, framed.energy.scale)
-            self._levels.append(_to_centi_db(last))
+            self._levels.append(to_centi_db(last))
+        levels = self._joined_levels(channels)
         segments = self._segments(framed.cuts)
         excluded = self._excluded or []
         if len(excluded) not in (0, channels):
@@ -268,8 +297,8 @@ class SpeechDetector(Accumulator[Activity]):
             )
         intervals = []
         for c in range(channels):  # once per channel at the end: bounds the temporaries' size
-            level = np.concatenate([np.zeros(0, np.int16)] + [part[c] for part in self._levels])
-            on_c, off_c = _centi_db(on[c]), _centi_db(off[c])
+            level = levels[c]  # a row of the joined levels, not a copy
+            on_c, off_c = centi_db_threshold(on[c]), centi_db_threshold(off[c])
             spans = excluded[c] if excluded else np.zeros((0, 2), np.int64)
             found = [  # a loop over segments and the stretches between keys: a few per chunk
                 self._decide(
@@ -292,6 +321,68 @@ class SpeechDetector(Accumulator[Activity]):
             off_dbfs=off,
             frames=self._frames,
             sample_rate=self.sample_rate,
+        )
+
+    def _joined_levels(self, channels: int) -> np.ndarray:
+        """The kept frame levels as one ``(channels, frames)`` array, which replaces the blocks'
+        pieces: each piece is dropped once copied, so the levels are held about once, not
+        twice, while they are joined. Kept for :meth:`frame_levels`."""
+        pieces, self._levels = self._levels, []
+        joined = np.empty((channels, sum(p.shape[1] for p in pieces)), np.int16)
+        at = 0
+        pieces.reverse()
+        while pieces:  # one per grid block
+            piece = pieces.pop()
+            joined[:, at : at + piece.shape[1]] = piece
+            at += piece.shape[1]
+        self._levels = [joined]
+        return joined
+
+    def frame_levels(self) -> FrameSeries:
+        """Every frame level the detector kept, after :meth:`result`, without a copy.
+
+        :func:`~callrec.dsp.find_echoes` reads them (see :meth:`echoes`); the levels are
+        read-only. Frame ``j`` covers samples ``starts[j] .. starts[j] + frame``, cut short at
+        the next cut or the stream's end.
+        """
+        if self._result is None:
+            raise UsageError("SpeechDetector.frame_levels() needs result() first")
+        levels = self._levels[0].view()
+        levels.flags.writeable = False
+        segments = self._segments(self._frame_levels.cuts)
+        starts = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [
+                start + np.arange(count, dtype=np.int64) * self.hop
+                for start, _, _, count in segments
+            ]
+        )
+        cuts = np.array([start for start, _, _, _ in segments[1:]], np.int64)
+        return FrameSeries(levels, starts, cuts)
+
+    def echoes(self, options: EchoOptions | None = None) -> tuple[Echo, ...]:
+        """The channels that carry another channel's voice (:func:`~callrec.dsp.find_echoes`),
+        found in the frame levels and thresholds of :meth:`result`, which must come first.
+
+        The source is active at its *on* threshold and still speaking at its *off* one; no
+        frame is paired across a cut.
+        """
+        activity = self._result
+        if activity is None:
+            raise UsageError("SpeechDetector.echoes() needs result() first")
+        series = self.frame_levels()
+        return find_echoes(
+            series.levels,
+            series.starts,
+            self.frame,
+            activity.on_dbfs,
+            hop=self.hop,
+            sample_rate=self.sample_rate,
+            off_dbfs=activity.off_dbfs,
+            floor_dbfs=activity.noise_floor_dbfs,
+            boundaries=series.cuts,
+            length=self._frames,
+            options=options,
         )
 
     def _between(
@@ -356,24 +447,6 @@ class SpeechDetector(Accumulator[Activity]):
         at_cut = ((samples[:, 0] == 0) & cut_before) | ((samples[:, 1] == length) & cut_after)
         samples = samples[at_cut | (samples[:, 1] - samples[:, 0] >= self.min_speech)]
         return pad(samples, self.pad, length) + start
-
-
-_SILENT = np.iinfo(np.int16).min
-
-
-def _to_centi_db(level: np.ndarray) -> np.ndarray:
-    """Frame levels in hundredths of a dB as int16 (digital silence: the type's minimum).
-
-    A quarter of float64's memory (14 MB for 4 hours of 5 channels at 10 ms), and finer than any
-    threshold needs. Both the streamed and the whole-array paths compare these same values.
-    """
-    centi = np.rint(np.clip(level * 100.0, _SILENT + 1, np.iinfo(np.int16).max))
-    return np.where(np.isneginf(level), _SILENT, centi).astype(np.int16)
-
-
-def _centi_db(threshold: float) -> int:
-    """A threshold on the :func:`_to_centi_db` scale: reached when the rounded level reaches it."""
-    return int(np.ceil(np.round(threshold * 100.0, 6)))
 
 
 def _hysteresis(level: np.ndarray, on: int, off: int) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""One pass, every feature: feed blocks once, get levels, loudness, speech activity and DTMF."""
+"""One pass, every feature: feed blocks once, get levels, loudness, speech activity, DTMF and
+echo between channels."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from ._blocks import Accumulator, as_frames, sample_rate_checked, split_at
 from ._threads import one_blas_thread
 from .activity import Activity, ActivityOptions, SpeechDetector
 from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfOptions, DtmfTones
+from .echo import Echo, EchoOptions
 from .intervals import pad
 from .level_meter import LevelMeter, Levels
 from .loudness_meter import Loudness, LoudnessMeter
 
 __all__ = ["FEATURES", "Analysis", "Analyzer"]
 
-FEATURES = ("levels", "loudness", "activity", "dtmf")
+FEATURES = ("levels", "loudness", "activity", "dtmf", "echo")
 DEFAULT_FEATURES = ("levels", "loudness", "activity")
 
 
@@ -35,9 +37,15 @@ class Analysis:
     loudness: Loudness | None = None
     activity: Activity | None = None
     dtmf: tuple[DtmfTones, ...] | None = None
+    echo: tuple[Echo, ...] | None = None
 
     def channel(self, c: int) -> Analysis:
-        """The figures of channel ``c`` alone, as if it had been measured by itself."""
+        """The figures of channel ``c`` alone, as if it had been measured by itself.
+
+        Echoes are dropped (``echo`` is None): each is about a pair of channels, which one
+        channel cannot hold. Take them, and the intervals they explain in channel ``c``, from
+        the whole analysis.
+        """
         if not 0 <= c < self.channels:
             raise UsageError(f"channel {c} does not exist; there are {self.channels}")
         keep = slice(c, c + 1)
@@ -84,13 +92,17 @@ class Analyzer:
     sample_rate
         Samples per second.
     features
-        Any of ``levels``, ``loudness``, ``activity``, ``dtmf``; the first three by default.
-        With both ``activity`` and ``dtmf``, keys are never speech: each key found on a channel,
-        widened by :data:`~callrec.dsp.dtmf.KEY_GUARD_S` for its onset and decay, is excluded
-        from that channel's speech (:meth:`SpeechDetector.exclude`).
-    activity, dtmf
-        Options of :class:`SpeechDetector` and :class:`DtmfDetector` (:class:`ActivityOptions`,
-        :class:`DtmfOptions`); the defaults if None.
+        Any of ``levels``, ``loudness``, ``activity``, ``dtmf``, ``echo``; the first three by
+        default. With both ``activity`` and ``dtmf``, keys are never speech: each key found on a
+        channel, widened by :data:`~callrec.dsp.dtmf.KEY_GUARD_S` for its onset and decay, is
+        excluded from that channel's speech (:meth:`SpeechDetector.exclude`). ``echo`` needs
+        ``activity``: it reads the frame levels and thresholds of the speech detector
+        (:meth:`SpeechDetector.echoes`), after the pass; its intervals are not taken out of the
+        speech found (that is for the caller to decide).
+    activity, dtmf, echo
+        Options of :class:`SpeechDetector`, :class:`DtmfDetector` and
+        :func:`~callrec.dsp.find_echoes` (:class:`ActivityOptions`, :class:`DtmfOptions`,
+        :class:`EchoOptions`); the defaults if None.
     """
 
     def __init__(
@@ -100,6 +112,7 @@ class Analyzer:
         features: Iterable[str] = DEFAULT_FEATURES,
         activity: ActivityOptions | None = None,
         dtmf: DtmfOptions | None = None,
+        echo: EchoOptions | None = None,
     ) -> None:
         rate = sample_rate_checked(sample_rate)  # once: the parts take it as checked
         self.sample_rate = int(rate)
@@ -107,13 +120,19 @@ class Analyzer:
         unknown = [f for f in chosen if f not in FEATURES]
         if unknown:
             raise UsageError(f"unknown feature(s) {unknown}; expected any of {list(FEATURES)}")
+        if "echo" in chosen and "activity" not in chosen:
+            raise UsageError(
+                "feature 'echo' needs 'activity': it reads the speech detector's levels"
+            )
+        # Checked now, like the detectors' options, rather than after a pass over the audio.
+        self._echo = EchoOptions._resolved(echo, {}) if "echo" in chosen else None
         makers: dict[str, Callable[[], Accumulator[Any]]] = {
             "levels": lambda: LevelMeter(rate),
             "loudness": lambda: LoudnessMeter(rate),
             "activity": lambda: SpeechDetector(rate, activity),
             "dtmf": lambda: DtmfDetector(rate, dtmf),
         }
-        self._parts = {name: makers[name]() for name in chosen}
+        self._parts = {name: makers[name]() for name in chosen if name != "echo"}
         meter, detector = self._parts.get("levels"), self._parts.get("activity")
         if isinstance(meter, LevelMeter) and isinstance(detector, SpeechDetector):
             meter.share_frame_levels(detector)
@@ -156,6 +175,8 @@ class Analyzer:
                 [pad(t.intervals, guard, self._frames, cuts=self._cuts) for t in keys.result()]
             )
         results = {name: part.result() for name, part in self._parts.items()}
+        if self._echo is not None and isinstance(detector, SpeechDetector):
+            results["echo"] = detector.echoes(self._echo)
         return Analysis(
             sample_rate=self.sample_rate, frames=self._frames, channels=self._channels, **results
         )

@@ -223,6 +223,26 @@ def energy_to_db(energy: np.ndarray, frame: int, scale: float = 1.0) -> np.ndarr
         return 10.0 * np.log10(energy * (scale / frame))
 
 
+SILENT_CENTI_DB = int(np.iinfo(np.int16).min)
+"""Digital silence on the :func:`to_centi_db` scale."""
+
+
+def to_centi_db(level: np.ndarray) -> np.ndarray:
+    """Frame levels in hundredths of a dB as int16 (digital silence: :data:`SILENT_CENTI_DB`).
+
+    A quarter of float64's memory (14 MB for 4 hours of 5 channels at 10 ms), and finer than any
+    threshold needs. Speech activity and echo both decide on these same values, whichever path
+    (streamed, whole array) made them.
+    """
+    centi = np.rint(np.clip(level * 100.0, SILENT_CENTI_DB + 1, np.iinfo(np.int16).max))
+    return np.where(np.isneginf(level), SILENT_CENTI_DB, centi).astype(np.int16)
+
+
+def centi_db_threshold(threshold: float) -> int:
+    """A threshold on the :func:`to_centi_db` scale: reached when the rounded level reaches it."""
+    return int(np.ceil(np.round(threshold * 100.0, 6)))
+
+
 class FrameRms(Accumulator[np.ndarray]):
     """Streaming :func:`frame_rms_db`: the ``(frames, channels)`` float64 dBFS series."""
 
