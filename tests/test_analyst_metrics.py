@@ -11,12 +11,14 @@ import pytest
 import soundfile
 
 import callrec
+from callrec.dsp import EchoOptions
 from callrec.errors import UsageError
 from callrec.output.options import ProcessOptions, QualityOptions
 from callrec.output.report import Report
 
 from .conftest import ALICE, BOB, meta
 from .signals import band_noise, to_int16
+from .test_dsp_echo import envelope
 
 RATE = 16_000
 EDGE_S = 0.03
@@ -158,3 +160,68 @@ def test_the_command_line_sets_the_dead_air_threshold(tmp_path: Path) -> None:
     )
     assert report.provenance.options["dead_air_s"] == 1.5
     assert cli.main(["process", str(folder), "--out", str(out), "--dead-air-s", "0"]) == 2
+
+
+def echo_recording(folder: Path, delay_s: float, down_db: float, seed: int = 3) -> dict[str, float]:
+    """ALICE talks; BOB answers between her turns and once talks over her; BOB's channel also
+    carries ALICE's voice ``down_db`` lower and ``delay_s`` late (a speakerphone). Returns the
+    truth: BOB's own talk time and his double-talk burst."""
+    rng = np.random.default_rng(seed)
+    seconds = 40.0
+    n = round(seconds * RATE)
+    alice = np.zeros(n)
+    bob = np.zeros(n)
+    alice_turns = [(1.0, 4.0), (6.5, 10.0), (12.5, 16.0), (19.0, 23.5), (26.0, 30.0), (33.0, 36.0)]
+    bob_turns = [(4.6, 6.0), (10.6, 12.0), (24.0, 25.5), (30.6, 32.4)]
+    double_talk = (20.0, 21.5)  # BOB speaks over ALICE's fourth turn
+    # Speech has a level contour (syllables); band noise alone has none, and an echo of it
+    # could not be told from any other steady sound.
+    for start, stop in alice_turns:
+        a, b = round(start * RATE), round(stop * RATE)
+        alice[a:b] = band_noise(stop - start, RATE, -20.0, rng) * envelope(b - a, rng, 6.0)
+    for start, stop in [*bob_turns, double_talk]:
+        a, b = round(start * RATE), round(stop * RATE)
+        bob[a:b] += band_noise(stop - start, RATE, -20.0, rng) * envelope(b - a, rng, 6.0)
+    lag = round(delay_s * RATE)
+    bob[lag:] += alice[: n - lag] * 10 ** (-down_db / 20)
+    audio = np.stack([alice, bob], axis=1)
+    audio += rng.standard_normal(audio.shape) * 10 ** (-75 / 20)
+    document = meta(0, duration_ms=seconds * 1000, participants=[(ALICE, 0), (BOB, 1)])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{document['chunkDocumentId']}.json").write_text(json.dumps(document))
+    soundfile.write(folder / f"{document['chunkDocumentId']}.wav", to_int16(audio), RATE)
+    own = sum(b - a for a, b in [*bob_turns, double_talk])
+    return {"own_s": own, "double_start": double_talk[0], "double_stop": double_talk[1]}
+
+
+@pytest.mark.parametrize(("delay_s", "down_db"), [(0.14, 26.0), (0.05, 15.0), (0.4, 35.0)])
+def test_an_echo_is_flagged_and_not_counted_as_speech(
+    tmp_path: Path, delay_s: float, down_db: float
+) -> None:
+    truth = echo_recording(tmp_path / "rec", delay_s, down_db)
+    report = analyse(tmp_path / "rec")
+    (flag,) = [f for f in report.quality if f.code == "echo"]
+    assert (flag.participant_id, flag.source_participant_id) == (BOB, ALICE)
+    assert flag.delay_s == pytest.approx(delay_s, abs=0.02)
+    assert flag.measured == pytest.approx(down_db, abs=3.0)
+    bob = report.participants[1]
+    assert bob.talk_time_s == pytest.approx(truth["own_s"], abs=0.4)
+    # What the echo made of BOB's line before: his talk time with it counted.
+    heard = analyse(tmp_path / "rec", ProcessOptions(echo=EchoOptions(min_share=1.0)))
+    assert not [f for f in heard.quality if f.code == "echo"]
+    assert flag.removed_s == pytest.approx(
+        heard.participants[1].talk_time_s - bob.talk_time_s, abs=0.05
+    )
+    assert flag.removed_s > 1.0
+    # The double talk stays BOB's speech, and is the only overlap left.
+    covered = sum(
+        max(0.0, min(b, truth["double_stop"]) - max(a, truth["double_start"]))
+        for a, b in bob.speech_segments
+    )
+    assert covered >= 0.8 * (truth["double_stop"] - truth["double_start"])
+    assert report.conversation.overlap_s == pytest.approx(1.5, abs=0.4)
+
+
+def test_no_echo_between_two_people_talking(tmp_path: Path) -> None:
+    report = analyse(recording(tmp_path / "rec", 12.0, CONVERSATION))
+    assert not [f for f in report.quality if f.code == "echo"]

@@ -289,8 +289,32 @@ class SpeechDetector(Accumulator[Activity]):
             last = energy_to_db(framed.energy.unframed()[:, np.newaxis], rest, framed.energy.scale)
             self._levels.append(to_centi_db(last))
         levels = self._joined_levels(channels)
-        segments = self._segments(framed.cuts)
-        excluded = self._excluded or []
+        return self._decided(levels, floor, on, off, self._excluded or [])
+
+    def redecided(self, excluded: Sequence[np.ndarray]) -> Activity:
+        """Speech decided again from the same frame levels and thresholds, with ``excluded``
+        (as for :meth:`exclude`: per channel, spans that are never speech) instead: for
+        spans known only after :meth:`result` (another channel's echo, found in the levels
+        this detector kept). Costs the decision only: no audio is read again."""
+        first = self._result
+        if first is None:
+            raise UsageError("SpeechDetector.redecided() needs result() first")
+        spans = [np.asarray(s, dtype=np.int64).reshape(-1, 2) for s in excluded]
+        return self._decided(
+            self._levels[0], first.noise_floor_dbfs, first.on_dbfs, first.off_dbfs, spans
+        )
+
+    def _decided(
+        self,
+        levels: np.ndarray,
+        floor: np.ndarray,
+        on: np.ndarray,
+        off: np.ndarray,
+        excluded: Sequence[np.ndarray],
+    ) -> Activity:
+        """Speech intervals from the joined ``(channels, frames)`` levels and the thresholds."""
+        channels = len(levels)
+        segments = self._segments(self._frame_levels.cuts)
         if len(excluded) not in (0, channels):
             raise UsageError(
                 f"exclude() was given spans for {len(excluded)} channels; the stream has {channels}"
@@ -299,8 +323,8 @@ class SpeechDetector(Accumulator[Activity]):
         for c in range(channels):  # once per channel at the end: bounds the temporaries' size
             level = levels[c]  # a row of the joined levels, not a copy
             on_c, off_c = centi_db_threshold(on[c]), centi_db_threshold(off[c])
-            spans = excluded[c] if excluded else np.zeros((0, 2), np.int64)
-            found = [  # a loop over segments and the stretches between keys: a few per chunk
+            spans = excluded[c] if len(excluded) else np.zeros((0, 2), np.int64)
+            found = [  # a loop over segments and the stretches between spans: a few per chunk
                 self._decide(
                     level[first + lo : first + hi],
                     piece_start,

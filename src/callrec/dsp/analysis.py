@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+import numpy as np
 import numpy.typing as npt
 
 from ..errors import UsageError
@@ -16,7 +17,7 @@ from ._threads import one_blas_thread
 from .activity import Activity, ActivityOptions, SpeechDetector
 from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfOptions, DtmfTones
 from .echo import Echo, EchoOptions
-from .intervals import pad
+from .intervals import empty_intervals, pad, union
 from .level_meter import LevelMeter, Levels
 from .loudness_meter import Loudness, LoudnessMeter
 
@@ -38,6 +39,9 @@ class Analysis:
     activity: Activity | None = None
     dtmf: tuple[DtmfTones, ...] | None = None
     echo: tuple[Echo, ...] | None = None
+    echo_removed: np.ndarray | None = None
+    """Per channel, samples of speech its echoes explained and that are not in ``activity``
+    (``None`` when no echo was found)."""
 
     def channel(self, c: int) -> Analysis:
         """The figures of channel ``c`` alone, as if it had been measured by itself.
@@ -81,6 +85,7 @@ class Analysis:
             loudness=loud,
             activity=activity,
             dtmf=None if self.dtmf is None else (self.dtmf[c],),
+            echo_removed=None if self.echo_removed is None else self.echo_removed[keep],
         )
 
 
@@ -166,20 +171,48 @@ class Analyzer:
         if self._channels is None:
             raise UsageError("Analyzer.result() needs at least one block")
         keys, detector = self._parts.get("dtmf"), self._parts.get("activity")
+        held: list[np.ndarray] = []
         if isinstance(keys, DtmfDetector) and isinstance(detector, SpeechDetector):
             guard = to_samples(KEY_GUARD_S, self.sample_rate)
             # A key passes for speech: taken out before speech is decided, so that the speech
             # beside it ends where the voice does (never bridged across it). Its margin stops at
             # a cut: the audio beyond was not next to it.
-            detector.exclude(
-                [pad(t.intervals, guard, self._frames, cuts=self._cuts) for t in keys.result()]
-            )
+            held = [pad(t.intervals, guard, self._frames, cuts=self._cuts) for t in keys.result()]
+            detector.exclude(held)
         results = {name: part.result() for name, part in self._parts.items()}
         if self._echo is not None and isinstance(detector, SpeechDetector):
-            results["echo"] = detector.echoes(self._echo)
+            echoes = detector.echoes(self._echo)
+            results["echo"] = echoes
+            if echoes:
+                results["activity"], results["echo_removed"] = _without_echo(
+                    detector, results["activity"], echoes, held
+                )
         return Analysis(
             sample_rate=self.sample_rate, frames=self._frames, channels=self._channels, **results
         )
+
+
+def _without_echo(
+    detector: SpeechDetector, heard: Activity, echoes: tuple[Echo, ...], held: list[np.ndarray]
+) -> tuple[Activity, np.ndarray]:
+    """Speech decided again with what each channel's echoes explain kept out, as keys are (never
+    speech, nothing bridged across it), and the speech samples each channel lost to them.
+
+    Double talk stays speech: the echo explains a frame only where the channel is not louder
+    than the echo would make it (:class:`EchoOptions` ``margin_db``).
+    """
+    channels = len(heard.intervals)
+    spans = [held[c] if held else empty_intervals() for c in range(channels)]
+    for echo in echoes:
+        spans[echo.target] = union([spans[echo.target], echo.intervals])
+    own = detector.redecided(spans)
+    before = np.array([_length(i) for i in heard.intervals], np.int64)
+    after = np.array([_length(i) for i in own.intervals], np.int64)
+    return own, np.maximum(before - after, 0)
+
+
+def _length(intervals: np.ndarray) -> int:
+    return int((intervals[:, 1] - intervals[:, 0]).sum()) if len(intervals) else 0
 
 
 def analyze(

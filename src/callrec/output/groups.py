@@ -22,6 +22,7 @@ from ..acs.recording import Recording
 from ..dsp.activity import ActivityOptions
 from ..dsp.analysis import Analyzer
 from ..dsp.dtmf import DtmfOptions, DtmfTones
+from ..dsp.echo import EchoOptions
 from ..dsp.intervals import close_gaps, empty_intervals, shift_by_segment
 from .tracks import Part
 
@@ -63,14 +64,19 @@ class TrackGroup:
         recording: Recording,
         activity: ActivityOptions,
         dtmf: DtmfOptions,
+        echo: EchoOptions,
     ) -> None:
         self.labels = labels
         self.mixed = recording.mixed
+        # Echo is one participant's voice on another's channel: a mix's channels are not
+        # anyone's, and a participant alone in the group has nobody to echo.
+        between = not self.mixed and len(labels) > 1
         self.analyzer = Analyzer(
             recording.sample_rate,
-            features=("levels", "loudness", "activity", "dtmf"),
+            features=("levels", "loudness", "activity", "dtmf", *(("echo",) if between else ())),
             activity=activity,
             dtmf=dtmf,
+            echo=echo if between else None,
         )
         self._columns: dict[int, list[int] | None] = {}
         for chunk in recording.chunks:
@@ -141,14 +147,21 @@ class TrackGroup:
 
 
 def groups_of(
-    recording: Recording, labels: list[str], activity: ActivityOptions, dtmf: DtmfOptions
+    recording: Recording,
+    labels: list[str],
+    activity: ActivityOptions,
+    dtmf: DtmfOptions,
+    echo: EchoOptions,
 ) -> list[TrackGroup]:
-    """The tracks of ``labels`` grouped by the chunks they were recorded in."""
+    """The tracks of ``labels`` grouped by the chunks they were recorded in (echo is looked for
+    within a group: participants recorded side by side all along)."""
     by_presence: dict[tuple[bool, ...], list[str]] = {}
     for label in labels:
         present = tuple(c.channel_map.channel_of(label) is not None for c in recording.chunks)
         by_presence.setdefault(present, []).append(label)
-    return [TrackGroup(members, recording, activity, dtmf) for members in by_presence.values()]
+    return [
+        TrackGroup(members, recording, activity, dtmf, echo) for members in by_presence.values()
+    ]
 
 
 def one_key_list(tones: tuple[DtmfTones, ...]) -> DtmfTones:

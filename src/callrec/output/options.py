@@ -10,6 +10,7 @@ from ..acs.timeline import PauseReading
 from ..audio.reader import DEFAULT_BLOCK_FRAMES
 from ..dsp.activity import ActivityOptions
 from ..dsp.dtmf import DtmfOptions
+from ..dsp.echo import EchoOptions
 from ..errors import UsageError
 from ..safety.limits import DEFAULT_MAX_GAP_S
 
@@ -82,6 +83,9 @@ class ProcessOptions:
         How speech is told from silence (:class:`~callrec.dsp.ActivityOptions`).
     dtmf
         How keys are found (:class:`~callrec.dsp.DtmfOptions`).
+    echo
+        How one participant's voice on another's line is found
+        (:class:`~callrec.dsp.EchoOptions`); what it explains is not that participant's speech.
     interruption_min_overlap_s
         See :data:`INTERRUPTION_MIN_OVERLAP_S`.
     dead_air_s
@@ -104,6 +108,7 @@ class ProcessOptions:
     trim: bool = False
     activity: ActivityOptions = field(default_factory=ActivityOptions)
     dtmf: DtmfOptions = field(default_factory=DtmfOptions)
+    echo: EchoOptions = field(default_factory=EchoOptions)
     interruption_min_overlap_s: float = INTERRUPTION_MIN_OVERLAP_S
     dead_air_s: float = DEAD_AIR_S
     quality: QualityOptions = field(default_factory=QualityOptions)
@@ -125,13 +130,16 @@ class ProcessOptions:
             raise UsageError(f"tolerance_s must be a finite number >= 0, got {self.tolerance_s!r}")
         if isinstance(self.block_frames, bool) or self.block_frames < 1:
             raise UsageError(f"block_frames must be at least 1, got {self.block_frames!r}")
-        kinds = (("activity", ActivityOptions), ("dtmf", DtmfOptions), ("quality", QualityOptions))
+        kinds = (
+            ("activity", ActivityOptions),
+            ("dtmf", DtmfOptions),
+            ("echo", EchoOptions),
+            ("quality", QualityOptions),
+        )
         for name, kind in kinds:
             given = getattr(self, name)
             if not isinstance(given, kind):
-                raise UsageError(
-                    f"{name} must be a {kind.__name__}, got {type(given).__name__}"
-                )
+                raise UsageError(f"{name} must be a {kind.__name__}, got {type(given).__name__}")
 
     def as_dict(self) -> dict[str, Any]:
         """What decides the outputs (block size does not), for the provenance record: the
@@ -146,6 +154,8 @@ class ProcessOptions:
         }
         if self.dtmf.changed():  # absent when default, as reports before DTMF options had it
             decided["dtmf"] = self.dtmf.changed()
+        if self.echo.changed():
+            decided["echo"] = self.echo.changed()
         decided["dead_air_s"] = self.dead_air_s
         if self.quality.changed():
             decided["quality"] = self.quality.changed()

@@ -27,7 +27,7 @@ from .folder import RecordingFolder
 from .groups import MIX_LABEL, TrackGroup, groups_of, one_key_list, track_labels
 from .options import ProcessOptions
 from .report import Report
-from .results import TrackResult
+from .results import TrackEcho, TrackResult
 from .sizes import check_open_files, check_output_size
 from .tracks import Piece, TrackFile, mix_channels, pieces, placed_parts, sample_dtype, track_length
 
@@ -197,15 +197,34 @@ def _results(
                 found[label] = _silent(label, files.get(label))
             else:
                 mine = result if group.mixed else result.channel(column)
-                found[label] = _track_result(group, mine, label, files.get(label), options, plan)
+                track = _track_result(group, mine, label, files.get(label), options, plan)
+                found[label] = replace(track, echoes=_echoes(group, result, column, options))
     return [found[label] for label in track_labels(recording)]
+
+
+def _echoes(
+    group: TrackGroup, result: Analysis, column: int, options: ProcessOptions
+) -> tuple[TrackEcho, ...]:
+    """The other participants whose voice the track of ``column`` carries."""
+    removed = 0 if result.echo_removed is None else int(result.echo_removed[column])
+    return tuple(
+        TrackEcho(
+            source=group.labels[echo.source],
+            delay_s=round(echo.delay / result.sample_rate, 6),
+            attenuation_db=echo.attenuation_db,
+            removed=removed,
+            min_attenuation_db=options.echo.min_attenuation_db,
+        )
+        for echo in result.echo or ()
+        if echo.target == column
+    )
 
 
 def _run(
     recording: Recording, options: ProcessOptions, folder: RecordingFolder | None
 ) -> ProcessedRecording:
     labels = track_labels(recording)
-    groups = groups_of(recording, labels, options.activity, options.dtmf)
+    groups = groups_of(recording, labels, options.activity, options.dtmf, options.echo)
     findings: list[Finding] = list(recording.warnings)
     files = _read(recording, options, groups, folder, findings)
     results = _results(recording, options, groups, files, findings)
