@@ -18,6 +18,8 @@ A track with no speech is not judged for level or clipping: there is nothing to 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..timebase import to_seconds
 from .groups import MIX_LABEL
 from .options import QualityOptions
@@ -25,6 +27,8 @@ from .report import QualityFlag, TrackReport
 from .results import TrackResult
 
 __all__ = ["quality_flags"]
+
+Code = Literal["low-level", "clipping", "noisy-line", "echo"]
 
 
 def _who(label: str) -> str | None:
@@ -35,49 +39,28 @@ def _name(label: str) -> str:
     return "the mix" if label == MIX_LABEL else label
 
 
-def _level_flags(
+def _judged(
     result: TrackResult, track: TrackReport, options: QualityOptions
-) -> list[QualityFlag]:
-    flags = []
+) -> list[tuple[Code, str, float, float]]:
+    """``(code, what, measured, threshold)`` of each level figure past its threshold."""
+    found: list[tuple[Code, str, float, float]] = []
     talked = int((result.speech[:, 1] - result.speech[:, 0]).sum())
     channels = result.analysis.channels if result.analysis is not None else 1
-    loud = track.loudness_lufs
+    loud, floor = track.loudness_lufs, track.noise_floor_dbfs
     if talked and loud is not None and loud < options.low_level_lufs:
-        flags.append(
-            QualityFlag(
-                code="low-level",
-                participant_id=_who(result.label),
-                message=f"{_name(result.label)}: speech at {loud:.1f} LUFS, below "
-                f"{options.low_level_lufs:g} LUFS: hard to hear",
-                measured=loud,
-                threshold=options.low_level_lufs,
-            )
-        )
+        what = f"speech at {loud:.1f} LUFS, below {options.low_level_lufs:g} LUFS: hard to hear"
+        found.append(("low-level", what, loud, options.low_level_lufs))
     clipped = track.clipped_samples / (talked * channels) if talked else 0.0
     if clipped > options.clipped_fraction:
-        flags.append(
-            QualityFlag(
-                code="clipping",
-                participant_id=_who(result.label),
-                message=f"{_name(result.label)}: {clipped:.2%} of the speech samples at full "
-                f"scale (more than {options.clipped_fraction:.2%}): distorted",
-                measured=round(clipped, 6),
-                threshold=options.clipped_fraction,
-            )
+        what = (
+            f"{clipped:.2%} of the speech samples at full scale (more than "
+            f"{options.clipped_fraction:.2%}): distorted"
         )
-    floor = track.noise_floor_dbfs
+        found.append(("clipping", what, round(clipped, 6), options.clipped_fraction))
     if floor is not None and floor > options.noisy_floor_dbfs:
-        flags.append(
-            QualityFlag(
-                code="noisy-line",
-                participant_id=_who(result.label),
-                message=f"{_name(result.label)}: a noise floor of {floor:.1f} dBFS between "
-                f"words, above {options.noisy_floor_dbfs:g} dBFS",
-                measured=floor,
-                threshold=options.noisy_floor_dbfs,
-            )
-        )
-    return flags
+        what = f"a noise floor of {floor:.1f} dBFS between words, above {options.noisy_floor_dbfs:g} dBFS"
+        found.append(("noisy-line", what, floor, options.noisy_floor_dbfs))
+    return found
 
 
 def quality_flags(
@@ -86,7 +69,16 @@ def quality_flags(
     """The flags of every track, in the order the report lists the tracks."""
     flags = []
     for result in results:
-        flags += _level_flags(result, tracks[result.label], options)
+        flags += [
+            QualityFlag(
+                code=code,
+                participant_id=_who(result.label),
+                message=f"{_name(result.label)}: {what}",
+                measured=measured,
+                threshold=threshold,
+            )
+            for code, what, measured, threshold in _judged(result, tracks[result.label], options)
+        ]
         for echo in result.echoes:
             flags.append(
                 QualityFlag(
