@@ -456,10 +456,9 @@ def _lag_histograms(
     span = (_HIGHEST - _LOWEST) // _SCAN_BIN + 1
     wide = 2 * span - 1
     counts = [np.zeros(lags * size + 1, np.int64) for size in (span, span, wide)]
-    size = max(1, _SCAN_PAIRS // lags)
-    # Row i, column k: the target frame lag k after source frame i. A gather, not a strided
-    # view: numpy's views of that kind are freed only by the garbage collector.
-    later = np.arange(size)[:, np.newaxis] + np.arange(lags)
+    # At most _SCAN_PAIRS pairs at a time: a stride keeps one source frame in ``stride``.
+    size = max(1, _SCAN_PAIRS * stride // lags)
+    offsets = np.arange(lags)
     for _, lo, hi, first, end in grid.windows(size):
         s, s_heard = _read(levels, slice(a, a + 1), lo, hi, first, end)
         active = s_heard[0] & (s[0] >= on)
@@ -470,7 +469,9 @@ def _lag_histograms(
         t, t_heard = _read(levels, slice(b, b + 1), lo, hi + lags - 1, first, end)
         # Only the active source frames pair: the rest would be counted nowhere.
         rows = np.flatnonzero(active)
-        pairs = rows[:, np.newaxis] + later[0]
+        # Row i, column k: the target frame lag k after active source frame i. A gather, not a
+        # strided view: numpy's views of that kind are freed only by the garbage collector.
+        pairs = rows[:, np.newaxis] + offsets
         keep = (t_heard[0] & (t[0] >= clear))[pairs]
         s_bin = ((s[0, rows] - _LOWEST) // _SCAN_BIN).astype(np.intp)[:, np.newaxis]
         t_bin = ((t[0] - _LOWEST) // _SCAN_BIN).astype(np.intp)[pairs]
@@ -478,7 +479,7 @@ def _lag_histograms(
         for found, bins, index in zip(
             counts, (span, span, wide), (s_bin, t_bin, s_bin - t_bin + span - 1), strict=True
         ):
-            flat = np.where(keep, later[0] * bins + index, lags * bins)
+            flat = np.where(keep, offsets * bins + index, lags * bins)
             found += np.bincount(flat.ravel(), minlength=lags * bins + 1)
     s_counts, t_counts, d_counts = (found[:-1].reshape(lags, -1) for found in counts)
     return s_counts, t_counts, d_counts
