@@ -225,3 +225,38 @@ def test_an_echo_is_flagged_and_not_counted_as_speech(
 def test_no_echo_between_two_people_talking(tmp_path: Path) -> None:
     report = analyse(recording(tmp_path / "rec", 12.0, CONVERSATION))
     assert not [f for f in report.quality if f.code == "echo"]
+
+
+def test_two_echoes_on_one_line_share_what_they_took(tmp_path: Path) -> None:
+    """CAROL's line carries ALICE 20 dB down and 100 ms late, and BOB 18 dB down and 200 ms
+    late: two flags, and the speech they took adds up to what CAROL's line lost, not twice it."""
+    from .conftest import CAROL
+
+    rng = np.random.default_rng(11)
+    seconds = 60.0
+    n = round(seconds * RATE)
+    voices = np.zeros((n, 3))
+    turns = [(1.0 + 4.0 * k, 3.5 + 4.0 * k) for k in range(14)]
+    for k, (start, stop) in enumerate(turns):  # ALICE and BOB take turns; CAROL only listens
+        a, b = round(start * RATE), round(stop * RATE)
+        voices[a:b, k % 2] = band_noise(stop - start, RATE, -20.0, rng) * envelope(b - a, rng, 6.0)
+    for source, delay_s, down_db in ((0, 0.1, 20.0), (1, 0.2, 18.0)):
+        lag = round(delay_s * RATE)
+        voices[lag:, 2] += voices[: n - lag, source] * 10 ** (-down_db / 20)
+    voices += rng.standard_normal(voices.shape) * 10 ** (-75 / 20)
+    document = meta(0, duration_ms=seconds * 1000, participants=[(ALICE, 0), (BOB, 1), (CAROL, 2)])
+    document["recordingInfo"]["audioConfiguration"]["channels"] = 3
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    (folder / f"{document['chunkDocumentId']}.json").write_text(json.dumps(document))
+    soundfile.write(folder / f"{document['chunkDocumentId']}.wav", to_int16(voices), RATE)
+    report = analyse(folder)
+    flags = {f.source_participant_id: f for f in report.quality if f.code == "echo"}
+    assert set(flags) == {ALICE, BOB} and {f.participant_id for f in flags.values()} == {CAROL}
+    assert flags[ALICE].delay_s == pytest.approx(0.1, abs=0.02)
+    assert flags[BOB].delay_s == pytest.approx(0.2, abs=0.02)
+    heard = analyse(folder, ProcessOptions(echo=EchoOptions(min_share=1.0)))
+    lost = heard.participants[2].talk_time_s - report.participants[2].talk_time_s
+    taken = [f.removed_s or 0.0 for f in flags.values()]
+    assert all(t > 1.0 for t in taken)
+    assert sum(taken) == pytest.approx(lost, abs=0.05)

@@ -334,3 +334,61 @@ def test_without_the_extra_the_option_names_the_install_command(tmp_path: Path) 
     assert "pip install 'callrec[dask]'" in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_that_goes_away_fails_what_is_left_and_the_batch_ends(
+    tmp_path: Path,
+) -> None:
+    """The first recording finishes, then the scheduler is killed: the rest fail, each saying
+    why, and the batch still returns its outcomes and writes errors.json."""
+
+    folder = tmp_path / "dask"
+    folder.mkdir()
+    file = folder / "scheduler.json"
+    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+    processes = [
+        _start(
+            [
+                *("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"),
+                *("--scheduler-file", str(file)),
+            ],
+            folder,
+            "scheduler.log",
+            env,
+        )
+    ]
+    try:
+        address = _address(file, processes, folder)
+        processes.append(
+            _start(
+                [
+                    *("worker", "--scheduler-file", str(file), "--host", "127.0.0.1"),
+                    *("--nworkers", "1", "--nthreads", "1", "--no-dashboard"),
+                    *("--local-directory", str(folder / "worker")),
+                ],
+                folder,
+                "worker.log",
+                env,
+            )
+        )
+        _wait_for_workers(address, 1)
+
+        def kill_the_scheduler(outcome: Any, done: int, total: int) -> None:
+            if done == 1:
+                processes[0].kill()
+                processes[0].wait(timeout=START_S)
+
+        with dask.config.set({"distributed.comm.timeouts.connect": "3s"}):
+            result = callrec.process(
+                _inputs(tmp_path),
+                tmp_path / "out",
+                scheduler=address,
+                on_outcome=kill_the_scheduler,
+            )
+    finally:
+        _stop(processes)
+    assert len(result.outcomes) == 4
+    failed = [o for o in result.failed if o.error and "scheduler went away" in o.error.message]
+    assert len(failed) >= 2  # everything not begun when the scheduler died
+    errors = json.loads((tmp_path / "out" / "errors.json").read_text())
+    assert {e["call_id"] for e in errors["failed"]} >= {o.call_id for o in failed}

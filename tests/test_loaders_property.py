@@ -144,3 +144,13 @@ def test_a_url_inside_a_url_loses_its_credentials_too(text: str) -> None:
         and "sig" not in reduced
         and "sas" not in reduced
     )
+
+
+def test_urls_nested_without_end_neither_recurse_nor_keep_credentials() -> None:
+    from callrec.safety.redaction import redact_text, redact_url, shown
+
+    deep = "https://h/" + "a//" * 2000
+    assert redact_url(deep).startswith("https://h/")  # no RecursionError
+    chain = "x https://u:p@h/" + "//https://u:p@h" * 2000
+    assert "u:p" not in redact_text(chain)
+    assert "u:p" not in str(shown(chain))

@@ -132,6 +132,15 @@ def check_workers(client: Client) -> None:
             f"every Dask worker needs callrec {__version__} installed (the version running "
             f"here): {'; '.join(wrong)}"
         )
+    threads: dict[str, int] = cast(Any, client).nthreads()
+    crowded = sorted(address for address, count in threads.items() if count > 1)
+    if crowded:
+        # Two recordings in one process would share its warning filters (damage found while
+        # reading becomes a finding through them) and its BLAS thread limit.
+        raise UsageError(
+            f"callrec needs single-threaded Dask workers (dask worker --nthreads 1, one process "
+            f"per CPU); these run several threads: {', '.join(crowded)}"
+        )
 
 
 class ClusterPool(Generic[T, R]):
@@ -162,11 +171,19 @@ class ClusterPool(Generic[T, R]):
         # Grows as tasks are added; on our client's loop (it need not be the default client).
         finished: as_completed = self._distributed.as_completed(loop=self._client.loop)
         try:
-            self._top_up(pending, running, finished)
-            for future in finished:
+            lost = self._topped_up(pending, running, finished)
+            for future in finished if lost is None else ():
                 _, task = running.pop(str(future.key))
                 yield self._result(future, task)
-                self._top_up(pending, running, finished)
+                lost = self._topped_up(pending, running, finished)
+                if lost is not None:
+                    break
+            if lost is not None:
+                # No scheduler, nothing more runs: each recording not done is a failure of its
+                # own, so that the batch still ends with its outcomes and errors.json.
+                for _, task in [*running.values(), *((None, t) for t in pending)]:
+                    yield self._failed(task, f"the Dask scheduler went away ({lost})")
+                pending.clear()
         finally:
             # Stopped early (Ctrl-C, the caller gave up): tasks not begun are withdrawn. One a
             # worker has begun runs to its end there (a thread cannot be stopped), no longer
@@ -175,6 +192,17 @@ class ClusterPool(Generic[T, R]):
             if running:
                 with contextlib.suppress(Exception):
                     self._client.cancel([future for future, _ in running.values()])
+
+    def _topped_up(
+        self, pending: deque[T], running: dict[str, tuple[Future[R], T]], finished: Any
+    ) -> str | None:
+        """:meth:`_top_up`; why the cluster cannot be reached, or ``None`` when it could."""
+        try:
+            self._top_up(pending, running, finished)
+        # distributed's CommClosedError is an OSError, as is a connection refused or timed out.
+        except (OSError, asyncio.TimeoutError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
 
     def _threads(self) -> int:
         """Worker threads on the cluster now (at least 1, so that a task waits for a worker)."""
@@ -198,11 +226,14 @@ class ClusterPool(Generic[T, R]):
 
     def _result(self, future: Future[R], task: T) -> R:
         try:
-            return future.result()
+            return future.result()  # released below: a result the client holds is not pinned
         except self._distributed.KilledWorker as exc:
             return self._crashed(task, _killed_reason(exc))
         except (Exception, asyncio.CancelledError) as exc:
             return self._failed(task, f"{type(exc).__name__}: {exc}")
+        finally:
+            with contextlib.suppress(Exception):
+                cast(Any, future).release()
 
 
 def _killed_reason(exc: Any) -> str:

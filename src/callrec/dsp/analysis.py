@@ -17,7 +17,7 @@ from ._threads import one_blas_thread
 from .activity import Activity, ActivityOptions, SpeechDetector
 from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfOptions, DtmfTones
 from .echo import Echo, EchoOptions
-from .intervals import empty_intervals, pad, union
+from .intervals import empty_intervals, intersect, pad, subtract, union
 from .level_meter import LevelMeter, Levels
 from .loudness_meter import Loudness, LoudnessMeter
 
@@ -40,8 +40,8 @@ class Analysis:
     dtmf: tuple[DtmfTones, ...] | None = None
     echo: tuple[Echo, ...] | None = None
     echo_removed: np.ndarray | None = None
-    """Per channel, samples of speech its echoes explained and that are not in ``activity``
-    (``None`` when no echo was found)."""
+    """Per echo of ``echo``, the samples of its target's speech it took (no longer in
+    ``activity``); ``None`` when no echo was found."""
 
     def channel(self, c: int) -> Analysis:
         """The figures of channel ``c`` alone, as if it had been measured by itself.
@@ -85,7 +85,7 @@ class Analysis:
             loudness=loud,
             activity=activity,
             dtmf=None if self.dtmf is None else (self.dtmf[c],),
-            echo_removed=None if self.echo_removed is None else self.echo_removed[keep],
+
         )
 
 
@@ -102,8 +102,10 @@ class Analyzer:
         channel, widened by :data:`~callrec.dsp.dtmf.KEY_GUARD_S` for its onset and decay, is
         excluded from that channel's speech (:meth:`SpeechDetector.exclude`). ``echo`` needs
         ``activity``: it reads the frame levels and thresholds of the speech detector
-        (:meth:`SpeechDetector.echoes`), after the pass; its intervals are not taken out of the
-        speech found (that is for the caller to decide).
+        (:meth:`SpeechDetector.echoes`), after the pass; what each echo explains is then never
+        its target's speech: speech is decided again with it kept out
+        (:meth:`SpeechDetector.redecided`), and ``Analysis.echo_removed`` says how much each
+        echo took.
     activity, dtmf, echo
         Options of :class:`SpeechDetector`, :class:`DtmfDetector` and
         :func:`~callrec.dsp.find_echoes` (:class:`ActivityOptions`, :class:`DtmfOptions`,
@@ -196,19 +198,28 @@ def _without_echo(
     detector: SpeechDetector, heard: Activity, echoes: tuple[Echo, ...], held: list[np.ndarray]
 ) -> tuple[Activity, np.ndarray]:
     """Speech decided again with what each channel's echoes explain kept out, as keys are (never
-    speech, nothing bridged across it), and the speech samples each channel lost to them.
+    speech, nothing bridged across it), and the speech samples each echo took from its target.
 
     Double talk stays speech: the echo explains a frame only where the channel is not louder
-    than the echo would make it (:class:`EchoOptions` ``margin_db``).
+    than the echo would make it (:class:`EchoOptions` ``margin_db``). Speech lost where two
+    echoes of one target overlap counts for the first; speech lost beside an echo (what the
+    detector had bridged across it) for the echo that explains most of the target.
     """
     channels = len(heard.intervals)
     spans = [held[c] if held else empty_intervals() for c in range(channels)]
     for echo in echoes:
         spans[echo.target] = union([spans[echo.target], echo.intervals])
     own = detector.redecided(spans)
-    before = np.array([_length(i) for i in heard.intervals], np.int64)
-    after = np.array([_length(i) for i in own.intervals], np.int64)
-    return own, np.maximum(before - after, 0)
+    removed = np.zeros(len(echoes), np.int64)
+    for target in {echo.target for echo in echoes}:
+        lost = subtract(heard.intervals[target], own.intervals[target])
+        mine = [i for i, echo in enumerate(echoes) if echo.target == target]
+        for i in mine:
+            removed[i] = _length(intersect(lost, echoes[i].intervals))
+            lost = subtract(lost, echoes[i].intervals)
+        largest = max(mine, key=lambda i: _length(echoes[i].intervals))
+        removed[largest] += _length(lost)
+    return own, removed
 
 
 def _length(intervals: np.ndarray) -> int:

@@ -178,10 +178,12 @@ class ParticipantTalk(StrictModel):
     talk_ratio: float | None = Field(
         default=None,
         description="Their talk time over everybody's talk time (the ratios add up to 1); null "
-        "when nobody spoke. Reports of callrec before 0.3 lack it.",
+        "when nobody spoke. Reports of callrec before 0.4 lack it.",
     )
-    longest_monologue_s: float = Field(
-        default=0.0, description="Their longest monologue (see definitions), in seconds."
+    longest_monologue_s: float | None = Field(
+        default=None,
+        description="Their longest monologue (see definitions), in seconds; 0 when they did "
+        "not speak. Reports of callrec before 0.4 lack it.",
     )
     response_latency_s: LatencyReport | None = Field(
         default=None,
@@ -208,7 +210,7 @@ class ConversationReport(StrictModel):
     definitions: str = TURN_DEFINITION
     participants: list[ParticipantTalk]
     dead_air: DeadAirReport | None = Field(
-        default=None, description="Reports of callrec before 0.3 lack it."
+        default=None, description="Reports of callrec before 0.4 lack it."
     )
 
 
@@ -299,9 +301,10 @@ class QualityFlag(StrictModel):
     participant_id: str | None = Field(description="The participant, or null for the mix.")
     message: str
     measured: float = Field(
-        description="low-level: the track's loudness (LUFS); clipping: the fraction of its "
-        "speech samples at full scale; noisy-line: its noise floor (dBFS); echo: how far the "
-        "echo sits below its source (dB)."
+        description="low-level: the track's loudness (LUFS); clipping: its samples at full "
+        "scale per sample of its speech (nearly every clipped sample is in speech; keys and "
+        "clicks count too); noisy-line: its noise floor (dBFS); echo: how far the echo sits "
+        "below its source (dB)."
     )
     threshold: float = Field(description="What it was compared with, in the same unit.")
     source_participant_id: str | None = Field(
@@ -354,7 +357,7 @@ class Report(StrictModel):
     warnings: list[WarningReport]
     quality: list[QualityFlag] = Field(
         default_factory=list,
-        description="Call-quality flags (reports of callrec before 0.3 have none).",
+        description="Call-quality flags (reports of callrec before 0.4 have none).",
     )
     provenance: Provenance
 

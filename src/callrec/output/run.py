@@ -206,16 +206,17 @@ def _echoes(
     group: TrackGroup, result: Analysis, column: int, options: ProcessOptions
 ) -> tuple[TrackEcho, ...]:
     """The other participants whose voice the track of ``column`` carries."""
-    removed = 0 if result.echo_removed is None else int(result.echo_removed[column])
+    echoes = result.echo or ()
+    removed = result.echo_removed if result.echo_removed is not None else np.zeros(len(echoes))
     return tuple(
         TrackEcho(
             source=group.labels[echo.source],
             delay_s=round(echo.delay / result.sample_rate, 6),
             attenuation_db=echo.attenuation_db,
-            removed=removed,
+            removed=int(removed[i]),
             min_attenuation_db=options.echo.min_attenuation_db,
         )
-        for echo in result.echo or ()
+        for i, echo in enumerate(echoes)
         if echo.target == column
     )
 

@@ -66,6 +66,15 @@ def redact_url(url: str) -> str:
     >>> redact_url("https://u:p@acct.blob.core.windows.net:443/c/clip.wav;x=1?sv=1&sig=abc#f")
     'https://acct.blob.core.windows.net:443/c/clip.wav'
     """
+    return _reduced_url(url, _NESTING)
+
+
+_NESTING = 8
+"""URLs inside URLs reduced in turn; deeper than this, the rest of the path is dropped: no
+text a payload can hold makes the reduction recurse without end, or take quadratic time."""
+
+
+def _reduced_url(url: str, depth: int) -> str:
     text = str(url).strip()
     match = _SCHEME.match(text)
     if match is None and text.startswith("//"):
@@ -74,7 +83,7 @@ def redact_url(url: str) -> str:
         scheme, rest = match.group(0), text[match.end() :]
     elif "//" in text:
         # A URL that does not start the text ("0https://user:pw@host/…"): reduce it in place.
-        return redact_text(text)
+        return _reduced_text(text, depth - 1) if depth > 0 else "…"
     else:
         scheme, rest = "", text
     if scheme:
@@ -88,7 +97,7 @@ def redact_url(url: str) -> str:
         if "//" in path:
             # Another URL inside ("//https://user:pw@host/…", the first "host" being "https:"):
             # it loses its own user information and query too.
-            path = redact_text(path)
+            path = _reduced_text(path, depth - 1) if depth > 0 else "/…"
     else:
         host, path = "", rest
         first, slash, tail = path.partition("/")
@@ -101,7 +110,11 @@ def redact_url(url: str) -> str:
 def redact_text(text: str) -> str:
     """``text`` with every URL in it reduced by :func:`redact_url`, and any query string or
     fragment that is left (``clip.wav?sig=…`` without a scheme) cut off."""
-    text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), str(text))
+    return _reduced_text(text, _NESTING)
+
+
+def _reduced_text(text: str, depth: int) -> str:
+    text = _URL_IN_TEXT.sub(lambda m: _reduced_url(m.group(0), depth), str(text))
     return re.sub(r"[?#][^\s'\"]*=[^\s'\"]*", "", text)
 
 
