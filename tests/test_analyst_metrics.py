@@ -260,3 +260,23 @@ def test_two_echoes_on_one_line_share_what_they_took(tmp_path: Path) -> None:
     taken = [f.removed_s or 0.0 for f in flags.values()]
     assert all(t > 1.0 for t in taken)
     assert sum(taken) == pytest.approx(lost, abs=0.05)
+
+
+def test_the_command_line_sets_the_quality_thresholds(tmp_path: Path) -> None:
+    from callrec import cli
+    from callrec.output.report import load_report
+
+    folder = recording(tmp_path / "rec", 10.0, TALK, level_dbfs={1: -46.0})
+    flagged, relaxed = tmp_path / "flagged", tmp_path / "relaxed"
+    assert cli.main(["process", str(folder), "--out", str(flagged), "-q"]) == 0
+    argv = ["process", str(folder), "--out", str(relaxed), "-q", "--low-level-lufs", "-60"]
+    assert cli.main([*argv, "--noisy-floor-dbfs", "-20", "--clipped-fraction", "0.5"]) == 0
+    (before,), (after,) = flagged.glob("*/report.json"), relaxed.glob("*/report.json")
+    assert [f.code for f in load_report(before).quality] == ["low-level"]
+    assert load_report(after).quality == []
+    assert load_report(after).provenance.options["quality"] == {
+        "clipped_fraction": 0.5,
+        "low_level_lufs": -60.0,
+        "noisy_floor_dbfs": -20.0,
+    }
+    assert cli.main([*argv, "--clipped-fraction", "2"]) == 2

@@ -24,6 +24,7 @@ from .safety.limits import DEFAULT_MAX_GAP_S
 if TYPE_CHECKING:
     from .batch import BatchResult
     from .dsp.activity import ActivityOptions
+    from .output.options import QualityOptions
     from .output.report import ErrorReport
 
 __all__ = [
@@ -205,6 +206,30 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         help="silence of everybody that counts as dead air, in seconds (default 2); also the "
         "longest own pause a monologue runs on over",
     )
+    quality = process.add_argument_group(
+        "call quality", "when a line is flagged in the report's quality list (README, Call quality)"
+    )
+    quality.add_argument(
+        "--low-level-lufs",
+        type=_number_in(-120.0, 0.0),
+        default=None,
+        metavar="LUFS",
+        help="a track quieter than this is low-level (default -40)",
+    )
+    quality.add_argument(
+        "--clipped-fraction",
+        type=_number_in(0.0, 1.0),
+        default=None,
+        metavar="F",
+        help="a track with more of its speech at full scale is clipping (default 0.001)",
+    )
+    quality.add_argument(
+        "--noisy-floor-dbfs",
+        type=_number_in(-120.0, 0.0),
+        default=None,
+        metavar="DBFS",
+        help="a track whose noise floor is above this is a noisy line (default -45)",
+    )
     process.add_argument(
         "--max-gap-s",
         type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
@@ -251,12 +276,13 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
 
 def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .batch import available_cpus, process
-    from .output.options import DEAD_AIR_S, ProcessOptions
+    from .output.options import DEAD_AIR_S, ProcessOptions, QualityOptions
 
     activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
     options = ProcessOptions(
         max_gap_s=args.max_gap_s,
         dead_air_s=DEAD_AIR_S if args.dead_air_s is None else args.dead_air_s,
+        quality=_quality_options(args, QualityOptions()),
         layout=args.layout,
         trim=args.trim,
         activity=activity,
@@ -321,6 +347,21 @@ def _failure(error: ErrorReport | None) -> str:
         return "error: "
     where = f" in {error.file}" if error.file else ""
     return f"{error.error}{where}: {error.message}"
+
+
+def _quality_options(args: argparse.Namespace, default: QualityOptions) -> QualityOptions:
+    """The thresholds given on the command line, the defaults for the others."""
+    return type(default)(
+        low_level_lufs=default.low_level_lufs
+        if args.low_level_lufs is None
+        else args.low_level_lufs,
+        clipped_fraction=default.clipped_fraction
+        if args.clipped_fraction is None
+        else args.clipped_fraction,
+        noisy_floor_dbfs=default.noisy_floor_dbfs
+        if args.noisy_floor_dbfs is None
+        else args.noisy_floor_dbfs,
+    )
 
 
 def _activity_options(threshold: float | None, cap: float | None) -> ActivityOptions:
