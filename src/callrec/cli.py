@@ -206,6 +206,25 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         help="silence of everybody that counts as dead air, in seconds (default 2); also the "
         "longest own pause a monologue runs on over",
     )
+    _add_quality(process)
+    process.add_argument(
+        "--max-gap-s",
+        type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
+        default=DEFAULT_MAX_GAP_S,
+        metavar="S",
+        help="the most digital silence (pauses, gaps, chunks without media) a track may hold, "
+        "in seconds, when that is more than twice its recorded audio (default 3600): metadata "
+        "that asks for more fails its recording instead of filling the disk",
+    )
+    process.add_argument(
+        "--pause-reading",
+        choices=sorted(_READINGS),
+        default="auto",
+        help="whether chunkDuration includes paused time (default: decide from the media)",
+    )
+
+
+def _add_quality(process: argparse.ArgumentParser) -> None:
     quality = process.add_argument_group(
         "call quality", "when a line is flagged in the report's quality list (README, Call quality)"
     )
@@ -229,21 +248,6 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         default=None,
         metavar="DBFS",
         help="a track whose noise floor is above this is a noisy line (default -45)",
-    )
-    process.add_argument(
-        "--max-gap-s",
-        type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
-        default=DEFAULT_MAX_GAP_S,
-        metavar="S",
-        help="the most digital silence (pauses, gaps, chunks without media) a track may hold, "
-        "in seconds, when that is more than twice its recorded audio (default 3600): metadata "
-        "that asks for more fails its recording instead of filling the disk",
-    )
-    process.add_argument(
-        "--pause-reading",
-        choices=sorted(_READINGS),
-        default="auto",
-        help="whether chunkDuration includes paused time (default: decide from the media)",
     )
 
 
