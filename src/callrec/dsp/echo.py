@@ -51,8 +51,10 @@ speech while the echo is off must not pass for it. An echo must fill about half 
 be seen there.
 
 The statistics are counts of the detector's levels in hundredths of a dB, which are integers,
-exact whatever the order of the sums, so the result is the same, bit for bit, on any CPU and
-BLAS kernel. Frames are paired only within a segment between cuts (a pause, a chunk join): the
+exact whatever the order of the sums: given the levels, the result is the same, bit for bit,
+for any block size, CPU and BLAS kernel. (The levels themselves come from a float ``log10``; a
+frame that lands on the edge of a hundredth may fall on the other side on another CPU, which
+moves a count by one.) Frames are paired only within a segment between cuts (a pause, a chunk join): the
 audio across a cut was not next to it. Work goes a piece at a time, whatever the recording's
 length: the lag scan holds :data:`_SCAN_PAIRS` frame pairs (2.3 MB at most), the other passes one
 window of one or two channels (3000 frames at the defaults); only the intervals found grow with
