@@ -280,13 +280,13 @@ def _progress(args: argparse.Namespace, err: TextIO) -> Any:
 
 def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .batch import available_cpus, process
-    from .output.options import DEAD_AIR_S, ProcessOptions, QualityOptions
+    from .output.options import DEAD_AIR_S, ProcessOptions
 
     activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
     options = ProcessOptions(
         max_gap_s=args.max_gap_s,
         dead_air_s=DEAD_AIR_S if args.dead_air_s is None else args.dead_air_s,
-        quality=_quality_options(args, QualityOptions()),
+        quality=_quality_options(args),
         layout=args.layout,
         trim=args.trim,
         activity=activity,
@@ -353,19 +353,13 @@ def _failure(error: ErrorReport | None) -> str:
     return f"{error.error}{where}: {error.message}"
 
 
-def _quality_options(args: argparse.Namespace, default: QualityOptions) -> QualityOptions:
+def _quality_options(args: argparse.Namespace) -> QualityOptions:
     """The thresholds given on the command line, the defaults for the others."""
-    return type(default)(
-        low_level_lufs=default.low_level_lufs
-        if args.low_level_lufs is None
-        else args.low_level_lufs,
-        clipped_fraction=default.clipped_fraction
-        if args.clipped_fraction is None
-        else args.clipped_fraction,
-        noisy_floor_dbfs=default.noisy_floor_dbfs
-        if args.noisy_floor_dbfs is None
-        else args.noisy_floor_dbfs,
-    )
+    from .output.options import QualityOptions
+
+    names = ("low_level_lufs", "clipped_fraction", "noisy_floor_dbfs")
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    return QualityOptions.from_dict(given)
 
 
 def _activity_options(threshold: float | None, cap: float | None) -> ActivityOptions:

@@ -1,7 +1,9 @@
 """What the detectors' option classes share: checking, building from names, and provenance.
 
-:class:`~callrec.dsp.ActivityOptions` and :class:`~callrec.dsp.DtmfOptions` are frozen
-dataclasses of numbers with defaults. An instance is checked once, when it is made, so a
+:class:`~callrec.dsp.ActivityOptions`, :class:`~callrec.dsp.DtmfOptions`,
+:class:`~callrec.dsp.EchoOptions` and the report's
+:class:`~callrec.output.options.QualityOptions` are frozen dataclasses of numbers with
+defaults. An instance is checked once, when it is made, so a
 misspelled or nonsensical option fails where it is written rather than deep inside a pass over
 the audio; the detectors then check only what depends on the sample rate.
 """
@@ -70,6 +72,13 @@ class Options:
         value = getattr(self, name)
         if not low <= value <= high:
             raise UsageError(f"{name} must be within {low:g}-{high:g}, got {value!r}")
+
+    def _not_below(self, low: str, high: str) -> None:
+        """``high`` must not be below ``low`` (a range given as two options)."""
+        if getattr(self, high) < getattr(self, low):
+            raise UsageError(
+                f"{high} ({getattr(self, high)!r}) must not be below {low} ({getattr(self, low)!r})"
+            )
 
     @classmethod
     def from_dict(cls: type[_O], settings: Mapping[str, float]) -> _O:

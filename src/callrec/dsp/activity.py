@@ -119,11 +119,7 @@ class ActivityOptions(Options):
             "hysteresis_db", "floor_margin_db", "min_speech_s", "min_silence_s", "pad_s"
         )
         self._within("noise_percentile", 0.0, 100.0)
-        if self.max_threshold_dbfs < self.threshold_dbfs:
-            raise UsageError(
-                f"max_threshold_dbfs ({self.max_threshold_dbfs!r}) must not be below "
-                f"threshold_dbfs ({self.threshold_dbfs!r})"
-            )
+        self._not_below("threshold_dbfs", "max_threshold_dbfs")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ._threads import one_blas_thread
 from .activity import Activity, ActivityOptions, SpeechDetector
 from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfOptions, DtmfTones
 from .echo import Echo, EchoOptions
-from .intervals import empty_intervals, intersect, pad, subtract, union
+from .intervals import empty_intervals, intersect, pad, subtract, total_length, union
 from .level_meter import LevelMeter, Levels
 from .loudness_meter import Loudness, LoudnessMeter
 
@@ -85,7 +85,6 @@ class Analysis:
             loudness=loud,
             activity=activity,
             dtmf=None if self.dtmf is None else (self.dtmf[c],),
-
         )
 
 
@@ -215,15 +214,11 @@ def _without_echo(
         lost = subtract(heard.intervals[target], own.intervals[target])
         mine = [i for i, echo in enumerate(echoes) if echo.target == target]
         for i in mine:
-            removed[i] = _length(intersect(lost, echoes[i].intervals))
+            removed[i] = total_length(intersect(lost, echoes[i].intervals))
             lost = subtract(lost, echoes[i].intervals)
-        largest = max(mine, key=lambda i: _length(echoes[i].intervals))
-        removed[largest] += _length(lost)
+        largest = max(mine, key=lambda i: total_length(echoes[i].intervals))
+        removed[largest] += total_length(lost)
     return own, removed
-
-
-def _length(intervals: np.ndarray) -> int:
-    return int((intervals[:, 1] - intervals[:, 0]).sum()) if len(intervals) else 0
 
 
 def analyze(

@@ -25,13 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UsageError
-from .intervals import as_intervals, coverage, intersect, union
+from .intervals import as_intervals, coverage, intersect, total_length, union
 
 __all__ = ["ConversationStats", "conversation_stats"]
-
-
-def _length(intervals: np.ndarray) -> int:
-    return int((intervals[:, 1] - intervals[:, 0]).sum()) if len(intervals) else 0
 
 
 @dataclass(frozen=True)
@@ -112,9 +108,9 @@ def conversation_stats(
         interrupting = _interrupting(parts, table, who, min_overlap)
         np.add.at(interruptions, who[interrupting], 1)
     return ConversationStats(
-        talk=_length(anyone),
-        non_talk=max(0, _length(union([recorded])) - _length(talk_recorded)),
-        overlap=_length(coverage(parts, 2)),
+        talk=total_length(anyone),
+        non_talk=max(0, total_length(union([recorded])) - total_length(talk_recorded)),
+        overlap=total_length(coverage(parts, 2)),
         turns=turns,
         interruptions=interruptions,
     )

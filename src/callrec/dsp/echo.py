@@ -144,11 +144,7 @@ class EchoOptions(Options):
         self._zero_or_more("max_delay_s", "min_attenuation_db", "min_source_s", "margin_db")
         self._more_than_zero("window_s")
         self._within("min_share", 0.0, 1.0)
-        if self.max_attenuation_db < self.min_attenuation_db:
-            raise UsageError(
-                f"max_attenuation_db ({self.max_attenuation_db!r}) must not be below "
-                f"min_attenuation_db ({self.min_attenuation_db!r})"
-            )
+        self._not_below("min_attenuation_db", "max_attenuation_db")
 
 
 @dataclass(frozen=True)

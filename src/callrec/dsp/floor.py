@@ -64,9 +64,7 @@ def dead_air(speech: list[np.ndarray], recorded: np.ndarray, min_length: int) ->
     return long_enough
 
 
-def monologues(
-    speech: list[np.ndarray], recorded: np.ndarray, max_breath: int
-) -> list[np.ndarray]:
+def monologues(speech: list[np.ndarray], recorded: np.ndarray, max_breath: int) -> list[np.ndarray]:
     """Each participant's monologues (see the module notes), as sorted intervals."""
     parts = [as_intervals(s) for s in speech]
     anyone = union(parts)
@@ -80,9 +78,7 @@ def monologues(
             continue
         gaps = np.stack([alone[:-1, 1], alone[1:, 0]], axis=1)
         joins = (
-            (gaps[:, 1] - gaps[:, 0] < max_breath)
-            & _silent(gaps, anyone)
-            & _inside(gaps, where)
+            (gaps[:, 1] - gaps[:, 0] < max_breath) & _silent(gaps, anyone) & _inside(gaps, where)
         )
         # A new monologue starts at every piece not joined to the one before it.
         starts = np.concatenate([[True], ~joins])

@@ -32,6 +32,7 @@ __all__ = [
     "pad",
     "shift_by_segment",
     "subtract",
+    "total_length",
     "union",
 ]
 
@@ -39,6 +40,11 @@ __all__ = [
 def empty_intervals() -> np.ndarray:
     """A fresh ``(0, 2)`` int64 array: "nothing found"."""
     return np.empty((0, 2), np.int64)
+
+
+def total_length(intervals: np.ndarray) -> int:
+    """Samples the ``(n, 2)`` intervals cover, counted once each if they are disjoint."""
+    return int((intervals[:, 1] - intervals[:, 0]).sum()) if len(intervals) else 0
 
 
 def as_intervals(intervals: npt.ArrayLike) -> np.ndarray:

@@ -16,6 +16,7 @@ from ..acs.recording import Recording
 from ..dsp.analysis import Analysis
 from ..dsp.conversation import ConversationStats, conversation_stats
 from ..dsp.floor import dead_air, monologues, response_latencies
+from ..dsp.intervals import total_length
 from ..errors import Finding
 from ..payloads.fields import document_db
 from ..timebase import to_samples, to_seconds
@@ -102,7 +103,7 @@ def track_report(result: TrackResult, rate: int) -> TrackReport:
     return TrackReport(
         file=result.file,
         recorded_s=to_seconds(result.recorded, rate),
-        talk_time_s=to_seconds(int((speech[:, 1] - speech[:, 0]).sum()), rate),
+        talk_time_s=to_seconds(total_length(speech), rate),
         speech_segments=_spans(speech, rate),
         track_speech_segments=_spans(result.speech_on_track, rate),
         keys=_key_presses(result, rate),
@@ -167,7 +168,7 @@ def _talk(
 ) -> list[ParticipantTalk]:
     """Each participant's share of the conversation."""
     speech = [r.speech for r in results]
-    talked = [int((s[:, 1] - s[:, 0]).sum()) for s in speech]
+    talked = [total_length(s) for s in speech]
     everybody = sum(talked)
     breath = to_samples(options.dead_air_s, rate)
     longest = [

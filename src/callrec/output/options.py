@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..acs.timeline import PauseReading
 from ..audio.reader import DEFAULT_BLOCK_FRAMES
+from ..dsp._options import Options
 from ..dsp.activity import ActivityOptions
 from ..dsp.dtmf import DtmfOptions
 from ..dsp.echo import EchoOptions
@@ -28,8 +29,8 @@ DEAD_AIR_S = 2.0
 """Silence of everybody that counts as dead air: longer than a pause for thought."""
 
 
-@dataclass(frozen=True)
-class QualityOptions:
+@dataclass(frozen=True, kw_only=True)
+class QualityOptions(Options):
     """When a line is flagged in the report's ``quality`` list (each threshold documented in the
     README, "Call quality").
 
@@ -45,28 +46,14 @@ class QualityOptions:
         A track whose noise floor (between words) is above this is ``noisy-line``.
     """
 
+    KIND: ClassVar[str] = "quality option"
+
     low_level_lufs: float = -40.0
     clipped_fraction: float = 0.001
     noisy_floor_dbfs: float = -45.0
 
-    def __post_init__(self) -> None:
-        for name in ("low_level_lufs", "clipped_fraction", "noisy_floor_dbfs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise UsageError(f"{name} must be a number, got {value!r}")
-            if not math.isfinite(value):
-                raise UsageError(f"{name} must be finite, got {value!r}")
-        if not 0 <= self.clipped_fraction <= 1:
-            raise UsageError(f"clipped_fraction must be within 0-1, got {self.clipped_fraction!r}")
-
-    def changed(self) -> dict[str, float]:
-        """The thresholds that differ from the defaults, by name."""
-        default = QualityOptions()
-        return {
-            name: getattr(self, name)
-            for name in ("clipped_fraction", "low_level_lufs", "noisy_floor_dbfs")
-            if getattr(self, name) != getattr(default, name)
-        }
+    def _check(self) -> None:
+        self._within("clipped_fraction", 0.0, 1.0)
 
 
 @dataclass(frozen=True)

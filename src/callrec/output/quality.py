@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ..dsp.intervals import total_length
 from ..timebase import to_seconds
 from .groups import MIX_LABEL
 from .options import QualityOptions
@@ -44,7 +45,7 @@ def _judged(
 ) -> list[tuple[Code, str, float, float]]:
     """``(code, what, measured, threshold)`` of each level figure past its threshold."""
     found: list[tuple[Code, str, float, float]] = []
-    talked = int((result.speech[:, 1] - result.speech[:, 0]).sum())
+    talked = total_length(result.speech)
     channels = result.analysis.channels if result.analysis is not None else 1
     loud, floor = track.loudness_lufs, track.noise_floor_dbfs
     if talked and loud is not None and loud < options.low_level_lufs:

@@ -41,7 +41,7 @@ import numpy as np
 from ..audio.reader import open_audio, reading_findings
 from ..dsp.activity import ActivityOptions, speech_activity
 from ..dsp.dtmf import KEY_GUARD_S, DtmfTones, detect_dtmf
-from ..dsp.intervals import pad
+from ..dsp.intervals import pad, total_length
 from ..dsp.level_meter import levels
 from ..dsp.loudness_meter import loudness
 from ..errors import CallrecError, Finding, UsageError
@@ -238,7 +238,7 @@ def _judge(
     stop, mismatch = _stop_tone(reason_of(op), tones, keys, found, n, rate)
     # The stop tone ends the recording; it is not part of the answer.
     answer_keys = tones.keys[:-1] if stop is not None else tones.keys
-    speech_samples = int((found[:, 1] - found[:, 0]).sum())
+    speech_samples = total_length(found)
     clean: CleanClip | None = None
     clip: np.ndarray | None = None
     peak = rms = lufs = None
