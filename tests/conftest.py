@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 import soundfile
 
+# One emulator for the whole run, started by the first test that asks for `azurite_service`.
+from .azurite import fixture_azurite_service  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "data" / "examples"
 MEDIA = ROOT / "tests" / "data" / "media"

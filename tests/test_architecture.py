@@ -9,9 +9,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "callrec"
 
-BASE = {"_version", "_lazy", "errors", "timebase", "safety"}
+BASE = {"_version", "_lazy", "errors", "timebase", "safety", "storage"}
 """Rooms every stage may use: the version, the exception tree and findings, the one time base,
-and the guards (secrets, bounds, names, atomic files, locks, worker processes)."""
+the guards (secrets, bounds, names, atomic files, locks, worker processes), and where files
+live (blob storage's paths)."""
 
 ALLOWED: dict[str, set[str]] = {
     "_version": set(),
@@ -19,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "errors": {"safety"},
     "timebase": {"errors"},
     "safety": {"errors", "safety"},
+    "storage": {"errors", "safety", "storage"},
     "dsp": {"dsp", "errors", "timebase"},
     "audio": BASE | {"audio", "dsp"},
     "payloads": BASE | {"payloads"},

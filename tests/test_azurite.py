@@ -13,12 +13,7 @@ import adlfs  # the `azure` extra, which `test` includes: these tests run wherev
 import pytest
 
 from . import azurite
-from .azurite import (
-    Azurite,
-    AzuriteUnavailable,
-    fixture_azurite_service,  # noqa: F401  (the azurite_service fixture)
-    running_azurite,
-)
+from .azurite import Azurite, AzuriteUnavailable, running_azurite
 
 DETAIL_KEYS = {"name", "size", "type", "etag", "last_modified"}
 

@@ -18,11 +18,11 @@ import socket
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._version import __version__
 from .acs import discovery
@@ -30,7 +30,7 @@ from .acs.discovery import Discovery, FoundRecording
 from .acs.recording import Recording, build_recording
 from .acs.timeline import PauseReading
 from .errors import LOST_AUDIO, Finding, UsageError, WorkerCrashError
-from .output.folder import RecordingFolder
+from .output.blob_folder import recording_folder
 from .output.options import ProcessOptions
 from .output.report import ErrorReport, ProblemReport, Report
 from .output.run import process_recording
@@ -39,6 +39,7 @@ from .safety.atomic import write_text
 from .safety.locking import output_lock
 from .safety.naming import RESERVED_NAMES, safe_name
 from .safety.workers import WorkerPool
+from .storage.blob import BlobPath, open_location
 
 if TYPE_CHECKING:
     from .cluster import ClusterPool, Scheduler
@@ -114,13 +115,27 @@ class BatchResult:
 
 
 def discover(
-    path: str | Path, *, exclude: Iterable[str | Path] = (), probe: bool = True
+    path: str | Path,
+    *,
+    exclude: Iterable[str | Path] = (),
+    probe: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Discovery:
     """Every recording under ``path`` (see :func:`callrec.acs.discovery.discover`): a folder
-    tree, one metadata or event file, or one chunk's media file. The audio of Graph
+    tree, one metadata or event file, or one chunk's media file; or the same in blob storage,
+    ``az://CONTAINER/PREFIX`` (see :func:`process` for ``storage_options``). The audio of Graph
     ``recordResponse`` answers found beside them is ``callrec response``'s input, not a chunk
     without metadata."""
-    return discovery.discover(path, exclude=exclude, probe=probe, claimed=answer_names)
+    root = _location(path, storage_options)
+    return discovery.discover(root, exclude=exclude, probe=probe, claimed=answer_names)
+
+
+def _location(path: str | Path, storage_options: Mapping[str, Any] | None) -> Path:
+    """``path`` as a local path or a blob's (a URL); storage options only with a URL."""
+    location = open_location(path, storage_options)
+    if storage_options and not isinstance(location, BlobPath):
+        raise UsageError(f"{path}: storage options apply to az:// and abfs:// URLs only")
+    return location
 
 
 def open_recordings(
@@ -235,18 +250,18 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
             pause_reading=options.pause_reading,
             tolerance_s=options.tolerance_s,
         )
-        out = RecordingFolder(folder)
-        done = None if force else out.up_to_date(recording, options)
-        if done is not None:
-            return Outcome(
-                folder.name,
-                item.call_id,
-                "skipped",
-                audio_s=done.duration_s,
-                files=files,
-                losses=_losses(done),
-            )
-        result = process_recording(recording, out, options, file_id=folder.name)
+        with recording_folder(folder) as out:
+            done = None if force else out.up_to_date(recording, options)
+            if done is not None:
+                return Outcome(
+                    folder.name,
+                    item.call_id,
+                    "skipped",
+                    audio_s=done.duration_s,
+                    files=files,
+                    losses=_losses(done),
+                )
+            result = process_recording(recording, out, options, file_id=folder.name)
     except Exception as exc:  # one recording never stops the batch, not even through a bug
         return Outcome(
             folder.name,
@@ -310,7 +325,8 @@ def _cluster_task(task: Task) -> Outcome:
     """
     item, folder, _, _ = task
     for path in (folder.parent, *_inputs(item)):
-        if not path.exists():
+        # Blobs are reached from anywhere the credentials travel with the task.
+        if not isinstance(path, BlobPath) and not path.exists():
             return _not_run(
                 task,
                 UsageError(
@@ -358,13 +374,14 @@ def process(
     found: Discovery | None = None,
     isolate: bool = False,
     scheduler: Scheduler | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> BatchResult:
     """Process every recording under ``path`` into ``out`` (see ``callrec process``).
 
     Parameters
     ----------
     path
-        A folder tree, or one chunk metadata or event file.
+        A folder tree, or one chunk metadata or event file; or a blob prefix (``az://…``).
     out
         The output folder; each recording gets a folder in it, and ``errors.json`` lists failures.
     options
@@ -391,7 +408,12 @@ def process(
         inputs and write the outputs themselves, so they must see ``path`` and ``out`` at the
         same paths (relative ones are made absolute here); ``errors.json`` is written here.
         ``jobs`` does not apply (the cluster's workers are the parallelism); ``isolate`` is
-        what a cluster does anyway: a worker that dies fails only its recording.
+        what a cluster does anyway: a worker that dies fails only its recording. Blobs need no
+        shared file system: the storage options travel with each task.
+    storage_options
+        For ``path`` or ``out`` given as ``az://CONTAINER/PREFIX`` (or ``abfs://``; ``pip install
+        'callrec[azure]'``): adlfs's options (``sas_token``, ``account_key`` …), else the
+        environment's (:func:`callrec.storage.resolve_storage_options`). Never shown or written.
 
     Raises
     ------
@@ -401,10 +423,13 @@ def process(
         ``scheduler`` without the ``dask`` extra installed.
     """
     options = options or ProcessOptions()
+    root, target = open_location(path, storage_options), open_location(out, storage_options)
+    if storage_options and not isinstance(root, BlobPath) and not isinstance(target, BlobPath):
+        raise UsageError("storage options apply to az:// and abfs:// URLs only")
     if scheduler is not None:
         # Discovery names every file from here on, and the workers have working folders of
         # their own: absolute paths mean the same to them.
-        path = Path(path).absolute()
+        root = root.absolute()
         if found is not None and not found.root.is_absolute():
             raise UsageError(
                 f"found: with a scheduler, discover an absolute path, not {found.root} (the "
@@ -413,7 +438,7 @@ def process(
     with contextlib.ExitStack() as stack:
         # The cluster first: a missing extra or a wrong address stops before anything is made.
         run = _runner(stack, jobs, isolate, scheduler)
-        result = _process_into(path, Path(out), options, force, run, on_outcome, found)
+        result = _process_into(root, target, options, force, run, on_outcome, found)
     return result
 
 
@@ -427,6 +452,12 @@ def _process_into(
     found: Discovery | None,
 ) -> BatchResult:
     """Hold ``out``, find the recordings under ``path`` (unless ``found``), and process them."""
+    if isinstance(out, BlobPath):
+        # Blob storage has no folders to make, and no lock to take: each recording's folder is
+        # finished when its report is uploaded, and runs over the same prefix only redo work.
+        out.store.make_container(out.key)
+        found = found or discover(path, exclude=[out])
+        return _process_found(found, out, options, force, run, on_outcome)
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -520,4 +551,8 @@ def _write_errors(result: BatchResult) -> None:
         ],
         "problems": [ProblemReport.of(p).model_dump(mode="json") for p in result.problems],
     }
-    write_text(result.out / ERRORS_NAME, json.dumps(document, indent=2) + "\n")
+    text = json.dumps(document, indent=2) + "\n"
+    if isinstance(result.out, BlobPath):
+        result.out.store.put_bytes(f"{result.out.key}/{ERRORS_NAME}", text.encode("utf-8"))
+    else:
+        write_text(result.out / ERRORS_NAME, text)

@@ -102,10 +102,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Find every recording under PATH and print its timeline, chunks, "
         "participants and warnings.",
     )
-    inspect.add_argument(
-        "path", metavar="PATH", help="a folder tree, a chunk metadata file or an event file"
-    )
+    inspect.add_argument("path", metavar="PATH", help=_PATH_HELP)
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _add_storage(inspect)
     inspect.add_argument(
         "--pause-reading",
         choices=sorted(_READINGS),
@@ -151,10 +150,9 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         "participant aligned to the wall clock (or mixed.wav), segments.csv, speech.rttm, "
         "keys.csv and report.json. Recordings already processed and unchanged are skipped.",
     )
-    process.add_argument(
-        "path", metavar="PATH", help="a folder tree, a chunk metadata file or an event file"
-    )
-    process.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
+    process.add_argument("path", metavar="PATH", help=_PATH_HELP)
+    process.add_argument("--out", "-o", required=True, metavar="DIR", help=_OUT_HELP)
+    _add_storage(process)
     process.add_argument(
         "--layout",
         choices=["aligned", "compact"],
@@ -222,6 +220,32 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         default="auto",
         help="whether chunkDuration includes paused time (default: decide from the media)",
     )
+
+
+_OUT_HELP = "output folder, or a blob prefix (az://CONTAINER/PREFIX)"
+_PATH_HELP = (
+    "a folder tree, a chunk metadata file or an event file; or the same in Azure Blob storage: "
+    "az://CONTAINER/PREFIX or abfs://CONTAINER/PREFIX (pip install 'callrec[azure]')"
+)
+
+
+def _add_storage(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an option for az:// and abfs:// URLs, such as sas_token=… or account_name=… "
+        "(repeatable; without one naming an account or credential: "
+        "AZURE_STORAGE_CONNECTION_STRING, else AZURE_STORAGE_ACCOUNT_NAME with Azure's "
+        "DefaultAzureCredential); never shown or written",
+    )
+
+
+def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    from .storage import parse_storage_options
+
+    return parse_storage_options(args.storage_option) or None
 
 
 def _add_quality(process: argparse.ArgumentParser) -> None:
@@ -305,6 +329,7 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             scheduler=args.scheduler,
             force=args.force,
             on_outcome=callback,
+            storage_options=_storage_options(args),
         )
     finally:
         if bar is not None:
@@ -415,7 +440,7 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .output.summary import inspect_found
 
     inspection = inspect_found(
-        discover(args.path),
+        discover(args.path, storage_options=_storage_options(args)),
         pause_reading=_READINGS[args.pause_reading],
         tolerance_s=args.tolerance_ms / 1000,
     )

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .safety.paths import as_path
 from .safety.redaction import redact_text, shown
 
 __all__ = [
@@ -82,7 +83,7 @@ class CallrecError(Exception):
     """
 
     def __init__(self, message: str, *, file: str | Path | None = None) -> None:
-        self.file = Path(file) if file is not None else None
+        self.file = as_path(file) if file is not None else None
         # A message may quote a location from a payload; its query string may be a signature.
         message = redact_text(message)
         self.detail = message
@@ -252,6 +253,13 @@ class MissingExtraError(CallrecError, ImportError):
 
 class OutputInUseError(CallrecError, OSError):
     """Another callrec run holds the output folder: one run at a time writes to a folder."""
+
+
+class StorageError(CallrecError):
+    """Blob storage could not be listed, read or written (the network, the service, the
+    credentials), for a reason other than a missing blob. Not damage in a recording: the
+    recording fails rather than being processed with silence in its place, and a re-run tries it
+    again. The message never holds a credential."""
 
 
 class WorkerCrashError(CallrecError):

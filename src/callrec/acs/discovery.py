@@ -16,7 +16,6 @@ sequence restarts. Nothing found here stops the rest of the tree from being foun
 
 from __future__ import annotations
 
-import filecmp
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -27,6 +26,8 @@ from typing import Any, Literal
 from ..audio.probe import probe_media
 from ..errors import CallrecError, Finding, Severity, UsageError
 from ..payloads.reading import classify_json, read_json, require_document
+from ..safety.paths import as_path
+from ..storage.blob import BlobPath, same_bytes
 from .events import RecordingFileStatusUpdated
 from .loading import parse_chunk_metadata, parse_recording_events
 from .metadata import ChunkMetadata
@@ -113,7 +114,7 @@ def _walk(
             ]
     else:
         walked = _folders(root, exclude, unreadable if unreadable is not None else [], recursive)
-        candidates = (Path(d) / name for d, files in walked for name in files)
+        candidates = (folder / name for folder, files in walked for name in files)
     for path in sorted(candidates):
         suffix = path.suffix.lower()
         if suffix == ".json" and not path.is_dir():
@@ -131,13 +132,16 @@ def _walk(
 
 def _folders(
     root: Path, exclude: tuple[Path, ...], unreadable: list[tuple[Path, str]], recursive: bool
-) -> Iterable[tuple[str, list[str]]]:
+) -> Iterable[tuple[Path, list[str]]]:
     """``(folder, visible file names)`` of the tree under ``root``, leaving out the ``exclude``
     folders (a run's own output folder is not input) and noting folders that cannot be listed.
 
     An excluded folder that is ``root`` itself or holds it (``--out`` the same as PATH) cannot
     be left out whole: there, the folders the run wrote are left out instead.
     """
+    if isinstance(root, BlobPath):
+        yield from _blob_folders(root, exclude, recursive)
+        return
     here = root.resolve()
     skip = {p.resolve() for p in exclude}
     around = any(s == here or s in here.parents for s in skip)
@@ -155,7 +159,29 @@ def _folders(
                 if (Path(folder) / d).resolve() not in skip
                 and not (around and _written_by_callrec(Path(folder) / d))
             ]
-        yield folder, [name for name in files if not name.startswith(".")]
+        yield Path(folder), [name for name in files if not name.startswith(".")]
+
+
+def _blob_folders(
+    root: BlobPath, exclude: tuple[Path, ...], recursive: bool
+) -> Iterable[tuple[Path, list[str]]]:
+    """:func:`_folders` for blob storage, from one listing of everything under ``root``: blob
+    storage has no folders to walk, only names with slashes in them."""
+    store = root.store
+    keys = store.files_below(root.key)
+    skip = [p.key for p in exclude if isinstance(p, BlobPath) and p.store is store]
+    if any(s == root.key or root.key.startswith(s + "/") for s in skip):
+        # The output folder holds the input: the recording folders a run wrote are left out.
+        skip = [k[: -len("/report.json")] for k in keys if k.endswith("/report.json")]
+        skip += [k.split("/participants/")[0] for k in keys if "/participants/" in k]
+    folders: dict[Path, list[str]] = defaultdict(list)
+    for key in keys:
+        blob = store.path(key)
+        if any(key.startswith(s + "/") for s in skip) or blob.name.startswith("."):
+            continue
+        if recursive or blob.parent == root:
+            folders[blob.parent].append(blob.name)
+    yield from folders.items()
 
 
 def _written_by_callrec(folder: Path) -> bool:
@@ -354,14 +380,14 @@ def discover(
     UsageError
         ``path`` does not exist, or is a media file that no metadata beside it names.
     """
-    root = Path(path)
+    root = as_path(path)
     try:
         if not root.exists():
             raise UsageError(f"{root}: no such file or folder")
         is_media = root.is_file() and root.suffix.lower() in MEDIA_SUFFIXES
     except OSError as exc:  # a folder on the way that may not be entered
         raise UsageError(f"{root}: cannot be read: {exc.strerror or exc}") from None
-    skip = tuple(Path(p) for p in exclude)
+    skip = tuple(as_path(p) for p in exclude)
     if is_media:
         return _recording_of(root, probe, skip)
     unreadable: list[tuple[Path, str]] = []
@@ -444,12 +470,11 @@ def _same_chunk(a: ChunkSource, b: ChunkSource) -> bool:
     if a.metadata_path is None or b.metadata_path is None:
         return a.metadata == b.metadata and b.media_path is None
     try:
-        if not filecmp.cmp(a.metadata_path, b.metadata_path, shallow=False):
+        if not same_bytes(a.metadata_path, b.metadata_path):
             return False
         if b.media_path is None:
             return True
-        # filecmp compares sizes first and stops at the first differing block.
-        return a.media_path is not None and filecmp.cmp(a.media_path, b.media_path, shallow=False)
+        return a.media_path is not None and same_bytes(a.media_path, b.media_path)
     except OSError:
         return False
 

@@ -21,6 +21,8 @@ from typing import BinaryIO
 
 from ..errors import EmptyMediaError, MediaError, UnreadableMediaError, UnsupportedMediaError
 from ..safety.limits import MAX_CHANNELS, MAX_MEDIA_S, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
+from ..safety.paths import as_path
+from ..storage.blob import decoder_input
 from ._native import NativeStderr
 
 __all__ = ["MAX_CHANNELS", "MAX_SAMPLE_RATE", "MIN_SAMPLE_RATE", "MediaInfo", "probe_media"]
@@ -80,7 +82,7 @@ def probe_media(path: str | Path, *, max_length_s: int | None = MAX_MEDIA_S) -> 
     UnreadableMediaError
         The file cannot be opened or read (permissions), or is not a regular file.
     """
-    path = Path(path)
+    path = as_path(path)
     size = _regular_file_size(path)
     if size == 0:
         raise EmptyMediaError("the file has zero bytes (an interrupted download?)", file=path)
@@ -152,11 +154,12 @@ def _probe_soundfile(path: Path, head: bytes, size: int) -> MediaInfo:
     # An MP3's decoder prints its complaints to descriptor 2; reading reports the damage.
     quiet = NativeStderr()
     try:
-        if path.suffix.lower() == ".mp3":
-            with quiet:
-                info = soundfile.info(str(path))
-        else:
-            info = soundfile.info(str(path))
+        with decoder_input(path) as source:
+            if path.suffix.lower() == ".mp3":
+                with quiet:
+                    info = soundfile.info(source)
+            else:
+                info = soundfile.info(source)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         if len(head) == 12 and head[4:8] == b"ftyp":
             return _probe_mp4(path, size)

@@ -30,6 +30,8 @@ from ..errors import (
     UsageError,
 )
 from ..safety.limits import MAX_MEDIA_S
+from ..safety.paths import as_path
+from ..storage.blob import BlobPath, BlobStream
 from ._native import NativeStderr
 from .probe import MediaInfo, probe_media
 
@@ -155,7 +157,7 @@ class AudioReader:
     """
 
     def __init__(self, path: str | Path, *, max_length_s: int | None = MAX_MEDIA_S) -> None:
-        self.path = Path(path)
+        self.path = as_path(path)
         self.info: MediaInfo = probe_media(self.path, max_length_s=max_length_s)
         self.frames_read = 0
         self.position = 0
@@ -279,6 +281,12 @@ class _Source:
         raise NotImplementedError
 
 
+def _stream_of(path: Path) -> BlobStream | None:
+    """A blob's stream, which decoders read through callbacks; ``None`` for a local file, which
+    they open by name."""
+    return path.store.open_stream(path) if isinstance(path, BlobPath) else None
+
+
 class _SoundfileSource(_Source):
     seekable = True
 
@@ -290,11 +298,13 @@ class _SoundfileSource(_Source):
         self._quiet: AbstractContextManager[object] = (
             NativeStderr() if info.container == "mp3" else nullcontext()
         )
+        self._stream = _stream_of(info.path)
         try:
             with self._quiet:
-                self._file = soundfile.SoundFile(str(info.path))
+                self._file = soundfile.SoundFile(self._stream or str(info.path))
         except (RuntimeError, soundfile.LibsndfileError) as exc:
             self._close_quiet()
+            self._check_stream()
             raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=info.path) from None
         except OSError as exc:
             self._close_quiet()
@@ -329,7 +339,9 @@ class _SoundfileSource(_Source):
             try:
                 with self._quiet:
                     block = self._file.read(frames, dtype=self.dtype.name, always_2d=True)
+                self._check_stream()
             except (RuntimeError, self._error) as exc:
+                self._check_stream()
                 # A failed read returns nothing of what it decoded before the damage: read the
                 # block again in small pieces, keep what decodes, and say where it ended.
                 rest = self._salvage(position, frames)
@@ -370,9 +382,18 @@ class _SoundfileSource(_Source):
         if isinstance(self._quiet, NativeStderr):
             self._quiet.close()
 
+    def _check_stream(self) -> None:
+        """A blob's read error, which the decoder took for the end of the file, raised; the
+        stream closed with it."""
+        if self._stream is not None and self._stream.failure is not None:
+            self._stream.close()
+            self._stream.check()
+
     def close(self) -> None:
         self._file.close()
         self._close_quiet()
+        if self._stream is not None:
+            self._stream.close()
 
 
 # PyAV's AudioFrame.planes counts planes by walking frame->extended_data until a NULL pointer;
@@ -421,15 +442,20 @@ class _Mp4Source(_Source):
             ) from None
         self._av = av
         self._info = info
+        # An MP4's index may sit at its end: FFmpeg seeks there, a ranged read for a blob.
+        self._blob = _stream_of(info.path)
         try:
             # Tags are text only to FFmpeg: an encoder tag that is not UTF-8 must not stop audio.
-            self._container = av.open(str(info.path), metadata_errors="replace")
+            self._container = av.open(
+                self._blob or str(info.path), mode="r", metadata_errors="replace"
+            )
         except (av.error.FFmpegError, OSError, ValueError) as exc:
+            self._check_blob()
             raise UnsupportedMediaError(f"cannot be decoded: {exc}", file=info.path) from None
         try:
             self._stream = self._checked_stream()
         except BaseException:
-            self._container.close()
+            self.close()
             raise
         self.dtype = np.dtype(np.float32)
         self.declared_frames = info.frames
@@ -529,7 +555,14 @@ class _Mp4Source(_Source):
                 if position >= want:
                     return
         except self._av.error.FFmpegError as exc:
+            self._check_blob()
             self.stop_reason = f"decoding stopped: {exc}"
+        self._check_blob()
+
+    def _check_blob(self) -> None:
+        if self._blob is not None and self._blob.failure is not None:
+            self.close()
+            self._blob.check()
 
     def blocks(self, frames: int) -> Iterator[np.ndarray]:
         pending: list[np.ndarray] = []
@@ -548,7 +581,10 @@ class _Mp4Source(_Source):
             yield np.concatenate(pending)
 
     def close(self) -> None:
-        self._container.close()
+        if hasattr(self, "_container"):
+            self._container.close()
+        if self._blob is not None:
+            self._blob.close()
 
 
 def open_audio(path: str | Path, *, max_length_s: int | None = MAX_MEDIA_S) -> AudioReader:

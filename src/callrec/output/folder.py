@@ -19,6 +19,7 @@ from ..audio.reader import DEFAULT_BLOCK_FRAMES, open_audio
 from ..audio.writer import AudioWriter
 from ..errors import CallrecError
 from ..safety.atomic import clear_partials, write_text
+from ..storage.blob import BlobPath
 from ..timebase import to_seconds
 from .options import ProcessOptions
 from .report import InputFile, Provenance, Report, TrimReport, load_report
@@ -37,10 +38,14 @@ def _inputs(recording: Recording) -> list[InputFile]:
     out = []
     for path in files:
         stat = path.stat()
+        # A blob's ETag changes with every write, whatever its time says.
+        etag = path.etag if isinstance(path, BlobPath) else None
         # Absolute and without symlinks: `samples`, `./samples/` and the full path name the
         # same files, and a re-run must see that they are unchanged.
         out.append(
-            InputFile(path=str(path.resolve()), size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+            InputFile(
+                path=str(path.resolve()), size=stat.st_size, mtime_ns=stat.st_mtime_ns, etag=etag
+            )
         )
     return out
 
@@ -62,6 +67,15 @@ class RecordingFolder:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._previous: set[str] = set()
+
+    def __enter__(self) -> RecordingFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of what the folder holds while a run writes it (nothing, on a local disk)."""
 
     @property
     def name(self) -> str:
@@ -123,20 +137,29 @@ class RecordingFolder:
         """Write the tables, remove what an earlier run listed and this one does not, and write
         the report last. ``file_id`` names the recording in ``speech.rttm``; ``speakers`` maps a
         label of :meth:`Report.tracks` to its file name."""
-        segments, keys, rttm = SIDECARS
-        write_text(self.path / segments, segments_csv(report))
-        write_text(self.path / keys, keys_csv(report))
-        write_text(self.path / rttm, speech_rttm(report, file_id, speakers))
+        self._write_tables(report, file_id, speakers)
         for stale in self._previous - report.output_files():
             (self.path / stale).unlink(missing_ok=True)
         write_text(self.path / REPORT_NAME, report.to_json())
 
+    def _write_tables(self, report: Report, file_id: str, speakers: dict[str, str]) -> None:
+        segments, keys, rttm = SIDECARS
+        write_text(self.path / segments, segments_csv(report))
+        write_text(self.path / keys, keys_csv(report))
+        write_text(self.path / rttm, speech_rttm(report, file_id, speakers))
+
     def _listed_outputs(self) -> set[str]:
         """Track files a previous report in this folder lists (only those are ever deleted)."""
-        try:
-            old = load_report(self.path / REPORT_NAME)
-        except CallrecError:
-            return set()
-        return {
-            f for f in old.output_files() if ".." not in Path(f).parts and not Path(f).is_absolute()
-        }
+        return listed_outputs(self.path / REPORT_NAME)
+
+
+def listed_outputs(report_file: Path) -> set[str]:
+    """The track files the report at ``report_file`` lists, if it is there and readable; only
+    names inside its folder (no ``..``, not absolute), since only those are ever deleted."""
+    try:
+        old = load_report(report_file)
+    except CallrecError:
+        return set()
+    return {
+        f for f in old.output_files() if ".." not in Path(f).parts and not Path(f).is_absolute()
+    }

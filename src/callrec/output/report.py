@@ -17,10 +17,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_serializer, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
 
 from ..errors import CallrecError, Finding, JSONFileError
 from ..payloads.fields import StrictModel
+from ..safety.paths import as_path
 from ..safety.redaction import redact_text
 
 __all__ = [
@@ -320,6 +327,17 @@ class InputFile(StrictModel):
     path: str
     size: int
     mtime_ns: int
+    etag: str | None = Field(
+        default=None, description="A blob's ETag (inputs in blob storage only; absent otherwise)."
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_etag_on_disk(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A local file has none: its reports stay as they were before blobs came in.
+        data: dict[str, Any] = handler(self)
+        if self.etag is None:
+            data.pop("etag", None)
+        return data
 
 
 class Provenance(StrictModel):
@@ -390,7 +408,7 @@ def load_report(path: str | Path) -> Report:
     """
     from pydantic import ValidationError
 
-    path = Path(path)
+    path = as_path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -27,7 +27,9 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import MISSING, JSONFileError, MetadataError
+from ..safety.paths import as_path
 from ..safety.redaction import SECRET_MASK, Hidden, json_kind, looks_secret, masked
+from ..storage.blob import BlobPath
 
 __all__ = [
     "MAX_JSON_BYTES",
@@ -88,6 +90,8 @@ def _too_large(path: Path | None, size: str) -> JSONFileError:
 
 
 def _read_regular(path: Path) -> bytes:
+    if isinstance(path, BlobPath):
+        return _read_blob(path)
     # The type is checked before opening (opening a FIFO for reading blocks until a writer
     # comes) and again on the open descriptor, in case the path was swapped in between:
     # O_NONBLOCK makes that open return at once whatever it finds.
@@ -107,6 +111,17 @@ def _read_regular(path: Path) -> bytes:
     return raw
 
 
+def _read_blob(path: BlobPath) -> bytes:
+    # A blob is always a regular file: only its size needs checking, from the listing.
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise _too_large(path, f"{size} bytes")
+    raw = path.store.read_bytes(path.key, limit=MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise _too_large(path, "more bytes")
+    return raw
+
+
 def read_json(path: str | Path) -> Any:
     """Read a JSON file (UTF-8, with or without a byte-order mark).
 
@@ -118,7 +133,7 @@ def read_json(path: str | Path) -> Any:
         UTF-8, nests deeper than :data:`MAX_JSON_DEPTH`, or has a syntax error (with line and
         column).
     """
-    path = Path(path)
+    path = as_path(path)
     try:
         raw = _read_regular(path)
     except OSError as exc:
@@ -136,7 +151,7 @@ def parse_json(raw: str | bytes, *, file: str | Path | None = None) -> Any:
     JSONFileError
         Too large, empty, not UTF-8, nested too deeply, or not valid JSON.
     """
-    where = Path(file) if file is not None else None
+    where = as_path(file) if file is not None else None
     if len(raw) > MAX_JSON_BYTES:
         raise _too_large(where, f"{len(raw)} {'bytes' if isinstance(raw, bytes) else 'characters'}")
     if isinstance(raw, bytes):
