@@ -19,7 +19,7 @@ import pytest
 
 import callrec
 from callrec import cli
-from callrec.errors import StorageError
+from callrec.errors import StorageError, UsageError
 from callrec.storage import BLOCK_BYTES, BlobPath, BlobStore, open_location
 
 from .azurite import Azurite
@@ -428,8 +428,158 @@ def test_dask_workers_read_and_write_blobs(
         ["process", source, "--out", f"az://{container}/out", "--scheduler", scheduler, *given],
         capsys,
     )
-    assert local[0] == on_dask[0] == cli.EXIT_FAILED
+    assert local[0] == on_dask[0] == cli.EXIT_FAILED, on_dask[2]
     assert "3 processed, 0 already done, 1 failed" in on_dask[1]
     downloaded = _download(fs, f"{container}/out", tmp_path / "downloaded")
     _assert_same_outputs(tmp_path / "local", str(layout), downloaded, source)
     assert env.account_key not in on_dask[1] + on_dask[2]
+
+
+def test_an_output_prefix_inside_the_input_prefix_is_not_input(
+    env: Azurite, fs: adlfs.AzureBlobFileSystem, container: str, tmp_path: Path
+) -> None:
+    _upload(fs, _inputs(tmp_path), f"{container}/in")
+    first = callrec.process(f"az://{container}/in", f"az://{container}/in/out")
+    again = callrec.process(f"az://{container}/in", f"az://{container}/in/out")
+    assert [o.status for o in first.outcomes].count("done") == 3
+    assert [o.status for o in again.outcomes].count("skipped") == 3
+    assert not again.problems  # no track of the first run taken for media without metadata
+
+
+def test_a_second_run_into_the_same_prefix_stops_at_once(
+    env: Azurite,
+    fs: adlfs.AzureBlobFileSystem,
+    container: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _upload(fs, _inputs(tmp_path), f"{container}/in")
+    out = open_location(f"az://{container}/out")
+    assert isinstance(out, BlobPath)
+    with out.store.lease(f"{out.key}/.callrec.lock"):
+        status, _, err = _cli(["process", f"az://{container}/in", "--out", str(out)], capsys)
+    assert status == cli.EXIT_BUSY
+    assert "another callrec run is writing to this prefix" in err
+    assert not [n for n in fs.find(f"{container}/out") if not n.endswith(".callrec.lock")]
+    # The lease is let go when the run ends: the next run goes ahead.
+    status, out_text, _ = _cli(["process", f"az://{container}/in", "--out", str(out)], capsys)
+    assert status == cli.EXIT_FAILED and "3 processed" in out_text
+
+
+def test_errors_json_that_cannot_be_uploaded_is_said_and_the_outcomes_kept(
+    env: Azurite,
+    fs: adlfs.AzureBlobFileSystem,
+    container: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _upload(fs, _inputs(tmp_path), f"{container}/in")
+    real_put = BlobStore.put_bytes
+
+    def refuse_errors_json(self: BlobStore, key: str, data: bytes) -> None:
+        if key.endswith("errors.json"):
+            raise StorageError("the service is down", file=self.path(key))
+        real_put(self, key, data)
+
+    monkeypatch.setattr(BlobStore, "put_bytes", refuse_errors_json)
+    result = callrec.process(f"az://{container}/in", f"az://{container}/out")
+    assert result.errors_file_problem == "the service is down"
+    assert [o.status for o in result.outcomes].count("done") == 3
+
+
+def test_a_blob_deleted_while_it_is_read_fails_its_recording(
+    env: Azurite,
+    fs: adlfs.AzureBlobFileSystem,
+    container: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _upload(fs, _inputs(tmp_path), f"{container}/in")
+    real_open = BlobStore.open_stream
+
+    class Gone:
+        def __init__(self, raw: Any) -> None:
+            self.raw = raw
+
+        def read(self, size: int = -1) -> bytes:
+            if self.raw.tell() > 40_000:
+                raise FileNotFoundError("The specified blob does not exist.")
+            return bytes(self.raw.read(size))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.raw, name)
+
+    def vanishing(self: BlobStore, path: BlobPath, **how: bool) -> Any:
+        stream = real_open(self, path, **how)
+        if path.suffix == ".wav" and how.get("whole", True):
+            stream._raw = Gone(stream._raw)
+        return stream
+
+    monkeypatch.setattr(BlobStore, "open_stream", vanishing)
+    result = callrec.process(f"az://{container}/in", tmp_path / "out")
+    failed = [o for o in result.outcomes if o.status == "failed" and o.call_id != BAD_CALL]
+    assert len(failed) == 2 and not result.incomplete
+    assert all(o.error is not None and o.error.error == "StorageError" for o in failed)
+
+
+def test_worker_processes_and_this_process_agree_that_blobs_are_unchanged(
+    env: Azurite, fs: adlfs.AzureBlobFileSystem, container: str, tmp_path: Path
+) -> None:
+    _upload(fs, _inputs(tmp_path), f"{container}/in")
+    here = callrec.process(f"az://{container}/in", f"az://{container}/out")
+    # Worker processes open the blobs afresh (no listing): the same ETags, so all skip.
+    there = callrec.process(f"az://{container}/in", f"az://{container}/out", jobs=2)
+    again = callrec.process(f"az://{container}/in", f"az://{container}/out", isolate=True)
+    assert [o.status for o in here.outcomes].count("done") == 3
+    for run in (there, again):
+        assert [o.status for o in run.outcomes].count("skipped") == 3
+
+
+def test_a_sas_token_and_abfs_urls(
+    azurite_service: Azurite,
+    fs: adlfs.AzureBlobFileSystem,
+    container: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from azure.storage.blob import ContainerSasPermissions, generate_container_sas
+
+    monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
+    _upload(fs, _inputs(tmp_path), f"{container}/in")
+    sas = generate_container_sas(
+        azurite_service.account_name,
+        container,
+        account_key=azurite_service.account_key,
+        permission=ContainerSasPermissions(read=True, list=True, write=True, delete=True),
+        expiry=datetime.now(timezone.utc) + timedelta(hours=1),
+    )
+    with_sas = f"BlobEndpoint={azurite_service.blob_endpoint};SharedAccessSignature={sas}"
+    given = ["--storage-option", f"connection_string={with_sas}", "--debug"]
+    looked = _cli(["inspect", f"abfs://{container}/in", *given], capsys)
+    ran = _cli(["process", f"abfs://{container}/in", "--out", str(tmp_path / "o"), *given], capsys)
+    assert looked[0] == ran[0] == cli.EXIT_FAILED  # the recording with two people on a channel
+    assert f"abfs://{container}/in/" in looked[1] and "3 processed" in ran[1]
+    signature = sas.split("sig=")[1].split("&")[0]
+    written = b"".join(p.read_bytes() for p in (tmp_path / "o").rglob("*") if p.is_file())
+    for text in (*looked[1:], *ran[1:], written.decode("latin-1")):
+        assert signature not in text and "sig=" not in text
+
+
+def test_process_recording_writes_into_a_blob_folder_and_refuses_a_local_writer(
+    env: Azurite, fs: adlfs.AzureBlobFileSystem, container: str, tmp_path: Path
+) -> None:
+    from callrec.audio import AudioWriter
+    from callrec.output.folder import RecordingFolder
+
+    folder = open_location(f"az://{container}/one/call")
+    recording = callrec.open_recording(SAMPLES / "mixed-call-wav")
+    callrec.process_recording(recording, folder)
+    names = {n.split("/one/call/")[1] for n in fs.find(f"{container}/one/call")}
+    assert {"mixed.wav", "report.json", "segments.csv", "keys.csv", "speech.rttm"} <= names
+    with pytest.raises(UsageError, match="recording_folder"):
+        RecordingFolder(folder)
+    with pytest.raises(UsageError, match="written to local files"):
+        AudioWriter(folder / "x.wav", sample_rate=16_000, channels=1, dtype="int16")

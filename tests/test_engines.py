@@ -219,6 +219,7 @@ def test_the_base_install_is_what_the_library_imports() -> None:
     assert _imported_packages() - {"pydub"} == base
     assert not base & {"scipy", "pydub", "audioop-lts", "av", "matplotlib"}
     assert "pydub" in names("pydub") and "av" in names("mp4") and "scipy" in names("test")
+    assert {"adlfs", "azure-identity"} <= names("azure") & names("test")
 
 
 def test_the_command_works_without_the_extras(tmp_path: Path) -> None:

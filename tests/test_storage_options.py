@@ -76,6 +76,19 @@ def test_secrets_are_scrubbed_from_any_text() -> None:
     assert "hidden" in repr(secrets) and key not in repr(secrets)
 
 
+def test_the_variables_adlfs_falls_back_on_are_secrets_too() -> None:
+    env = {"AZURE_STORAGE_ACCOUNT_KEY": "a2V5LWZyb20tdGhlLWVudg==", "AZURE_STORAGE_SAS_TOKEN": SAS}
+    secrets = Secrets({"account_name": "acme"}, env)
+    scrubbed = secrets.scrub("key a2V5LWZyb20tdGhlLWVudg== and token " + SAS)
+    assert "a2V5LWZyb20tdGhlLWVudg==" not in scrubbed and "AbCdEf" not in scrubbed
+
+
+def test_a_sas_token_in_the_url_is_refused_without_being_repeated() -> None:
+    with pytest.raises(UsageError, match="sas_token") as caught:
+        open_location(f"az://calls/2026?{SAS}")
+    assert "sig=" not in str(caught.value) and "2024" not in str(caught.value)
+
+
 def test_urls_and_local_paths() -> None:
     assert is_blob_url("az://c/p") and is_blob_url("ABFSS://c/p") and not is_blob_url("c/p")
     path = open_location("abfs://calls@acme.dfs.core.windows.net/2026/x.json", {"sas_token": SAS})

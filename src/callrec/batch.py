@@ -29,7 +29,7 @@ from .acs import discovery
 from .acs.discovery import Discovery, FoundRecording
 from .acs.recording import Recording, build_recording
 from .acs.timeline import PauseReading
-from .errors import LOST_AUDIO, Finding, UsageError, WorkerCrashError
+from .errors import LOST_AUDIO, Finding, StorageError, UsageError, WorkerCrashError
 from .output.blob_folder import recording_folder
 from .output.options import ProcessOptions
 from .output.report import ErrorReport, ProblemReport, Report
@@ -55,6 +55,8 @@ __all__ = [
     "process",
 ]
 
+LOCK_NAME = ".callrec.lock"
+"""The blob an output prefix in blob storage is leased through (hidden: discovery skips it)."""
 ERRORS_NAME = "errors.json"
 assert ERRORS_NAME in RESERVED_NAMES  # no recording folder may take this name
 ERRORS_SCHEMA_VERSION = 1
@@ -456,8 +458,9 @@ def _process_into(
         # Blob storage has no folders to make, and no lock to take: each recording's folder is
         # finished when its report is uploaded, and runs over the same prefix only redo work.
         out.store.make_container(out.key)
-        found = found or discover(path, exclude=[out])
-        return _process_found(found, out, options, force, run, on_outcome)
+        with out.store.lease(f"{out.key}/{LOCK_NAME}"):
+            found = found or discover(path, exclude=[out])
+            return _process_found(found, out, options, force, run, on_outcome)
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -526,6 +529,8 @@ def _process_found(
         _write_errors(result)
     except OSError as exc:  # a full disk: the outcomes are still worth returning
         return replace(result, errors_file_problem=f"{exc.strerror or exc}")
+    except StorageError as exc:  # blob storage refused it: likewise
+        return replace(result, errors_file_problem=exc.detail)
     return result
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..audio.probe import probe_media
-from ..errors import CallrecError, Finding, Severity, UsageError
+from ..errors import CallrecError, Finding, Severity, StorageError, UsageError
 from ..payloads.reading import classify_json, read_json, require_document
 from ..safety.paths import as_path
 from ..storage.blob import BlobPath, same_bytes
@@ -169,7 +169,7 @@ def _blob_folders(
     storage has no folders to walk, only names with slashes in them."""
     store = root.store
     keys = store.files_below(root.key)
-    skip = [p.key for p in exclude if isinstance(p, BlobPath) and p.store is store]
+    skip = [p.key for p in exclude if isinstance(p, BlobPath) and p.store.account == store.account]
     if any(s == root.key or root.key.startswith(s + "/") for s in skip):
         # The output folder holds the input: the recording folders a run wrote are left out.
         skip = [k[: -len("/report.json")] for k in keys if k.endswith("/report.json")]
@@ -475,8 +475,8 @@ def _same_chunk(a: ChunkSource, b: ChunkSource) -> bool:
         if b.media_path is None:
             return True
         return a.media_path is not None and same_bytes(a.media_path, b.media_path)
-    except OSError:
-        return False
+    except (OSError, StorageError):
+        return False  # not known to be the same: both are kept, and build_recording says why
 
 
 def _recording_of(media: Path, probe: bool, exclude: tuple[Path, ...]) -> Discovery:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import MediaError, UsageError
 from ..safety.atomic import PendingFile
+from ..storage.blob import BlobPath
 
 __all__ = ["AudioWriter", "subtype_for", "write_audio"]
 
@@ -146,6 +147,8 @@ class AudioWriter:
     ) -> None:
         import soundfile
 
+        if isinstance(path, BlobPath):
+            raise UsageError(f"{path}: audio is written to local files (then uploaded)")
         self.path = Path(path)
         self.dtype = np.dtype(dtype)
         self.channels = channels

@@ -3,12 +3,14 @@
 Blob storage has no rename, so nothing is written there piece by piece: the run writes the
 recording's files into a local staging folder (the same :class:`RecordingFolder` code as a local
 run, so the same bytes), then uploads them, ``report.json`` last. An upload appears whole or not
-at all, and the old report is deleted before anything else changes: at every moment, a folder
-with a report is a finished result, and a failed or killed run leaves none that looks finished.
+at all, and the old report is deleted before the first upload: at every moment, a folder with a
+report is a finished result (the old one, until the new one starts to replace it), and a failed
+or killed run leaves none that looks finished.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,6 +24,8 @@ from .options import ProcessOptions
 from .report import Report, load_report
 
 __all__ = ["BlobRecordingFolder", "recording_folder"]
+
+_TRACK = re.compile(r"(?:participants/[^/]+|mixed)(?:\.trimmed)?\.wav")
 
 
 def recording_folder(path: str | Path) -> RecordingFolder:
@@ -62,18 +66,25 @@ class BlobRecordingFolder(RecordingFolder):
         return report
 
     def begin(self) -> None:
+        # Nothing remote changes yet: a run that fails on its input leaves the last result.
         self.path.mkdir(parents=True, exist_ok=True)
-        self._previous = listed_outputs(self.remote / REPORT_NAME)
-        # First of all: from here on, the folder holds no report until the new one is complete.
-        self._store.remove(self._key(REPORT_NAME))
 
     def finish(self, report: Report, *, file_id: str, speakers: dict[str, str]) -> None:
         self._write_tables(report, file_id, speakers)
+        previous = listed_outputs(self.remote / REPORT_NAME) | self._tracks_present()
+        # First of all: from here on, the folder holds no report until the new one is complete.
+        self._store.remove(self._key(REPORT_NAME))
         for relative in sorted(report.output_files()) + list(SIDECARS):
             self._store.put_file(self.path / relative, self._key(relative))
-        for stale in sorted(self._previous - report.output_files()):
+        for stale in sorted(previous - report.output_files()):
             self._store.remove(self._key(stale))
         self._store.put_bytes(self._key(REPORT_NAME), report.to_json().encode("utf-8"))
+
+    def _tracks_present(self) -> set[str]:
+        """Tracks in the folder now, listed or not: a run killed while uploading leaves some
+        that no report names. Only names of callrec's tracks, so nothing else is ever deleted."""
+        names = (key[len(self.remote.key) + 1 :] for key in self._store.names_now(self.remote.key))
+        return {name for name in names if _TRACK.fullmatch(name)}
 
     def close(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

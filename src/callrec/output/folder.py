@@ -17,7 +17,7 @@ from .._version import __version__
 from ..acs.recording import Recording
 from ..audio.reader import DEFAULT_BLOCK_FRAMES, open_audio
 from ..audio.writer import AudioWriter
-from ..errors import CallrecError
+from ..errors import CallrecError, UsageError
 from ..safety.atomic import clear_partials, write_text
 from ..storage.blob import BlobPath
 from ..timebase import to_seconds
@@ -65,6 +65,10 @@ class RecordingFolder:
     """
 
     def __init__(self, path: str | Path) -> None:
+        if isinstance(path, BlobPath):
+            raise UsageError(
+                f"{path}: a RecordingFolder is local; recording_folder() gives a blob folder's"
+            )
         self.path = Path(path)
         self._previous: set[str] = set()
 

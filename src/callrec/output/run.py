@@ -22,6 +22,7 @@ from ..dsp.intervals import drop_short, empty_intervals, pad, shift_by_segment, 
 from ..errors import Finding
 from ..safety.naming import safe_names
 from ..timebase import to_samples
+from .blob_folder import recording_folder
 from .building import build_report
 from .folder import RecordingFolder
 from .groups import MIX_LABEL, TrackGroup, groups_of, one_key_list, track_labels
@@ -269,7 +270,9 @@ def process_recording(
     """Write a recording's tracks, ``segments.csv``, ``keys.csv``, ``speech.rttm`` and
     ``report.json``.
 
-    ``folder`` is the recording's own output folder (created if needed). ``file_id`` names the
+    ``folder`` is the recording's own output folder (created if needed), local or in blob
+    storage (a :class:`~callrec.storage.BlobPath`, or ``az://…`` through
+    :func:`~callrec.storage.open_location`). ``file_id`` names the
     recording in ``speech.rttm`` (default: the folder's name). Any previous report in the folder
     is removed first, so an interrupted run never leaves an old report beside new tracks.
 
@@ -283,7 +286,15 @@ def process_recording(
     # Before the folder exists: metadata that asks for absurd outputs leaves no trace.
     check_output_size(recording, max_gap_s=options.max_gap_s, layout=options.layout)
     check_open_files(recording)
-    out = folder if isinstance(folder, RecordingFolder) else RecordingFolder(folder)
+    if isinstance(folder, RecordingFolder):
+        return _write(recording, folder, options, file_id)
+    with recording_folder(folder) as out:  # a blob folder's staging goes with it
+        return _write(recording, out, options, file_id)
+
+
+def _write(
+    recording: Recording, out: RecordingFolder, options: ProcessOptions, file_id: str | None
+) -> ProcessedRecording:
     out.begin()
     processed = _run(recording, options, out)
     labels = track_labels(recording)

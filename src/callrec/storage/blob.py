@@ -22,12 +22,13 @@ import io
 import os
 import re
 import stat
+import threading
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PosixPath
+from pathlib import Path, PosixPath, PurePosixPath
 from typing import IO, Any, ClassVar, cast
 
-from ..errors import CallrecError, MissingExtraError, StorageError, UsageError
+from ..errors import CallrecError, MissingExtraError, OutputInUseError, StorageError, UsageError
 from .credentials import Secrets, resolve_storage_options
 
 __all__ = [
@@ -50,6 +51,8 @@ _MAX_ERROR_TEXT = 300
 BLOCK_BYTES = 4 * 1024 * 1024
 """Bytes per ranged read of a blob read through: what a stream holds at most, whatever the
 blob's size."""
+LEASE_S = 60
+"""How long an output prefix's lease lasts unless renewed (Azure allows 15 to 60 s)."""
 HEADER_BYTES = 64 * 1024
 """Bytes per ranged read of a blob opened for its header (probing, the RIFF chunk walk)."""
 
@@ -78,11 +81,13 @@ def _mtime_ns(info: Mapping[str, Any]) -> int:
 
 
 def _blob(info: Mapping[str, Any]) -> _Blob:
-    etag = info.get("etag")
+    # Quoted or not depending on the adlfs version and on listing against info: one spelling,
+    # so that a run in this process and one in a worker agree on a blob's identity.
+    etag = str(info.get("etag") or "").strip('"')
     return _Blob(
         size=int(info.get("size") or 0),
         mtime_ns=_mtime_ns(info),
-        etag=str(etag) if etag else None,
+        etag=etag or None,
         folder=info.get("type") == "directory",
     )
 
@@ -114,8 +119,20 @@ class BlobStore:
         self.__init__(state["protocol"], state["options"])  # type: ignore[misc]
 
     def __repr__(self) -> str:
-        account = self._options.get("account_name")
-        return f"BlobStore({self.protocol}://{', account ' + account if account else ''})"
+        return f"BlobStore({self.protocol}://, account {self.account or '?'})"
+
+    @property
+    def account(self) -> str:
+        """Which account (and endpoint) this store reaches: no credential, only where."""
+        name = self._options.get("account_name")
+        text = self._options.get("connection_string")
+        if isinstance(text, str):
+            parts = dict(p.split("=", 1) for p in text.split(";") if "=" in p)
+            name = name or parts.get("AccountName")
+            endpoint = parts.get("BlobEndpoint")
+            if endpoint:
+                return f"{name or ''}@{endpoint}"
+        return str(name or "")
 
     def path(self, key: str) -> BlobPath:
         """The path of blob (or prefix) ``key`` (``container/folder/name``)."""
@@ -242,9 +259,74 @@ class BlobStore:
     def make_container(self, key: str) -> None:
         """Create the container of ``key`` unless it exists (an output prefix's, like ``mkdir``)."""
         container = key.strip("/").split("/")[0]
-        with self.remote(container):
-            if not self.fs.exists(container):
+        try:
+            with self.remote(container):
+                present = self.fs.exists(container)
+        except StorageError:
+            return  # a SAS that may write but not look: the uploads will tell
+        if not present:
+            with self.remote(container):
                 self.fs.mkdir(container, exist_ok=True)
+
+    def _await(self, function: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Run one of the Azure SDK's coroutine functions on adlfs's event loop, and wait."""
+        fs = self.fs  # without the extra, this says which one
+        try:
+            from fsspec.asyn import sync
+        except ImportError:  # pragma: no cover  (fsspec came with adlfs, just above)
+            raise MissingExtraError(
+                "reading and writing Azure Blob storage", extra="azure", module="fsspec"
+            ) from None
+        return sync(fs.loop, function, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def lease(self, key: str) -> Iterator[None]:
+        """Hold blob ``key`` (an empty blob, made if missing, deleted at the end) under a lease
+        for the block: blob storage's lock. The lease lasts :data:`LEASE_S` and is renewed every
+        third of that while the block runs, so a killed run frees it within a minute.
+
+        Raises
+        ------
+        OutputInUseError
+            Another holder has the lease.
+        """
+        container, _, name = key.strip("/").partition("/")
+        with self.remote(key):
+            client = self.fs.service_client.get_blob_client(container, name)
+            if not self.fs.exists(key):
+                # Two runs may both find it missing: the second's "already exists" is fine.
+                with contextlib.suppress(FileExistsError):
+                    self.fs.pipe_file(key, b"", overwrite=False)
+        with self.remote(key):
+            try:
+                lease = self._await(client.acquire_lease, lease_duration=LEASE_S)
+            except Exception as exc:
+                if getattr(exc, "error_code", None) != "LeaseAlreadyPresent":
+                    raise
+                raise OutputInUseError(
+                    "another callrec run is writing to this prefix; wait for it to finish (a "
+                    f"run that was killed lets go within {LEASE_S} s), or write to another prefix",
+                    file=self.path(key),
+                ) from None
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(LEASE_S / 3):
+                with contextlib.suppress(Exception):  # the next try, or the end of the block
+                    self._await(lease.renew)
+
+        keeper = threading.Thread(target=renew, name="callrec-lease", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            keeper.join()
+            # Gone with its lease, so the prefix holds the same files as a local folder; if
+            # that fails, the lease expires on its own.
+            with contextlib.suppress(Exception):
+                self._await(client.delete_blob, lease=lease)
+            self._forget(key)
 
     def put_file(self, local: Path, key: str) -> None:
         """Upload ``local`` as blob ``key``; a blob appears whole when its upload commits."""
@@ -305,10 +387,24 @@ class BlobPath(PosixPath):
         return _blob_path, (self.store, self.key)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, BlobPath) and str(self) == str(other)
+        return (
+            isinstance(other, BlobPath)
+            and self.key == other.key
+            and self.store.account == other.store.account
+        )
 
     def __hash__(self) -> int:
-        return hash(str(self))
+        return hash((self.key, self.store.account))
+
+    def match(self, path_pattern: str, **_: Any) -> bool:
+        # pathlib matches str(self), the URL; patterns are about the blob's name in its folder.
+        return PurePosixPath("/" + self.key).match(path_pattern)
+
+    def rglob(self, pattern: str, **_: Any) -> Generator[BlobPath, None, None]:
+        raise UsageError(f"{self}: blob storage is listed with one listing, not walked")
+
+    def walk(self, *_: Any, **__: Any) -> Any:
+        raise UsageError(f"{self}: blob storage is listed with one listing, not walked")
 
     def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
         blob = self.store.info(self.key)
@@ -424,10 +520,10 @@ class BlobStream(io.RawIOBase):
         try:
             with self.path.store.remote(self.path.key):
                 data = self._raw.read(len(view))
-        except StorageError as exc:
+        except (StorageError, OSError) as exc:  # OSError: the blob was deleted mid-read
             if not self._keep_errors:
                 raise
-            self.failure = exc.detail
+            self.failure = exc.detail if isinstance(exc, StorageError) else str(exc)
             return 0
         view[: len(data)] = data
         return len(data)
@@ -510,6 +606,12 @@ def open_location(
     if found is None:
         return Path(text)
     protocol, rest = found.group("protocol").lower(), found.group("rest")
+    if "?" in rest or "#" in rest:
+        # A SAS token pasted into the URL would be written into every report's file names.
+        raise UsageError(
+            f"{protocol}://…: a blob URL takes no query or fragment; give a SAS token as "
+            "--storage-option sas_token=… (storage_options={'sas_token': …})"
+        )
     options = resolve_storage_options(storage_options)
     head, _, tail = rest.partition("/")
     account = _ACCOUNT_HOST.fullmatch(head)

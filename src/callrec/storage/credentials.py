@@ -89,14 +89,29 @@ def resolve_storage_options(
 
 _CONNECTION_PARTS = re.compile(r"(?:AccountKey|SharedAccessSignature)=([^;]+)", re.IGNORECASE)
 
+ADLFS_ENV_SECRETS = {
+    "AZURE_STORAGE_CONNECTION_STRING": "connection_string",
+    "AZURE_STORAGE_ACCOUNT_KEY": "account_key",
+    "AZURE_STORAGE_SAS_TOKEN": "sas_token",
+    "AZURE_STORAGE_CLIENT_SECRET": "client_secret",
+}
+"""Variables adlfs itself falls back on for an option not given: their values are secrets too."""
+
 
 class Secrets:
-    """The secret values among some storage options, and :meth:`scrub`, which takes them out of
-    a text (an error from the storage service or its client library)."""
+    """The secret values among some storage options (and the environment variables adlfs falls
+    back on), and :meth:`scrub`, which takes them out of a text (an error from the storage
+    service or its client library)."""
 
-    def __init__(self, options: Mapping[str, Any]) -> None:
+    def __init__(
+        self, options: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> None:
+        env = os.environ if environ is None else environ
+        fallbacks = {
+            option: env[name] for name, option in ADLFS_ENV_SECRETS.items() if env.get(name)
+        }
         values: set[str] = set()
-        for key, value in options.items():
+        for key, value in [*options.items(), *fallbacks.items()]:
             if not isinstance(value, str) or not value:
                 continue
             if key == "connection_string":
