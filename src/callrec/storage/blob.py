@@ -51,6 +51,9 @@ _MAX_ERROR_TEXT = 300
 BLOCK_BYTES = 4 * 1024 * 1024
 """Bytes per ranged read of a blob read through: what a stream holds at most, whatever the
 blob's size."""
+UPLOAD_CONCURRENCY = 4
+"""Blocks of a file uploaded at once. adlfs's default reads a whole file ahead into memory
+(a 115 MB track cost 122 MB more); four blocks in flight cost 25 MB, as fast."""
 LEASE_S = 60
 """How long an output prefix's lease lasts unless renewed (Azure allows 15 to 60 s)."""
 HEADER_BYTES = 64 * 1024
@@ -331,7 +334,9 @@ class BlobStore:
     def put_file(self, local: Path, key: str) -> None:
         """Upload ``local`` as blob ``key``; a blob appears whole when its upload commits."""
         with self.remote(key):
-            self.fs.put_file(os.fspath(local), key, overwrite=True)
+            self.fs.put_file(
+                os.fspath(local), key, overwrite=True, max_concurrency=UPLOAD_CONCURRENCY
+            )
         self._forget(key)
 
     def put_bytes(self, key: str, data: bytes) -> None:
