@@ -221,7 +221,7 @@ def test_segments_csv_gives_the_wall_clock_and_the_track_time(tmp_path: Path, la
     folder = run(tmp_path, layout=layout, keys=False)
     report = load_report(folder / "report.json")
     header = (folder / "segments.csv").read_text().splitlines()[0]
-    assert header == "participant,start_s,end_s,duration_s,track_start_s,track_end_s"
+    assert header == "participant,start_s,end_s,duration_s,track_start_s,track_end_s,speaker"
     rows = csv_rows(folder / "segments.csv")
     assert [float(r["start_s"]) for r in rows] == sorted(float(r["start_s"]) for r in rows)
     on_track = compact if layout == "compact" else (lambda t: t)

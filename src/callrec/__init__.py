@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .batch import process as process
     from .errors import CallrecError as CallrecError
     from .errors import Finding as Finding
+    from .output.options import HandoffOptions as HandoffOptions
     from .output.options import ProcessOptions as ProcessOptions
     from .output.report import Report as Report
     from .output.report import load_report as load_report

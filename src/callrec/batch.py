@@ -29,11 +29,13 @@ from .acs import discovery
 from .acs.discovery import Discovery, FoundRecording
 from .acs.recording import Recording, build_recording
 from .acs.timeline import PauseReading
-from .errors import LOST_AUDIO, Finding, StorageError, UsageError, WorkerCrashError
+from .errors import LOST_AUDIO, CallrecError, Finding, StorageError, UsageError, WorkerCrashError
 from .output.blob_folder import recording_folder
+from .output.folder import REPORT_NAME
 from .output.options import ProcessOptions
-from .output.report import ErrorReport, ProblemReport, Report
+from .output.report import ErrorReport, ProblemReport, Report, load_report
 from .output.run import process_recording
+from .output.tables import batch_segments_csv
 from .response import answer_names
 from .safety.atomic import write_text
 from .safety.locking import output_lock
@@ -58,7 +60,9 @@ __all__ = [
 LOCK_NAME = ".callrec.lock"
 """The blob an output prefix in blob storage is leased through (hidden: discovery skips it)."""
 ERRORS_NAME = "errors.json"
-assert ERRORS_NAME in RESERVED_NAMES  # no recording folder may take this name
+SEGMENTS_NAME = "segments.csv"
+"""Every utterance of the run's recordings, one table (``output.tables.batch_segments_csv``)."""
+assert {ERRORS_NAME, SEGMENTS_NAME, LOCK_NAME} <= RESERVED_NAMES  # no recording folder takes them
 ERRORS_SCHEMA_VERSION = 1
 
 Status = Literal["done", "skipped", "failed"]
@@ -527,6 +531,7 @@ def _process_found(
     result = BatchResult(out, tuple(outcomes), found.problems)
     try:
         _write_errors(result)
+        _write_segments(result)
     except OSError as exc:  # a full disk: the outcomes are still worth returning
         return replace(result, errors_file_problem=f"{exc.strerror or exc}")
     except StorageError as exc:  # blob storage refused it: likewise
@@ -556,8 +561,25 @@ def _write_errors(result: BatchResult) -> None:
         ],
         "problems": [ProblemReport.of(p).model_dump(mode="json") for p in result.problems],
     }
-    text = json.dumps(document, indent=2) + "\n"
-    if isinstance(result.out, BlobPath):
-        result.out.store.put_bytes(f"{result.out.key}/{ERRORS_NAME}", text.encode("utf-8"))
+    _put_text(result.out, ERRORS_NAME, json.dumps(document, indent=2) + "\n")
+
+
+def _write_segments(result: BatchResult) -> None:
+    """``OUT/segments.csv``: every utterance of every recording of the run that has its
+    outputs (processed now or already done), read back from their reports."""
+    reports = []
+    for outcome in result.outcomes:
+        if outcome.status != "failed":
+            with contextlib.suppress(CallrecError):
+                reports.append(
+                    (outcome.folder, load_report(result.out / outcome.folder / REPORT_NAME))
+                )
+    _put_text(result.out, SEGMENTS_NAME, batch_segments_csv(reports))
+
+
+def _put_text(out: Path, name: str, text: str) -> None:
+    """``OUT/name``, whole or not at all, on a disk or in blob storage."""
+    if isinstance(out, BlobPath):
+        out.store.put_bytes(f"{out.key}/{name}", text.encode("utf-8"))
     else:
-        write_text(result.out / ERRORS_NAME, text)
+        write_text(out / name, text)

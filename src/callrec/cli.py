@@ -24,7 +24,7 @@ from .safety.limits import DEFAULT_MAX_GAP_S
 if TYPE_CHECKING:
     from .batch import BatchResult
     from .dsp.activity import ActivityOptions
-    from .output.options import QualityOptions
+    from .output.options import HandoffOptions, QualityOptions
     from .output.report import ErrorReport
 
 __all__ = [
@@ -205,6 +205,7 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         "longest own pause a monologue runs on over",
     )
     _add_quality(process)
+    _add_handoff(process)
     process.add_argument(
         "--max-gap-s",
         type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
@@ -246,6 +247,51 @@ def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
     from .storage import parse_storage_options
 
     return parse_storage_options(args.storage_option) or None
+
+
+def _add_handoff(process: argparse.ArgumentParser) -> None:
+    handoff = process.add_argument_group(
+        "hand-off", "files for transcription and analysis (README, Hand-off)"
+    )
+    handoff.add_argument(
+        "--clips",
+        action="store_true",
+        help="also write one WAV per utterance under clips/<speaker>/; manifest.jsonl then "
+        "points at the clips",
+    )
+    handoff.add_argument(
+        "--clip-padding-s",
+        type=_number_in(0.0, 60.0),
+        default=None,
+        metavar="S",
+        help="audio kept before and after each utterance in its clip (default 0.2)",
+    )
+    handoff.add_argument(
+        "--stereo",
+        action="store_true",
+        help="also write stereo.wav: agents (ACS and Teams identities) summed on the left, "
+        "phone numbers on the right",
+    )
+    handoff.add_argument(
+        "--stereo-left",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a participant for the left channel of stereo.wav (repeatable; the others go "
+        "right), instead of the agents",
+    )
+
+
+def _handoff_options(args: argparse.Namespace) -> HandoffOptions:
+    from .output.options import CLIP_PADDING_S, HandoffOptions
+
+    padding = CLIP_PADDING_S if args.clip_padding_s is None else args.clip_padding_s
+    return HandoffOptions(
+        clips=args.clips,
+        clip_padding_s=padding,
+        stereo=args.stereo,
+        stereo_left=tuple(args.stereo_left),
+    )
 
 
 def _add_quality(process: argparse.ArgumentParser) -> None:
@@ -311,6 +357,7 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         max_gap_s=args.max_gap_s,
         dead_air_s=DEAD_AIR_S if args.dead_air_s is None else args.dead_air_s,
         quality=_quality_options(args),
+        handoff=_handoff_options(args),
         layout=args.layout,
         trim=args.trim,
         activity=activity,

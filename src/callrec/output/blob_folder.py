@@ -25,7 +25,9 @@ from .report import Report, load_report
 
 __all__ = ["BlobRecordingFolder", "recording_folder"]
 
-_TRACK = re.compile(r"(?:participants/[^/]+|mixed)(?:\.trimmed)?\.wav")
+_TRACK = re.compile(
+    r"(?:participants/[^/]+|mixed)(?:\.trimmed)?\.wav|clips/[^/]+/\d{5}\.wav|stereo\.wav"
+)
 
 
 def recording_folder(path: str | Path) -> RecordingFolder:

@@ -35,6 +35,7 @@ from .report import (
     ParticipantTalk,
     PauseReport,
     Report,
+    StereoReport,
     TrackReport,
     WarningReport,
 )
@@ -108,6 +109,7 @@ def track_report(result: TrackResult, rate: int) -> TrackReport:
         track_speech_segments=_spans(result.speech_on_track, rate),
         keys=_key_presses(result, rate),
         trim=result.trim,
+        clips=list(result.clips),
         peak_dbfs=figures.peak_dbfs,
         rms_dbfs=figures.rms_dbfs,
         loudness_lufs=figures.loudness_lufs,
@@ -233,9 +235,11 @@ def build_report(
     results: list[TrackResult],
     findings: list[Finding],
     plan: tuple[Piece, ...],
+    stereo: StereoReport | None = None,
 ) -> Report:
     """The report of a run: ``results`` per track in the order the report lists them,
-    ``findings`` the warnings in the order found, ``plan`` the recording's pieces."""
+    ``findings`` the warnings in the order found, ``plan`` the recording's pieces, ``stereo``
+    the stereo file written (if one was)."""
     rate = recording.sample_rate
     tracks = {r.label: track_report(r, rate) for r in results}
     mixed = recording.mixed
@@ -264,5 +268,6 @@ def build_report(
         conversation=_conversation(recording, options, results, tracks, plan),
         warnings=[WarningReport.of(f) for f in findings],
         quality=quality_flags(results, tracks, options.quality, rate),
+        stereo=stereo,
         provenance=provenance(recording, options),
     )

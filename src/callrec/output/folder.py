@@ -10,6 +10,7 @@ not (a trimmed track of an earlier ``--trim`` run), and never deletes anything e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,16 +22,19 @@ from ..errors import CallrecError, UsageError
 from ..safety.atomic import clear_partials, write_text
 from ..storage.blob import BlobPath
 from ..timebase import to_seconds
+from .handoff import manifest_jsonl, saturated_sum, speech_uem
 from .options import ProcessOptions
-from .report import InputFile, Provenance, Report, TrimReport, load_report
+from .report import ClipReport, InputFile, Provenance, Report, TrimReport, load_report
 from .tables import keys_csv, segments_csv, speech_rttm
 from .tracks import TrackFile
 
 __all__ = ["REPORT_NAME", "SIDECARS", "RecordingFolder", "provenance"]
 
 REPORT_NAME = "report.json"
-SIDECARS = ("segments.csv", "keys.csv", "speech.rttm")
+SIDECARS = ("segments.csv", "keys.csv", "speech.rttm", "speech.uem", "manifest.jsonl")
 """The tables written beside every report (before it)."""
+STEREO_NAME = "stereo.wav"
+CLIPS = "clips"
 
 
 def _inputs(recording: Recording) -> list[InputFile]:
@@ -106,7 +110,9 @@ class RecordingFolder:
         without a report, so that an interrupted run never leaves an old report beside new
         tracks."""
         self.path.mkdir(parents=True, exist_ok=True)
-        clear_partials(self.path, self.path / "participants")
+        clips = self.path / CLIPS
+        speakers = [p for p in clips.iterdir() if p.is_dir()] if clips.is_dir() else []
+        clear_partials(self.path, self.path / "participants", *speakers)
         self._previous = self._listed_outputs()
         (self.path / REPORT_NAME).unlink(missing_ok=True)
 
@@ -123,8 +129,20 @@ class RecordingFolder:
     def trim(self, relative: str, bounds: tuple[int, int]) -> TrimReport:
         """Copy samples ``[start, stop)`` of the track at ``relative`` into
         ``<name>.trimmed.wav`` beside it, in the track's own sample format."""
-        start, stop = bounds
         target = relative[: -len(".wav")] + ".trimmed.wav"
+        return TrimReport(**self._copy(relative, bounds, target))
+
+    def clips(self, relative: str, speaker: str, bounds: list[tuple[int, int]]) -> list[ClipReport]:
+        """Copy each ``[start, stop)`` of the track at ``relative`` into
+        ``clips/<speaker>/<n>.wav`` (from 1, in order), in the track's own sample format."""
+        (self.path / CLIPS / speaker).mkdir(parents=True, exist_ok=True)
+        return [
+            ClipReport(**self._copy(relative, span, f"{CLIPS}/{speaker}/{n:05d}.wav"))
+            for n, span in enumerate(bounds, 1)
+        ]
+
+    def _copy(self, relative: str, bounds: tuple[int, int], target: str) -> dict[str, Any]:
+        start, stop = bounds
         # A track spans the whole call: none of the input's limit on a chunk's length.
         with open_audio(self.path / relative, max_length_s=None) as reader:
             rate = reader.sample_rate
@@ -133,9 +151,36 @@ class RecordingFolder:
             ) as writer:
                 for block in reader.blocks(DEFAULT_BLOCK_FRAMES, start=start, stop=stop):
                     writer.write(block)
-        return TrimReport(
-            file=target, start_s=to_seconds(start, rate), end_s=to_seconds(stop, rate)
-        )
+        return {"file": target, "start_s": to_seconds(start, rate), "end_s": to_seconds(stop, rate)}
+
+    def stereo(self, left: list[str], right: list[str]) -> str:
+        """``stereo.wav``: the tracks at ``left`` summed on the left channel and those at
+        ``right`` on the right, block by block, saturated (:func:`~.handoff.saturated_sum`).
+        Returns its name."""
+        readers = [open_audio(self.path / relative, max_length_s=None) for relative in left + right]
+        try:
+            first = readers[0]
+            streams = [r.blocks(DEFAULT_BLOCK_FRAMES) for r in readers]
+            with AudioWriter(
+                self.path / STEREO_NAME,
+                sample_rate=first.sample_rate,
+                channels=2,
+                dtype=first.dtype,
+            ) as writer:
+                for blocks in zip(*streams, strict=True):
+                    sides = (blocks[: len(left)], blocks[len(left) :])
+                    length = len(blocks[0])
+                    columns = [
+                        saturated_sum([b[:, 0] for b in side], first.dtype)
+                        if side
+                        else np.zeros(length, first.dtype)
+                        for side in sides
+                    ]
+                    writer.write(np.stack(columns, axis=1))
+        finally:
+            for reader in readers:
+                reader.close()
+        return STEREO_NAME
 
     def finish(self, report: Report, *, file_id: str, speakers: dict[str, str]) -> None:
         """Write the tables, remove what an earlier run listed and this one does not, and write
@@ -147,10 +192,12 @@ class RecordingFolder:
         write_text(self.path / REPORT_NAME, report.to_json())
 
     def _write_tables(self, report: Report, file_id: str, speakers: dict[str, str]) -> None:
-        segments, keys, rttm = SIDECARS
-        write_text(self.path / segments, segments_csv(report))
+        segments, keys, rttm, uem, manifest = SIDECARS
+        write_text(self.path / segments, segments_csv(report, speakers))
         write_text(self.path / keys, keys_csv(report))
         write_text(self.path / rttm, speech_rttm(report, file_id, speakers))
+        write_text(self.path / uem, speech_uem(report, file_id))
+        write_text(self.path / manifest, manifest_jsonl(report, file_id, speakers))
 
     def _listed_outputs(self) -> set[str]:
         """Track files a previous report in this folder lists (only those are ever deleted)."""

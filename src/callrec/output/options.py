@@ -15,7 +15,15 @@ from ..dsp.echo import EchoOptions
 from ..errors import UsageError
 from ..safety.limits import DEFAULT_MAX_GAP_S
 
-__all__ = ["DEAD_AIR_S", "INTERRUPTION_MIN_OVERLAP_S", "Layout", "ProcessOptions", "QualityOptions"]
+__all__ = [
+    "CLIP_PADDING_S",
+    "DEAD_AIR_S",
+    "INTERRUPTION_MIN_OVERLAP_S",
+    "HandoffOptions",
+    "Layout",
+    "ProcessOptions",
+    "QualityOptions",
+]
 
 Layout = Literal["aligned", "compact"]
 """``aligned``: sample n of a track is the recording's start + n / rate; ``compact``: pauses and
@@ -56,6 +64,51 @@ class QualityOptions(Options):
         self._within("clipped_fraction", 0.0, 1.0)
 
 
+CLIP_PADDING_S = 0.2
+"""Audio kept before and after each utterance in its clip (``--clip-padding-s``): a recogniser
+given the speech cut at its very edges loses the first and last phoneme."""
+
+
+@dataclass(frozen=True)
+class HandoffOptions:
+    """Files written for the tools that come after callrec (``--clips``, ``--stereo``).
+
+    Attributes
+    ----------
+    clips
+        One WAV per utterance under ``clips/<speaker>/``, ``clip_padding_s`` of the track kept
+        on each side (less at the track's ends); ``manifest.jsonl`` then points at the clips.
+    stereo
+        ``stereo.wav``: two channels on the recording's clock, the ``stereo_left`` participants
+        summed on the left and the others on the right, saturated to the sample format. Without
+        ``stereo_left``: the participants who are not phone numbers (ACS and Teams identities:
+        the agents) on the left, phone numbers (``4:+…``) on the right.
+    """
+
+    clips: bool = False
+    clip_padding_s: float = CLIP_PADDING_S
+    stereo: bool = False
+    stereo_left: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.clip_padding_s <= 60:
+            raise UsageError(f"clip_padding_s must be 0 to 60 seconds, got {self.clip_padding_s!r}")
+        if isinstance(self.stereo_left, str) or not all(
+            isinstance(p, str) and p for p in self.stereo_left
+        ):
+            raise UsageError("stereo_left must be a tuple of participant ids")
+        if self.stereo_left and not self.stereo:
+            raise UsageError("stereo_left applies with stereo only")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "clips": self.clips,
+            "clip_padding_s": self.clip_padding_s,
+            "stereo": self.stereo,
+            "stereo_left": list(self.stereo_left),
+        }
+
+
 @dataclass(frozen=True)
 class ProcessOptions:
     """How to process a recording (all keyword options of ``callrec process``).
@@ -80,6 +133,8 @@ class ProcessOptions:
         runs on over.
     quality
         When a line is flagged (:class:`QualityOptions`).
+    handoff
+        Files for the next tools: clips per utterance, a stereo file (:class:`HandoffOptions`).
     pause_reading, tolerance_s
         As for :func:`~callrec.build_recording`.
     block_frames
@@ -99,6 +154,7 @@ class ProcessOptions:
     interruption_min_overlap_s: float = INTERRUPTION_MIN_OVERLAP_S
     dead_air_s: float = DEAD_AIR_S
     quality: QualityOptions = field(default_factory=QualityOptions)
+    handoff: HandoffOptions = field(default_factory=HandoffOptions)
     pause_reading: PauseReading | None = None
     tolerance_s: float = 0.05
     block_frames: int = DEFAULT_BLOCK_FRAMES
@@ -122,6 +178,7 @@ class ProcessOptions:
             ("dtmf", DtmfOptions),
             ("echo", EchoOptions),
             ("quality", QualityOptions),
+            ("handoff", HandoffOptions),
         )
         for name, kind in kinds:
             given = getattr(self, name)
@@ -146,4 +203,6 @@ class ProcessOptions:
         decided["dead_air_s"] = self.dead_air_s
         if self.quality.changed():
             decided["quality"] = self.quality.changed()
+        if self.handoff != HandoffOptions():
+            decided["handoff"] = self.handoff.as_dict()
         return decided

@@ -13,7 +13,7 @@ less than 400 ms of audio) are ``null``.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..errors import CallrecError, Finding, JSONFileError
+from ..errors import CallrecError, Finding, JSONFileError, MissingExtraError
 from ..payloads.fields import StrictModel
 from ..safety.paths import as_path
 from ..safety.redaction import redact_text
@@ -102,6 +102,19 @@ class TrimReport(StrictModel):
     end_s: float = Field(description="Where it ends on the untrimmed one.")
 
 
+class ClipReport(TrimReport):
+    """One utterance's clip (``--clips``): the file, and where it starts and ends on the track
+    (the utterance and its padding)."""
+
+
+class StereoReport(StrictModel):
+    """``stereo.wav`` (``--stereo``): which participants are summed on which side."""
+
+    file: str = Field(description="The stereo file, relative to the report's folder.")
+    left: list[str] = Field(description="Participant ids summed on the left channel.")
+    right: list[str] = Field(description="Participant ids summed on the right channel.")
+
+
 class KeyPress(StrictModel):
     """A DTMF key pressed on a track."""
 
@@ -152,6 +165,10 @@ class TrackReport(StrictModel):
     noise_floor_dbfs: float | None
     clipped_samples: int
     trim: TrimReport | None = None
+    clips: list[ClipReport] = Field(
+        default_factory=list,
+        description="One clip per utterance, in the order of speech_segments (--clips only).",
+    )
 
 
 class ParticipantReport(TrackReport):
@@ -348,6 +365,18 @@ class Provenance(StrictModel):
     inputs: list[InputFile]
 
 
+_SEGMENT_COLUMNS = (
+    "recording",
+    "call_id",
+    "recording_id",
+    "participant_id",
+    "speaker",
+    "start_s",
+    "end_s",
+    "start_time",
+)
+
+
 class Report(StrictModel):
     """Everything ``callrec process`` found out about one recording."""
 
@@ -377,6 +406,9 @@ class Report(StrictModel):
         default_factory=list,
         description="Call-quality flags (reports of callrec before 0.4 have none).",
     )
+    stereo: StereoReport | None = Field(
+        default=None, description="The agent/customer stereo file (--stereo only)."
+    )
     provenance: Provenance
 
     @field_serializer("start_time")
@@ -387,9 +419,84 @@ class Report(StrictModel):
         return self.model_dump_json(indent=2) + "\n"
 
     def output_files(self) -> set[str]:
-        """The track files (and trimmed tracks) the report lists, relative to its folder."""
+        """The audio files the report lists (tracks, trimmed tracks, clips, the stereo file),
+        relative to its folder."""
         tracks = [track for _, track in self.tracks()]
-        return {t.file for t in tracks if t.file} | {t.trim.file for t in tracks if t.trim}
+        files = {t.file for t in tracks if t.file} | {t.trim.file for t in tracks if t.trim}
+        files |= {clip.file for t in tracks for clip in t.clips}
+        return files | ({self.stereo.file} if self.stereo else set())
+
+    def speakers(self) -> dict[str, str]:
+        """Track label -> its speaker name in ``speech.rttm`` and ``manifest.jsonl``: the track's
+        file name without ``.wav`` (``mix`` for a mixed recording)."""
+        return {
+            label: label if label == "mix" or track.file is None else Path(track.file).stem
+            for label, track in self.tracks()
+        }
+
+    def segment_rows(self, recording: str) -> list[dict[str, Any]]:
+        """One row per utterance in time order, as in the batch ``segments.csv``:
+        ``recording`` (the folder's name, given), ``call_id``, ``recording_id``,
+        ``participant_id``, ``speaker``, ``start_s``, ``end_s`` (the recording's clock) and
+        ``start_time`` (wall clock)."""
+        speakers = self.speakers()
+        rows = [
+            {
+                "recording": recording,
+                "call_id": self.call_id,
+                "recording_id": self.recording_id,
+                "participant_id": label,
+                "speaker": speakers[label],
+                "start_s": start,
+                "end_s": end,
+                "start_time": self.start_time + timedelta(seconds=start),
+            }
+            for label, track in self.tracks()
+            for start, end in track.speech_segments
+        ]
+        return sorted(rows, key=lambda row: (row["start_s"], row["speaker"]))
+
+    def segments_frame(self, recording: str | None = None) -> Any:
+        """:meth:`segment_rows` as a pandas ``DataFrame`` (``pip install pandas``), with
+        ``start_time`` as UTC timestamps; ``recording`` defaults to the call id."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise MissingExtraError(
+                "Report.segments_frame", extra="pandas", module="pandas"
+            ) from None
+        columns = list(_SEGMENT_COLUMNS)
+        frame = pd.DataFrame(self.segment_rows(recording or self.call_id), columns=columns)
+        frame["start_time"] = pd.to_datetime(frame["start_time"], utc=True)
+        return frame
+
+    def to_annotation(self, uri: str | None = None) -> Any:
+        """Who spoke when as a pyannote.core ``Annotation`` (``pip install pyannote.core``):
+        one segment per utterance on the recording's clock, labelled with the participant id,
+        one track per utterance; ``uri`` defaults to the call id."""
+        try:
+            from pyannote.core import Annotation, Segment
+        except ImportError:
+            raise MissingExtraError(
+                "Report.to_annotation", extra="pyannote", module="pyannote.core"
+            ) from None
+        annotation = Annotation(uri=uri or self.call_id)
+        for n, row in enumerate(self.segment_rows(uri or self.call_id)):
+            annotation[Segment(row["start_s"], row["end_s"]), n] = row["participant_id"]
+        return annotation
+
+    def instant(self, seconds: float) -> str:
+        """The wall-clock instant ``seconds`` into the recording, ISO 8601 UTC to the
+        microsecond (``2026-03-02T14:05:09.123456Z``)."""
+        when = self.start_time + timedelta(seconds=seconds)
+        return when.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+    def track_duration_s(self) -> float:
+        """How long each track file is: the wall-clock span, or (compact) the runs back to
+        back."""
+        if self.layout == "compact" and self.compact_map is not None:
+            return round(sum(span.duration_s for span in self.compact_map), 6)
+        return self.duration_s
 
     def tracks(self) -> list[tuple[str, TrackReport]]:
         """``(speaker label, track)`` pairs: each participant, or ``"mix"``."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..dsp.analysis import Analysis
 from ..dsp.dtmf import DtmfTones
-from .report import TrimReport
+from .report import ClipReport, TrimReport
 
 __all__ = ["TrackEcho", "TrackResult"]
 
@@ -58,6 +58,8 @@ class TrackResult:
         The trimmed copy, when one was written.
     echoes
         The other participants whose voice this track carries as an echo.
+    clips
+        One clip per utterance of ``speech_on_track``, when they were written.
     """
 
     label: str
@@ -70,3 +72,4 @@ class TrackResult:
     keys_on_track: np.ndarray
     trim: TrimReport | None = None
     echoes: tuple[TrackEcho, ...] = ()
+    clips: tuple[ClipReport, ...] = ()

@@ -19,15 +19,16 @@ from ..acs.recording import Recording
 from ..dsp.analysis import Analysis
 from ..dsp.dtmf import KEY_GUARD_S, DtmfTones
 from ..dsp.intervals import drop_short, empty_intervals, pad, shift_by_segment, subtract, union
-from ..errors import Finding
+from ..errors import Finding, UsageError
 from ..safety.naming import safe_names
 from ..timebase import to_samples
 from .blob_folder import recording_folder
 from .building import build_report
 from .folder import RecordingFolder
 from .groups import MIX_LABEL, TrackGroup, groups_of, one_key_list, track_labels
+from .handoff import clip_bounds, stereo_sides
 from .options import ProcessOptions
-from .report import Report
+from .report import Report, StereoReport
 from .results import TrackEcho, TrackResult
 from .sizes import check_open_files, check_output_size
 from .tracks import Piece, TrackFile, mix_channels, pieces, placed_parts, sample_dtype, track_length
@@ -230,11 +231,14 @@ def _run(
     findings: list[Finding] = list(recording.warnings)
     files = _read(recording, options, groups, folder, findings)
     results = _results(recording, options, groups, files, findings)
-    if options.trim and folder is not None:
-        results = [_trimmed(folder, r) for r in results]
+    stereo = None
+    if folder is not None:
+        results = [_cut(folder, recording, options, r) for r in results]
+        if options.handoff.stereo:
+            stereo = _stereo(folder, recording, options, results, findings)
     rate = recording.sample_rate
     return ProcessedRecording(
-        report=build_report(recording, options, results, findings, pieces(recording)),
+        report=build_report(recording, options, results, findings, pieces(recording), stereo),
         speech={r.label: r.speech for r in results},
         analysis={
             r.label: r.analysis or Analysis(sample_rate=rate, frames=0, channels=0) for r in results
@@ -244,13 +248,47 @@ def _run(
     )
 
 
-def _trimmed(folder: RecordingFolder, result: TrackResult) -> TrackResult:
-    """``result`` with a copy of its track cut to its first and last speech, if it has any."""
-    on_track = result.speech_on_track
-    if result.file is None or not len(on_track):
+def _cut(
+    folder: RecordingFolder, recording: Recording, options: ProcessOptions, result: TrackResult
+) -> TrackResult:
+    """``result`` with its track cut, as the options ask: to its first and last speech
+    (``trim``), and into one clip per utterance (``clips``). A track without speech has none."""
+    on_track, file = result.speech_on_track, result.file
+    if file is None or not len(on_track):
         return result
-    bounds = (int(on_track[0, 0]), int(on_track[-1, 1]))
-    return replace(result, trim=folder.trim(result.file, bounds))
+    if options.trim:
+        bounds = (int(on_track[0, 0]), int(on_track[-1, 1]))
+        result = replace(result, trim=folder.trim(file, bounds))
+    if options.handoff.clips:
+        rate = recording.sample_rate
+        padding = to_samples(options.handoff.clip_padding_s, rate)
+        spans = clip_bounds(on_track, padding, track_length(recording, options.layout))
+        # The speaker's name, as speech.rttm and manifest.jsonl give it.
+        speaker = MIX_LABEL if recording.mixed else Path(file).stem
+        result = replace(result, clips=tuple(folder.clips(file, speaker, spans)))
+    return result
+
+
+def _stereo(
+    folder: RecordingFolder,
+    recording: Recording,
+    options: ProcessOptions,
+    results: list[TrackResult],
+    findings: list[Finding],
+) -> StereoReport | None:
+    """``stereo.wav`` of the participants' tracks, or a note saying why there is none."""
+    if recording.mixed:
+        findings.append(
+            Finding("no-stereo", "a mixed recording has one track: no stereo file was written")
+        )
+        return None
+    files = {r.label: r.file for r in results if r.file is not None}
+    try:
+        left, right = stereo_sides(list(files), options.handoff.stereo_left)
+    except ValueError as exc:
+        raise UsageError(f"--stereo-left: {exc}") from None
+    name = folder.stereo([files[p] for p in left], [files[p] for p in right])
+    return StereoReport(file=name, left=left, right=right)
 
 
 def analyze_recording(

@@ -11,21 +11,22 @@ import io
 
 from .report import Report
 
-__all__ = ["keys_csv", "segments_csv", "speech_rttm"]
+__all__ = ["batch_segments_csv", "keys_csv", "segments_csv", "speech_rttm"]
 
 
-def segments_csv(report: Report) -> str:
+def segments_csv(report: Report, speakers: dict[str, str]) -> str:
     """One row per speech segment, in time order.
 
-    ``participant,start_s,end_s,duration_s,track_start_s,track_end_s``: ``start_s`` and ``end_s``
-    on the wall clock, ``track_start_s`` and ``track_end_s`` in the track file beside it (the
-    same in aligned layout; compact track time in compact layout). ``participant`` is the
-    participant id, or ``mix``.
+    ``participant,start_s,end_s,duration_s,track_start_s,track_end_s,speaker``: ``start_s`` and
+    ``end_s`` on the wall clock, ``track_start_s`` and ``track_end_s`` in the track file beside
+    it (the same in aligned layout; compact track time in compact layout). ``participant`` is
+    the participant id, or ``mix``; ``speaker`` the track's file name, as in ``speech.rttm``
+    (``speakers`` maps one to the other): the column that joins the two.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
-        ["participant", "start_s", "end_s", "duration_s", "track_start_s", "track_end_s"]
+        ["participant", "start_s", "end_s", "duration_s", "track_start_s", "track_end_s", "speaker"]
     )
     rows = [
         (wall, label, on_track)
@@ -41,8 +42,30 @@ def segments_csv(report: Report) -> str:
                 f"{end - start:.3f}",
                 f"{track_start:.3f}",
                 f"{track_end:.3f}",
+                speakers[label],
             ]
         )
+    return buffer.getvalue()
+
+
+def batch_segments_csv(reports: list[tuple[str, Report]]) -> str:
+    """``OUT/segments.csv``: every utterance of every ``(folder name, report)``, one row each
+    (:meth:`Report.segment_rows`: ``recording,call_id,recording_id,participant_id,speaker,
+    start_s,end_s,start_time``), recordings in the order given."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = ["recording", "call_id", "recording_id", "participant_id", "speaker"]
+    writer.writerow([*columns, "start_s", "end_s", "start_time"])
+    for name, report in reports:
+        for row in report.segment_rows(name):
+            writer.writerow(
+                [
+                    *(row[c] if row[c] is not None else "" for c in columns),
+                    f"{row['start_s']:.3f}",
+                    f"{row['end_s']:.3f}",
+                    report.instant(row["start_s"]),
+                ]
+            )
     return buffer.getvalue()
 
 
