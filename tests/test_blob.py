@@ -312,6 +312,31 @@ def test_an_upload_that_fails_leaves_no_report_and_the_old_one_is_gone(
     assert len([o for o in healed.outcomes if o.status == "done"]) == 3
 
 
+def _break_reads(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    """Every WAV blob read through for decoding fails with ``error`` after its first 40 kB."""
+    real_open = BlobStore.open_stream
+
+    class Breaking:
+        def __init__(self, raw: Any) -> None:
+            self.raw = raw
+
+        def read(self, size: int = -1) -> bytes:
+            if self.raw.tell() > 40_000:
+                raise error
+            return bytes(self.raw.read(size))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.raw, name)
+
+    def breaking_open(self: BlobStore, path: BlobPath, **how: bool) -> Any:
+        stream = real_open(self, path, **how)
+        if path.suffix == ".wav" and how.get("whole", True):
+            stream._raw = Breaking(stream._raw)
+        return stream
+
+    monkeypatch.setattr(BlobStore, "open_stream", breaking_open)
+
+
 def test_a_read_error_fails_the_recording_instead_of_passing_for_lost_audio(
     env: Azurite,
     fs: adlfs.AzureBlobFileSystem,
@@ -321,27 +346,7 @@ def test_a_read_error_fails_the_recording_instead_of_passing_for_lost_audio(
 ) -> None:
     layout = _inputs(tmp_path)
     _upload(fs, layout, f"{container}/byos")
-    real_open = BlobStore.open_stream
-
-    class Failing:
-        def __init__(self, raw: Any) -> None:
-            self.raw = raw
-
-        def read(self, size: int = -1) -> bytes:
-            if self.raw.tell() > 40_000:
-                raise ConnectionResetError("connection reset by peer")
-            return bytes(self.raw.read(size))
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.raw, name)
-
-    def failing_open(self: BlobStore, path: BlobPath, **how: bool) -> Any:
-        stream = real_open(self, path, **how)
-        if path.suffix == ".wav" and how.get("whole", True):
-            stream._raw = Failing(stream._raw)
-        return stream
-
-    monkeypatch.setattr(BlobStore, "open_stream", failing_open)
+    _break_reads(monkeypatch, ConnectionResetError("connection reset by peer"))
     result = callrec.process(f"az://{container}/byos", tmp_path / "out")
     by_call = {o.call_id: o for o in result.outcomes}
     wav_calls = [o for o in result.outcomes if o.status == "failed" and o.call_id != BAD_CALL]
@@ -495,27 +500,7 @@ def test_a_blob_deleted_while_it_is_read_fails_its_recording(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _upload(fs, _inputs(tmp_path), f"{container}/in")
-    real_open = BlobStore.open_stream
-
-    class Gone:
-        def __init__(self, raw: Any) -> None:
-            self.raw = raw
-
-        def read(self, size: int = -1) -> bytes:
-            if self.raw.tell() > 40_000:
-                raise FileNotFoundError("The specified blob does not exist.")
-            return bytes(self.raw.read(size))
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.raw, name)
-
-    def vanishing(self: BlobStore, path: BlobPath, **how: bool) -> Any:
-        stream = real_open(self, path, **how)
-        if path.suffix == ".wav" and how.get("whole", True):
-            stream._raw = Gone(stream._raw)
-        return stream
-
-    monkeypatch.setattr(BlobStore, "open_stream", vanishing)
+    _break_reads(monkeypatch, FileNotFoundError("The specified blob does not exist."))
     result = callrec.process(f"az://{container}/in", tmp_path / "out")
     failed = [o for o in result.outcomes if o.status == "failed" and o.call_id != BAD_CALL]
     assert len(failed) == 2 and not result.incomplete
