@@ -22,6 +22,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .acs.discovery import Discovery as Discovery
     from .acs.discovery import FoundRecording as FoundRecording
+    from .acs.plain import PlainOptions as PlainOptions
     from .acs.recording import ChannelMap as ChannelMap
     from .acs.recording import Chunk as Chunk
     from .acs.recording import ChunkSource as ChunkSource

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._version import __version__
 from .acs import discovery
 from .acs.discovery import Discovery, FoundRecording
-from .acs.recording import Recording, build_recording
+from .acs.plain import PlainOptions
+from .acs.recording import Recording
 from .acs.timeline import PauseReading
 from .errors import LOST_AUDIO, CallrecError, Finding, StorageError, UsageError, WorkerCrashError
 from .output.blob_folder import recording_folder
@@ -126,14 +127,22 @@ def discover(
     exclude: Iterable[str | Path] = (),
     probe: bool = True,
     storage_options: Mapping[str, Any] | None = None,
+    plain: PlainOptions | None = None,
 ) -> Discovery:
     """Every recording under ``path`` (see :func:`callrec.acs.discovery.discover`): a folder
     tree, one metadata or event file, or one chunk's media file; or the same in blob storage,
     ``az://CONTAINER/PREFIX`` (see :func:`process` for ``storage_options``). The audio of Graph
     ``recordResponse`` answers found beside them is ``callrec response``'s input, not a chunk
-    without metadata."""
+    without metadata.
+
+    With ``plain`` (:class:`~callrec.acs.plain.PlainOptions`), media files that no chunk
+    metadata names (WAV, FLAC, MP3, MP4) are plain multi-channel recordings: one recording per
+    file, named after it, with those speakers by channel. Files that have metadata are ACS
+    recordings all the same; without ``plain``, media without metadata is a problem. A file
+    whose channel count is not the number of speakers fails alone when it is built
+    (``ChannelConflictError``)."""
     root = _location(path, storage_options)
-    return discovery.discover(root, exclude=exclude, probe=probe, claimed=answer_names)
+    return discovery.discover(root, exclude=exclude, probe=probe, claimed=answer_names, plain=plain)
 
 
 def _location(path: str | Path, storage_options: Mapping[str, Any] | None) -> Path:
@@ -145,31 +154,36 @@ def _location(path: str | Path, storage_options: Mapping[str, Any] | None) -> Pa
 
 
 def open_recordings(
-    path: str | Path, *, pause_reading: PauseReading | None = None, tolerance_s: float = 0.05
+    path: str | Path,
+    *,
+    pause_reading: PauseReading | None = None,
+    tolerance_s: float = 0.05,
+    plain: PlainOptions | None = None,
 ) -> list[Recording]:
     """Every recording found under ``path``, built (``pause_reading`` and ``tolerance_s`` as
-    for :func:`~callrec.build_recording`).
+    for :func:`~callrec.build_recording`; ``plain`` as for :func:`process`).
 
     Files that discovery could not use are left out (:func:`discover` lists them); when
     nothing usable is found, the first of those problems is raised. A recording whose chunks do
     not fit together raises its :class:`~callrec.errors.RecordingError`.
     """
-    found = discover(path)
+    found = discover(path, plain=plain)
     if not found.recordings and found.errors:
         raise found.errors[0].error or UsageError(found.errors[0].message)
-    return [
-        build_recording(
-            r.sources, event=r.event, pause_reading=pause_reading, tolerance_s=tolerance_s
-        )
-        for r in found.recordings
-    ]
+    return [r.build(pause_reading=pause_reading, tolerance_s=tolerance_s) for r in found.recordings]
 
 
 def open_recording(
-    path: str | Path, *, pause_reading: PauseReading | None = None, tolerance_s: float = 0.05
+    path: str | Path,
+    *,
+    pause_reading: PauseReading | None = None,
+    tolerance_s: float = 0.05,
+    plain: PlainOptions | None = None,
 ) -> Recording:
     """The one recording under ``path``; :class:`UsageError` if there are none or several."""
-    recordings = open_recordings(path, pause_reading=pause_reading, tolerance_s=tolerance_s)
+    recordings = open_recordings(
+        path, pause_reading=pause_reading, tolerance_s=tolerance_s, plain=plain
+    )
     if len(recordings) != 1:
         ids = [r.call_id for r in recordings]
         raise UsageError(f"{path}: expected one recording, found {len(recordings)} {ids}")
@@ -250,12 +264,8 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
     started = time.perf_counter()
     files = tuple(str(p) for p in _inputs(item))
     try:
-        recording = build_recording(
-            item.sources,
-            event=item.event,
-            pause_reading=options.pause_reading,
-            tolerance_s=options.tolerance_s,
-        )
+        recording = item.build(pause_reading=options.pause_reading, tolerance_s=options.tolerance_s)
+        options = _options_for(item, options)
         with recording_folder(folder) as out:
             done = None if force else out.up_to_date(recording, options)
             if done is not None:
@@ -287,6 +297,12 @@ def _job(item: FoundRecording, folder: Path, options: ProcessOptions, force: boo
         files=files,
         losses=_losses(result.report),
     )
+
+
+def _options_for(item: FoundRecording, options: ProcessOptions) -> ProcessOptions:
+    """``options`` for one recording: a plain recording's speakers and start time decide its
+    outputs, so they are part of its provenance (a changed ``--speakers`` redoes it)."""
+    return options if options.plain == item.plain else replace(options, plain=item.plain)
 
 
 Task = tuple[FoundRecording, Path, ProcessOptions, bool]
@@ -381,6 +397,7 @@ def process(
     isolate: bool = False,
     scheduler: Scheduler | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    plain: PlainOptions | None = None,
 ) -> BatchResult:
     """Process every recording under ``path`` into ``out`` (see ``callrec process``).
 
@@ -420,6 +437,8 @@ def process(
         For ``path`` or ``out`` given as ``az://CONTAINER/PREFIX`` (or ``abfs://``; ``pip install
         'callrec[azure]'``): adlfs's options (``sas_token``, ``account_key`` …), else the
         environment's (:func:`callrec.storage.resolve_storage_options`). Never shown or written.
+    plain
+        Media files without metadata as plain recordings, as for :func:`discover` (or there).
 
     Raises
     ------
@@ -444,8 +463,8 @@ def process(
     with contextlib.ExitStack() as stack:
         # The cluster first: a missing extra or a wrong address stops before anything is made.
         run = _runner(stack, jobs, isolate, scheduler)
-        result = _process_into(root, target, options, force, run, on_outcome, found)
-    return result
+        find = partial(discover, plain=plain)
+        return _process_into(root, target, options, force, run, on_outcome, found, find)
 
 
 def _process_into(
@@ -456,14 +475,16 @@ def _process_into(
     run: Runner,
     on_outcome: Callable[[Outcome, int, int], None] | None,
     found: Discovery | None,
+    find: Callable[..., Discovery] = discover,
 ) -> BatchResult:
-    """Hold ``out``, find the recordings under ``path`` (unless ``found``), and process them."""
+    """Hold ``out``, find the recordings under ``path`` (unless ``found``; with ``find``, which
+    takes :func:`discover`'s arguments), and process them."""
     if isinstance(out, BlobPath):
         # Blob storage has no folders to make, and no lock to take: each recording's folder is
         # finished when its report is uploaded, and runs over the same prefix only redo work.
         out.store.make_container(out.key)
         with out.store.lease(f"{out.key}/{LOCK_NAME}"):
-            found = found or discover(path, exclude=[out])
+            found = found or find(path, exclude=[out])
             return _process_found(found, out, options, force, run, on_outcome)
     created = not out.exists()
     try:
@@ -473,7 +494,7 @@ def _process_into(
     with output_lock(out):
         # The lock first: a second run stops before walking a tree the first one is processing.
         try:
-            found = found or discover(path, exclude=[out])
+            found = found or find(path, exclude=[out])
         except UsageError:
             if created:  # a PATH that names nothing leaves nothing behind
                 with contextlib.suppress(OSError):

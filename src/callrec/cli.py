@@ -22,6 +22,7 @@ from .errors import CallrecError, OutputInUseError, UsageError
 from .safety.limits import DEFAULT_MAX_GAP_S
 
 if TYPE_CHECKING:
+    from .acs.plain import PlainOptions
     from .batch import BatchResult
     from .dsp.activity import ActivityOptions
     from .output.options import HandoffOptions, QualityOptions
@@ -105,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("path", metavar="PATH", help=_PATH_HELP)
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
     _add_storage(inspect)
+    _add_plain(inspect)
     inspect.add_argument(
         "--pause-reading",
         choices=sorted(_READINGS),
@@ -153,6 +155,7 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
     process.add_argument("path", metavar="PATH", help=_PATH_HELP)
     process.add_argument("--out", "-o", required=True, metavar="DIR", help=_OUT_HELP)
     _add_storage(process)
+    _add_plain(process)
     process.add_argument(
         "--layout",
         choices=["aligned", "compact"],
@@ -165,21 +168,7 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also write each track cut to its first and last speech (<name>.trimmed.wav)",
     )
-    process.add_argument(
-        "--jobs",
-        "-j",
-        type=_positive_int,
-        default=None,
-        help="recordings processed in parallel (default: the CPUs this process may use)",
-    )
-    process.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        default=None,
-        help="run each recording as a task on this Dask cluster (a distributed scheduler, e.g. "
-        "tcp://10.0.0.5:8786); the workers must see PATH and OUT at the same paths. Needs: pip "
-        "install 'callrec[dask]'",
-    )
+    _add_parallel(process)
     process.add_argument("--force", action="store_true", help="redo recordings already done")
     process.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     process.add_argument(
@@ -243,10 +232,79 @@ def _add_storage(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_plain(command: argparse.ArgumentParser) -> None:
+    plain = command.add_argument_group(
+        "plain recordings",
+        "media files without ACS metadata (WAV, FLAC, MP3, MP4), one speaker per channel; files "
+        "that have metadata are ACS recordings all the same",
+    )
+    plain.add_argument(
+        "--speakers",
+        metavar="NAME,NAME",
+        type=_checked("parse_speakers"),
+        default=None,
+        help="read each media file that no metadata names as one recording, named after the "
+        "file: these speakers by channel (agent,customer puts agent on channel 0); a file with "
+        "another number of channels fails",
+    )
+    plain.add_argument(
+        "--start-time",
+        metavar="ISO",
+        type=_checked("parse_start_time"),
+        default=None,
+        help="when the plain recordings started, ISO 8601 with a time zone "
+        "(2024-05-01T09:30:00Z); default 2000-01-01T00:00:00Z, times then being offsets",
+    )
+
+
+def _checked(parser: str) -> Any:
+    """An argparse type from :mod:`callrec.acs.plain`'s parser of that name (imported when an
+    option is given, so that ``--help`` stays cheap): its UsageError is argparse's error."""
+
+    def parse(text: str) -> Any:
+        from .acs import plain
+
+        try:
+            return getattr(plain, parser)(text)
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _plain_options(args: argparse.Namespace) -> PlainOptions | None:
+    """``--speakers`` and ``--start-time`` as options, or ``None`` without ``--speakers``."""
+    if args.speakers is None:
+        if args.start_time is not None:
+            raise UsageError("--start-time applies to plain recordings: give --speakers too")
+        return None
+    from .acs.plain import PlainOptions
+
+    return PlainOptions(args.speakers, args.start_time)
+
+
 def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
     from .storage import parse_storage_options
 
     return parse_storage_options(args.storage_option) or None
+
+
+def _add_parallel(process: argparse.ArgumentParser) -> None:
+    process.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        help="recordings processed in parallel (default: the CPUs this process may use)",
+    )
+    process.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run each recording as a task on this Dask cluster (a distributed scheduler, e.g. "
+        "tcp://10.0.0.5:8786); the workers must see PATH and OUT at the same paths. Needs: pip "
+        "install 'callrec[dask]'",
+    )
 
 
 def _add_handoff(process: argparse.ArgumentParser) -> None:
@@ -353,6 +411,7 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .output.options import DEAD_AIR_S, ProcessOptions
 
     activity = _activity_options(args.threshold_dbfs, args.max_threshold_dbfs)
+    plain = _plain_options(args)
     options = ProcessOptions(
         max_gap_s=args.max_gap_s,
         dead_air_s=DEAD_AIR_S if args.dead_air_s is None else args.dead_air_s,
@@ -377,6 +436,7 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             force=args.force,
             on_outcome=callback,
             storage_options=_storage_options(args),
+            plain=plain,
         )
     finally:
         if bar is not None:
@@ -487,7 +547,7 @@ def _inspect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .output.summary import inspect_found
 
     inspection = inspect_found(
-        discover(args.path, storage_options=_storage_options(args)),
+        discover(args.path, storage_options=_storage_options(args), plain=_plain_options(args)),
         pause_reading=_READINGS[args.pause_reading],
         tolerance_s=args.tolerance_ms / 1000,
     )

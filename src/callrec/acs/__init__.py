@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from .metadata import PauseResumeInterval as PauseResumeInterval
     from .metadata import RecordingInfo as RecordingInfo
     from .metadata import VideoConfiguration as VideoConfiguration
+    from .plain import PlainOptions as PlainOptions
+    from .plain import build_plain_recording as build_plain_recording
+    from .plain import plain_source as plain_source
     from .recording import ChannelMap as ChannelMap
     from .recording import Chunk as Chunk
     from .recording import ChunkSource as ChunkSource

@@ -12,6 +12,11 @@ if that still leaves several, the pair is ambiguous and reported. Chunks are gro
 ``callId``; a saved ``RecordingFileStatusUpdated`` event assigns the chunks it names to its
 recording id; the remaining chunks of a call form separate recordings wherever their index
 sequence restarts. Nothing found here stops the rest of the tree from being found.
+
+With :class:`~callrec.acs.plain.PlainOptions` (``plain=``), media that no metadata names (and
+FLAC files, which ACS never writes) are plain recordings instead of ``media-without-metadata``
+problems: one recording per file, named after it (see :mod:`callrec.acs.plain`). Files that have
+metadata are ACS recordings all the same.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from ..storage.blob import BlobPath, same_bytes
 from .events import RecordingFileStatusUpdated
 from .loading import parse_chunk_metadata, parse_recording_events
 from .metadata import ChunkMetadata
-from .recording import ChunkSource
+from .plain import PLAIN_SUFFIXES, PlainOptions, build_plain_recording, plain_source
+from .recording import ChunkSource, Recording, build_recording
+from .timeline import PauseReading
 
 __all__ = ["MEDIA_SUFFIXES", "ClaimedMedia", "Discovery", "FoundRecording", "discover"]
 
@@ -66,13 +73,31 @@ def _problem(
 
 @dataclass(frozen=True)
 class FoundRecording:
-    """The chunks of one recording as found, not yet checked (see ``build_recording``)."""
+    """The chunks of one recording as found, not yet checked (see :meth:`build`).
+
+    ``plain`` is set for a plain recording: one media file without metadata, whose one source
+    holds the metadata made from these options (:func:`~callrec.acs.plain.plain_source`).
+    """
 
     call_id: str
     recording_id: str | None
     sources: tuple[ChunkSource, ...]
     event: RecordingFileStatusUpdated | None = None
     event_path: Path | None = None
+    plain: PlainOptions | None = None
+
+    def build(
+        self, *, pause_reading: PauseReading | None = None, tolerance_s: float = 0.05
+    ) -> Recording:
+        """The checked recording: :func:`~callrec.acs.recording.build_recording`, or for a
+        plain recording :func:`~callrec.acs.plain.build_plain_recording` (same errors)."""
+        if self.plain is not None:
+            return build_plain_recording(
+                self.sources[0], self.plain, pause_reading=pause_reading, tolerance_s=tolerance_s
+            )
+        return build_recording(
+            self.sources, event=self.event, pause_reading=pause_reading, tolerance_s=tolerance_s
+        )
 
 
 @dataclass(frozen=True)
@@ -357,6 +382,7 @@ def discover(
     exclude: Iterable[str | Path] = (),
     recursive: bool = True,
     claimed: ClaimedMedia | None = None,
+    plain: PlainOptions | None = None,
 ) -> Discovery:
     """Find every recording under ``path``: a folder tree, one metadata or event file, or one
     chunk's media file (then the recording it belongs to, from the folder around it).
@@ -374,22 +400,28 @@ def discover(
     claimed
         For JSON documents that are not ACS's (a Graph notification), the media they name as
         their own: those files are that document's input, not chunks without metadata.
+    plain
+        Read media files that no metadata names (WAV, FLAC, MP3, MP4) as plain recordings with
+        these speakers: in a folder tree, or ``path`` itself. Without it they are
+        ``media-without-metadata`` problems (and FLAC files are not looked at).
 
     Raises
     ------
     UsageError
-        ``path`` does not exist, or is a media file that no metadata beside it names.
+        ``path`` does not exist, or is a media file that no metadata beside it names (and
+        ``plain`` is not given).
     """
     root = as_path(path)
     try:
         if not root.exists():
             raise UsageError(f"{root}: no such file or folder")
-        is_media = root.is_file() and root.suffix.lower() in MEDIA_SUFFIXES
+        suffixes = MEDIA_SUFFIXES if plain is None else PLAIN_SUFFIXES
+        is_media = root.is_file() and root.suffix.lower() in suffixes
     except OSError as exc:  # a folder on the way that may not be entered
         raise UsageError(f"{root}: cannot be read: {exc.strerror or exc}") from None
     skip = tuple(as_path(p) for p in exclude)
     if is_media:
-        return _recording_of(root, probe, skip)
+        return _recording_of(root, probe, skip, plain)
     unreadable: list[tuple[Path, str]] = []
     jsons, media, other = _walk(root, skip, unreadable, recursive)
     problems: list[Finding] = [
@@ -419,7 +451,47 @@ def discover(
     if not root.is_dir():
         # The folder around a single named file is not the user's input: only its pairs count.
         problems = [p for p in problems if p.code != "media-without-metadata"]
-    return Discovery(root, tuple(recordings), tuple(problems), tuple(ignored))
+    found = Discovery(root, tuple(recordings), tuple(problems), tuple(ignored))
+    return found if plain is None or not root.is_dir() else _plain(found, answers, plain, probe)
+
+
+def _plain(found: Discovery, answers: set[str], plain: PlainOptions, probe: bool) -> Discovery:
+    """``found`` with its media without metadata, and its FLAC files that no other document
+    claims, as plain recordings (in the order of their paths, after the ACS ones)."""
+    loose = {
+        p.file
+        for p in found.problems
+        if p.code == "media-without-metadata" and p.file and not _track_of_callrec(p.file)
+    }
+    flac = {
+        p
+        for p in found.ignored
+        if p.suffix.lower() in PLAIN_SUFFIXES - MEDIA_SUFFIXES
+        and p.stem.lower() not in answers
+        and p.name.lower() not in answers
+        and not _track_of_callrec(p)
+    }
+    plain_files = sorted(loose | flac)
+    return Discovery(
+        found.root,
+        found.recordings + tuple(_plain_recording(p, plain, probe) for p in plain_files),
+        tuple(p for p in found.problems if p.file not in loose),
+        tuple(p for p in found.ignored if p not in flac),
+    )
+
+
+def _track_of_callrec(media: Path) -> bool:
+    """A track an earlier run wrote (``<recording>/participants/<name>.wav``, ``mixed.wav``
+    beside a report), in a tree that holds that run's output folder: not a plain recording."""
+    folder = media.parent
+    if folder.name == "participants":
+        folder = folder.parent
+    return (folder / "report.json").is_file()
+
+
+def _plain_recording(media: Path, plain: PlainOptions, probe: bool) -> FoundRecording:
+    source = plain_source(media, plain, probe=probe)
+    return FoundRecording(source.metadata.call_id, None, (source,), plain=plain)
 
 
 def _set_aside_copies(sources: list[ChunkSource], problems: list[Finding]) -> list[ChunkSource]:
@@ -479,12 +551,17 @@ def _same_chunk(a: ChunkSource, b: ChunkSource) -> bool:
         return False  # not known to be the same: both are kept, and build_recording says why
 
 
-def _recording_of(media: Path, probe: bool, exclude: tuple[Path, ...]) -> Discovery:
-    """The recording that ``media``'s chunk belongs to, found in the folder around it."""
+def _recording_of(
+    media: Path, probe: bool, exclude: tuple[Path, ...], plain: PlainOptions | None = None
+) -> Discovery:
+    """The recording that ``media``'s chunk belongs to, found in the folder around it; with
+    ``plain``, a plain recording of ``media`` if no metadata there names it."""
     # That folder alone: a recording's chunks lie side by side, and a file in the Downloads
     # folder must not set off a walk through everything below it.
     around = discover(media.parent, probe=probe, exclude=exclude, recursive=False)
     mine = tuple(r for r in around.recordings if any(s.media_path == media for s in r.sources))
+    if not mine and plain is not None:
+        return Discovery(media, (_plain_recording(media, plain, probe),), ())
     if not mine:
         raise UsageError(
             f"{media}: no chunk metadata beside this media file names it (a JSON in "

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from ..acs.plain import PlainOptions
 from ..acs.timeline import PauseReading
 from ..audio.reader import DEFAULT_BLOCK_FRAMES
 from ..dsp._options import Options
@@ -144,6 +145,10 @@ class ProcessOptions:
         media) beyond twice its media, in seconds; a recording whose metadata asks for more
         fails before anything is written (:func:`~callrec.output.sizes.check_output_size`).
         Raise it for a call really paused or interrupted longer than an hour.
+    plain
+        What a plain recording was read with (its speakers and start time): set for each plain
+        recording by :func:`callrec.process` (give ``plain=`` there), ``None`` for ACS
+        recordings. It decides the outputs, so it is part of the provenance.
     """
 
     layout: Layout = "aligned"
@@ -159,6 +164,7 @@ class ProcessOptions:
     tolerance_s: float = 0.05
     block_frames: int = DEFAULT_BLOCK_FRAMES
     max_gap_s: float = DEFAULT_MAX_GAP_S
+    plain: PlainOptions | None = None
 
     def __post_init__(self) -> None:
         if self.layout not in ("aligned", "compact"):
@@ -184,6 +190,8 @@ class ProcessOptions:
             given = getattr(self, name)
             if not isinstance(given, kind):
                 raise UsageError(f"{name} must be a {kind.__name__}, got {type(given).__name__}")
+        if self.plain is not None and not isinstance(self.plain, PlainOptions):
+            raise UsageError(f"plain must be a PlainOptions, got {type(self.plain).__name__}")
 
     def as_dict(self) -> dict[str, Any]:
         """What decides the outputs (block size does not), for the provenance record: the
@@ -205,4 +213,6 @@ class ProcessOptions:
             decided["quality"] = self.quality.changed()
         if self.handoff != HandoffOptions():
             decided["handoff"] = self.handoff.as_dict()
+        if self.plain is not None:  # absent for ACS recordings, as before plain ones existed
+            decided["plain"] = self.plain.as_dict()
         return decided

@@ -9,7 +9,7 @@ from typing import Any
 
 from .._version import __version__
 from ..acs.discovery import Discovery, FoundRecording
-from ..acs.recording import Chunk, Recording, build_recording
+from ..acs.recording import Chunk, Recording
 from ..acs.timeline import PauseReading
 from ..errors import CallrecError, Finding
 from ..timebase import format_instant, to_seconds
@@ -158,7 +158,10 @@ class Inspected:
 
     @property
     def chunk_files(self) -> list[str]:
-        return [str(s.metadata_path) for s in self.found.sources if s.metadata_path]
+        """The metadata files (a plain recording's media file, which has none)."""
+        plain = self.found.plain is not None
+        files = (s.media_path if plain else s.metadata_path for s in self.found.sources)
+        return [str(path) for path in files if path]
 
 
 @dataclass(frozen=True)
@@ -226,9 +229,7 @@ def inspect_found(
     items = []
     for item in found.recordings:
         try:
-            recording = build_recording(
-                item.sources, event=item.event, pause_reading=pause_reading, tolerance_s=tolerance_s
-            )
+            recording = item.build(pause_reading=pause_reading, tolerance_s=tolerance_s)
         except CallrecError as exc:
             items.append(Inspected(item, None, exc))
             continue
