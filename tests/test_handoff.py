@@ -175,8 +175,12 @@ def test_saturated_sum_and_sides_known_answers() -> None:
     floats = np.array([0.75, -0.75, 0.25], np.float32)
     assert saturated_sum([floats, floats], np.dtype(np.float32)).tolist() == [1.0, -1.0, 0.5]
     assert saturated_sum([], np.dtype(np.int16)).size == 0
-    assert stereo_sides([AGENT, CUSTOMER, SUPERVISOR]) == ([AGENT, SUPERVISOR], [CUSTOMER])
-    assert stereo_sides([AGENT, CUSTOMER], [CUSTOMER]) == ([CUSTOMER], [AGENT])
+    assert stereo_sides([AGENT, CUSTOMER, SUPERVISOR]) == ([AGENT, SUPERVISOR], [CUSTOMER], [])
+    assert stereo_sides([AGENT, CUSTOMER], [CUSTOMER]) == ([CUSTOMER], [AGENT], [])
+    assert stereo_sides([AGENT, SUPERVISOR])[:2] == ([AGENT], [SUPERVISOR])
+    assert stereo_sides([CUSTOMER])[:2] == ([CUSTOMER], [])
+    left, right, notes = stereo_sides([AGENT, CUSTOMER], [CUSTOMER, "8:acs:gone"])
+    assert (left, right) == ([CUSTOMER], [AGENT]) and "8:acs:gone" in notes[0]
     with pytest.raises(ValueError, match="nobody"):
         stereo_sides([AGENT], ["nobody"])
 
@@ -288,3 +292,71 @@ def test_a_quiet_known_signal_gives_one_manifest_line_per_burst(
     for line, (start, end) in zip(lines, [(1.0, 2.5), (4.0, 5.0), (5.5, 6.75)], strict=True):
         assert line["start_s"] == pytest.approx(start, abs=0.05)
         assert line["end_s"] == pytest.approx(end, abs=0.05)
+
+
+def test_stereo_of_a_call_without_phone_numbers_and_a_partial_left_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "plain"
+    source.mkdir()
+    pair = np.stack(
+        [to_int16(sequence([(-10, 2.0)], RATE)), to_int16(sequence([(-20, 2.0)], RATE))], 1
+    )
+    soundfile.write(source / "call.wav", pair, RATE, subtype="PCM_16")
+    speakers = ["--speakers", "agent,customer", "--stereo"]
+    assert _run([str(source), "--out", str(tmp_path / "a"), *speakers], capsys) == cli.EXIT_OK
+    report = callrec.load_report(_folder(tmp_path / "a") / "report.json")
+    assert report.stereo is not None and (report.stereo.left, report.stereo.right) == (
+        ["agent"],
+        ["customer"],
+    )
+    assert "stereo-sides" in [w.code for w in report.warnings]
+    assert np.array_equal(_samples(_folder(tmp_path / "a") / "stereo.wav"), pair)
+    # Agents named for a whole batch: each call takes the ones it has, and says which it lacks.
+    chosen = [*speakers, "--stereo-left", "customer", "--stereo-left", "8:acs:elsewhere"]
+    assert _run([str(source), "--out", str(tmp_path / "b"), *chosen], capsys) == cli.EXIT_OK
+    report = callrec.load_report(_folder(tmp_path / "b") / "report.json")
+    assert report.stereo is not None and report.stereo.left == ["customer"]
+    assert any("8:acs:elsewhere" in w.message for w in report.warnings if w.code == "stereo-sides")
+
+
+def test_a_stereo_choice_that_cannot_be_met_fails_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _loud_call(tmp_path / "in")
+    out = tmp_path / "out"
+    assert _run([str(source), "--out", str(out), "--clips"], capsys) == cli.EXIT_OK
+    folder = _folder(out)
+    before = {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    nobody = ["--stereo", "--stereo-left", "8:acs:nobody"]
+    assert _run([str(source), "--out", str(out), *nobody], capsys) == cli.EXIT_FAILED
+    assert {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()} == before
+    compact = ["--stereo", "--layout", "compact"]
+    assert _run([str(source), "--out", str(tmp_path / "c"), *compact], capsys) == cli.EXIT_USAGE
+    padding = ["--clip-padding-s", "0.5"]
+    assert _run([str(source), "--out", str(tmp_path / "d"), *padding], capsys) == cli.EXIT_USAGE
+
+
+def test_audio_an_interrupted_run_left_is_removed_and_never_taken_for_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "calls"
+    source.mkdir()
+    pair = np.stack([to_int16(sequence([(-10, 2.0)], RATE))] * 2, 1)
+    soundfile.write(source / "call.wav", pair, RATE, subtype="PCM_16")
+    plain = ["--speakers", "agent,customer"]
+    out = source / "out"  # inside PATH: a later run over PATH must not take it for calls
+    assert _run([str(source), "--out", str(out), *plain, "--clips", "--stereo"], capsys) == 0
+    folder = _folder(out)
+    assert list(folder.glob("clips/*/*.wav")) and (folder / "stereo.wav").exists()
+    (folder / "report.json").unlink()  # as a run killed after writing its audio leaves it
+    # Its audio is no call (listed as unused media, as an earlier run's tracks always are).
+    elsewhere = tmp_path / "elsewhere"
+    assert _run([str(source), "--out", str(elsewhere), *plain], capsys) == cli.EXIT_FAILED
+    assert [p.name for p in elsewhere.iterdir() if p.is_dir()] == ["call"]
+    assert _run([str(source), "--out", str(out), *plain], capsys) == cli.EXIT_OK
+    assert not (folder / "clips").exists() and not (folder / "stereo.wav").exists()
+    assert sorted(p.name for p in folder.glob("participants/*.wav")) == [
+        "agent.wav",
+        "customer.wav",
+    ]

@@ -30,7 +30,14 @@ from .acs.discovery import Discovery, FoundRecording
 from .acs.plain import PlainOptions
 from .acs.recording import Recording
 from .acs.timeline import PauseReading
-from .errors import LOST_AUDIO, CallrecError, Finding, StorageError, UsageError, WorkerCrashError
+from .errors import (
+    LOST_AUDIO,
+    Finding,
+    JSONFileError,
+    StorageError,
+    UsageError,
+    WorkerCrashError,
+)
 from .output.blob_folder import recording_folder
 from .output.folder import REPORT_NAME
 from .output.options import ProcessOptions
@@ -98,7 +105,9 @@ class BatchResult:
     outcomes: tuple[Outcome, ...]
     problems: tuple[Finding, ...] = field(default_factory=tuple)
     errors_file_problem: str | None = None
-    """Why ``errors.json`` could not be written (a full disk), or ``None``."""
+    """Why ``errors.json`` (or, after it, ``segments.csv``: :attr:`unwritten` says which) could
+    not be written (a full disk), or ``None``."""
+    unwritten: str = ERRORS_NAME
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
@@ -550,13 +559,13 @@ def _process_found(
     order = {name: i for i, name in enumerate(names)}
     outcomes.sort(key=lambda o: order[o.folder])
     result = BatchResult(out, tuple(outcomes), found.problems)
-    try:
-        _write_errors(result)
-        _write_segments(result)
-    except OSError as exc:  # a full disk: the outcomes are still worth returning
-        return replace(result, errors_file_problem=f"{exc.strerror or exc}")
-    except StorageError as exc:  # blob storage refused it: likewise
-        return replace(result, errors_file_problem=exc.detail)
+    for name, write in ((ERRORS_NAME, _write_errors), (SEGMENTS_NAME, _write_segments)):
+        try:
+            write(result)
+        except OSError as exc:  # a full disk: the outcomes are still worth returning
+            return replace(result, errors_file_problem=f"{exc.strerror or exc}", unwritten=name)
+        except StorageError as exc:  # blob storage refused it: likewise
+            return replace(result, errors_file_problem=exc.detail, unwritten=name)
     return result
 
 
@@ -591,7 +600,9 @@ def _write_segments(result: BatchResult) -> None:
     reports = []
     for outcome in result.outcomes:
         if outcome.status != "failed":
-            with contextlib.suppress(CallrecError):
+            # A report that is not there (removed since) has no rows; one that cannot be read
+            # from blob storage (StorageError) makes the table unwritten, never incomplete.
+            with contextlib.suppress(JSONFileError):
                 reports.append(
                     (outcome.folder, load_report(result.out / outcome.folder / REPORT_NAME))
                 )

@@ -469,7 +469,7 @@ def _batch_summary(result: BatchResult, args: argparse.Namespace, out: TextIO, e
     unwritten = result.errors_file_problem is not None
     if unwritten:
         err.write(
-            f"callrec: could not write {result.out / 'errors.json'}: "
+            f"callrec: could not write {result.out / result.unwritten}: "
             f"{result.errors_file_problem}; the lines above are all there is\n"
         )
     elif not result.complete:

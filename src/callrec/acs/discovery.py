@@ -481,12 +481,20 @@ def _plain(found: Discovery, answers: set[str], plain: PlainOptions, probe: bool
 
 
 def _track_of_callrec(media: Path) -> bool:
-    """A track an earlier run wrote (``<recording>/participants/<name>.wav``, ``mixed.wav``
-    beside a report), in a tree that holds that run's output folder: not a plain recording."""
+    """Audio an earlier run wrote (``<recording>/participants/<name>.wav``,
+    ``clips/<speaker>/<n>.wav``, ``mixed.wav`` or ``stereo.wav`` beside a report), in a tree
+    that holds that run's output folder: not a plain recording."""
     folder = media.parent
     if folder.name == "participants":
         folder = folder.parent
-    return (folder / "report.json").is_file()
+    elif folder.parent.name == "clips":
+        folder = folder.parent.parent
+    # The report, or (a run killed before writing it) the tables written just before it.
+    return any((folder / name).is_file() for name in _RUN_OUTPUTS)
+
+
+_RUN_OUTPUTS = ("report.json", "segments.csv", "speech.rttm", "manifest.jsonl")
+"""Files of a recording folder that callrec wrote (output/folder.py writes them)."""
 
 
 def _plain_recording(media: Path, plain: PlainOptions, probe: bool) -> FoundRecording:

@@ -10,7 +10,6 @@ or killed run leaves none that looks finished.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,15 +18,18 @@ from ..acs.recording import Recording
 from ..errors import CallrecError
 from ..safety.paths import as_path
 from ..storage.blob import BlobPath
-from .folder import REPORT_NAME, SIDECARS, RecordingFolder, listed_outputs, provenance
+from .folder import (
+    CALLREC_AUDIO,
+    REPORT_NAME,
+    SIDECARS,
+    RecordingFolder,
+    listed_outputs,
+    provenance,
+)
 from .options import ProcessOptions
 from .report import Report, load_report
 
 __all__ = ["BlobRecordingFolder", "recording_folder"]
-
-_TRACK = re.compile(
-    r"(?:participants/[^/]+|mixed)(?:\.trimmed)?\.wav|clips/[^/]+/\d{5}\.wav|stereo\.wav"
-)
 
 
 def recording_folder(path: str | Path) -> RecordingFolder:
@@ -38,7 +40,8 @@ def recording_folder(path: str | Path) -> RecordingFolder:
 
 class BlobRecordingFolder(RecordingFolder):
     """``OUT/<recording>/`` in blob storage, staged in a local temporary folder (``TMPDIR``:
-    room for one recording's tracks) that :meth:`close` removes."""
+    room for one recording's outputs: tracks, and clips and a stereo file when asked for) that
+    :meth:`close` removes."""
 
     def __init__(self, remote: BlobPath) -> None:
         super().__init__(tempfile.mkdtemp(prefix="callrec-staging-"))
@@ -86,7 +89,7 @@ class BlobRecordingFolder(RecordingFolder):
         """Tracks in the folder now, listed or not: a run killed while uploading leaves some
         that no report names. Only names of callrec's tracks, so nothing else is ever deleted."""
         names = (key[len(self.remote.key) + 1 :] for key in self._store.names_now(self.remote.key))
-        return {name for name in names if _TRACK.fullmatch(name)}
+        return {name for name in names if CALLREC_AUDIO.fullmatch(name)}
 
     def close(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

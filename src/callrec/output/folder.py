@@ -9,6 +9,8 @@ not (a trimmed track of an earlier ``--trim`` run), and never deletes anything e
 
 from __future__ import annotations
 
+import contextlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,11 @@ SIDECARS = ("segments.csv", "keys.csv", "speech.rttm", "speech.uem", "manifest.j
 """The tables written beside every report (before it)."""
 STEREO_NAME = "stereo.wav"
 CLIPS = "clips"
+CALLREC_AUDIO = re.compile(
+    r"(?:participants/[^/]+|mixed)(?:\.trimmed)?\.wav|clips/[^/]+/\d{5,}\.wav|stereo\.wav"
+)
+"""The names of the audio files callrec writes in a recording's folder (relative, ``/``):
+the only files it ever deletes there."""
 
 
 def _inputs(recording: Recording) -> list[InputFile]:
@@ -187,8 +194,16 @@ class RecordingFolder:
         the report last. ``file_id`` names the recording in ``speech.rttm``; ``speakers`` maps a
         label of :meth:`Report.tracks` to its file name."""
         self._write_tables(report, file_id, speakers)
-        for stale in self._previous - report.output_files():
+        # What the old report listed, and callrec's audio no report lists (a run that failed
+        # after writing tracks): nothing else in the folder is touched.
+        for stale in (self._previous | self._audio_present()) - report.output_files():
             (self.path / stale).unlink(missing_ok=True)
+        clips = self.path / CLIPS
+        for speaker in sorted(clips.glob("*/")) if clips.is_dir() else []:
+            with contextlib.suppress(OSError):  # only an empty one goes
+                speaker.rmdir()
+        with contextlib.suppress(OSError):
+            clips.rmdir()
         write_text(self.path / REPORT_NAME, report.to_json())
 
     def _write_tables(self, report: Report, file_id: str, speakers: dict[str, str]) -> None:
@@ -198,6 +213,11 @@ class RecordingFolder:
         write_text(self.path / rttm, speech_rttm(report, file_id, speakers))
         write_text(self.path / uem, speech_uem(report, file_id))
         write_text(self.path / manifest, manifest_jsonl(report, file_id, speakers))
+
+    def _audio_present(self) -> set[str]:
+        found = [*self.path.glob("*.wav"), *self.path.glob("*/*.wav"), *self.path.glob("*/*/*.wav")]
+        names = (p.relative_to(self.path).as_posix() for p in found)
+        return {name for name in names if CALLREC_AUDIO.fullmatch(name)}
 
     def _listed_outputs(self) -> set[str]:
         """Track files a previous report in this folder lists (only those are ever deleted)."""

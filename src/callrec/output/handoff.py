@@ -36,19 +36,30 @@ def is_phone_number(participant_id: str) -> bool:
 
 def stereo_sides(
     participants: Sequence[str], left: Sequence[str] = ()
-) -> tuple[list[str], list[str]]:
-    """``(left, right)``: the ``left`` participants and the others; without ``left``, the
-    identities that are not phone numbers (the agents) and the phone numbers (the customers).
-    Raises ``ValueError`` naming a ``left`` id the recording does not have."""
-    unknown = [p for p in left if p not in participants]
-    if unknown:
-        raise ValueError(f"no such participant in this recording: {', '.join(unknown)}")
+) -> tuple[list[str], list[str], list[str]]:
+    """``(left, right, notes)``: the ``left`` participants the recording has and the others;
+    without ``left``, the identities that are not phone numbers (the agents) and the phone
+    numbers (the customers), or, when that leaves a side empty, the first participant and the
+    others. ``notes`` say what was assumed or left out.
+
+    Raises ``ValueError`` when ``left`` names none of the recording's participants (a batch of
+    calls with different agents names them all: each call takes its own)."""
     if left:
-        return [p for p in participants if p in left], [p for p in participants if p not in left]
-    return (
-        [p for p in participants if not is_phone_number(p)],
-        [p for p in participants if is_phone_number(p)],
-    )
+        chosen = [p for p in participants if p in left]
+        if not chosen:
+            raise ValueError(f"none of {', '.join(left)} is a participant of this recording")
+        absent = [p for p in left if p not in participants]
+        notes = (
+            [f"not in this recording, so on neither side: {', '.join(absent)}"] if absent else []
+        )
+        return chosen, [p for p in participants if p not in left], notes
+    agents = [p for p in participants if not is_phone_number(p)]
+    phones = [p for p in participants if is_phone_number(p)]
+    if agents and phones:
+        return agents, phones, []
+    first, rest = list(participants[:1]), list(participants[1:])
+    kind = "no phone numbers" if agents else "only phone numbers"
+    return first, rest, [f"{kind}: the first participant is on the left, the others on the right"]
 
 
 def saturated_sum(blocks: Sequence[np.ndarray], dtype: np.dtype) -> np.ndarray:

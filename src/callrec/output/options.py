@@ -80,10 +80,13 @@ class HandoffOptions:
         One WAV per utterance under ``clips/<speaker>/``, ``clip_padding_s`` of the track kept
         on each side (less at the track's ends); ``manifest.jsonl`` then points at the clips.
     stereo
-        ``stereo.wav``: two channels on the recording's clock, the ``stereo_left`` participants
-        summed on the left and the others on the right, saturated to the sample format. Without
-        ``stereo_left``: the participants who are not phone numbers (ACS and Teams identities:
-        the agents) on the left, phone numbers (``4:+…``) on the right.
+        ``stereo.wav``: two channels on the recording's clock (aligned layout only), the
+        ``stereo_left`` participants summed on the left and the others on the right, saturated
+        to the sample format. Without ``stereo_left``: the participants who are not phone
+        numbers (ACS and Teams identities: the agents) on the left, phone numbers (``4:+…``) on
+        the right; when that leaves a side empty (a Teams-only call, a plain recording), the
+        first participant on the left and the others on the right. ``stereo_left`` ids a
+        recording does not have are left out with a warning; none present fails it.
     """
 
     clips: bool = False
@@ -94,10 +97,13 @@ class HandoffOptions:
     def __post_init__(self) -> None:
         if not 0 <= self.clip_padding_s <= 60:
             raise UsageError(f"clip_padding_s must be 0 to 60 seconds, got {self.clip_padding_s!r}")
+        if self.clip_padding_s != CLIP_PADDING_S and not self.clips:
+            raise UsageError("clip_padding_s applies with clips only")
         if isinstance(self.stereo_left, str) or not all(
             isinstance(p, str) and p for p in self.stereo_left
         ):
-            raise UsageError("stereo_left must be a tuple of participant ids")
+            raise UsageError("stereo_left must be a sequence of participant ids")
+        object.__setattr__(self, "stereo_left", tuple(self.stereo_left))
         if self.stereo_left and not self.stereo:
             raise UsageError("stereo_left applies with stereo only")
 
@@ -190,6 +196,10 @@ class ProcessOptions:
             given = getattr(self, name)
             if not isinstance(given, kind):
                 raise UsageError(f"{name} must be a {kind.__name__}, got {type(given).__name__}")
+        if self.handoff.stereo and self.layout == "compact":
+            raise UsageError(
+                "stereo is on the recording's clock: it does not combine with the compact layout"
+            )
         if self.plain is not None and not isinstance(self.plain, PlainOptions):
             raise UsageError(f"plain must be a PlainOptions, got {type(self.plain).__name__}")
 

@@ -457,8 +457,9 @@ class Report(StrictModel):
         return sorted(rows, key=lambda row: (row["start_s"], row["speaker"]))
 
     def segments_frame(self, recording: str | None = None) -> Any:
-        """:meth:`segment_rows` as a pandas ``DataFrame`` (``pip install pandas``), with
-        ``start_time`` as UTC timestamps; ``recording`` defaults to the call id."""
+        """:meth:`segment_rows` as a pandas ``DataFrame`` (``pip install 'callrec[pandas]'``),
+        with ``start_time`` as UTC timestamps; ``recording`` defaults to the call id (give the
+        folder's name to match ``OUT/segments.csv``)."""
         try:
             import pandas as pd
         except ImportError:
@@ -471,9 +472,11 @@ class Report(StrictModel):
         return frame
 
     def to_annotation(self, uri: str | None = None) -> Any:
-        """Who spoke when as a pyannote.core ``Annotation`` (``pip install pyannote.core``):
-        one segment per utterance on the recording's clock, labelled with the participant id,
-        one track per utterance; ``uri`` defaults to the call id."""
+        """Who spoke when as a pyannote.core ``Annotation`` (``pip install 'callrec[pyannote]'``,
+        Python 3.11+): one segment per utterance on the recording's clock, labelled with the
+        participant id, one track per utterance; ``uri`` defaults to the call id. (``speech.rttm``
+        names speakers by file name and counts in track time: load it with pyannote.database to
+        line up with the files.)"""
         try:
             from pyannote.core import Annotation, Segment
         except ImportError:

@@ -283,12 +283,19 @@ def _stereo(
         )
         return None
     files = {r.label: r.file for r in results if r.file is not None}
-    try:
-        left, right = stereo_sides(list(files), options.handoff.stereo_left)
-    except ValueError as exc:
-        raise UsageError(f"--stereo-left: {exc}") from None
+    left, right, notes = _stereo_sides(list(files), options)
+    findings += [Finding("stereo-sides", f"stereo.wav: {note}") for note in notes]
     name = folder.stereo([files[p] for p in left], [files[p] for p in right])
     return StereoReport(file=name, left=left, right=right)
+
+
+def _stereo_sides(
+    labels: list[str], options: ProcessOptions
+) -> tuple[list[str], list[str], list[str]]:
+    try:
+        return stereo_sides(labels, options.handoff.stereo_left)
+    except ValueError as exc:
+        raise UsageError(f"--stereo-left: {exc}") from None
 
 
 def analyze_recording(
@@ -324,6 +331,8 @@ def process_recording(
     # Before the folder exists: metadata that asks for absurd outputs leaves no trace.
     check_output_size(recording, max_gap_s=options.max_gap_s, layout=options.layout)
     check_open_files(recording)
+    if options.handoff.stereo and not recording.mixed:
+        _stereo_sides(track_labels(recording), options)  # a choice that cannot be met: now
     if isinstance(folder, RecordingFolder):
         return _write(recording, folder, options, file_id)
     with recording_folder(folder) as out:  # a blob folder's staging goes with it
