@@ -24,7 +24,7 @@ from .safety.limits import DEFAULT_MAX_GAP_S
 if TYPE_CHECKING:
     from .batch import BatchResult
     from .dsp.activity import ActivityOptions
-    from .output.options import HandoffOptions, QualityOptions
+    from .output.options import HandoffOptions, QualityOptions, ViewOptions
     from .output.report import ErrorReport
 
 __all__ = [
@@ -206,6 +206,7 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
     )
     _add_quality(process)
     _add_handoff(process)
+    _add_views(process)
     process.add_argument(
         "--max-gap-s",
         type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
@@ -294,6 +295,30 @@ def _handoff_options(args: argparse.Namespace) -> HandoffOptions:
     )
 
 
+def _add_views(process: argparse.ArgumentParser) -> None:
+    views = process.add_argument_group(
+        "looking at a call", "pages and plots for people (README, Looking at a call)"
+    )
+    views.add_argument(
+        "--no-html",
+        dest="html",
+        action="store_false",
+        help="do not write report.html in each recording's folder, nor DIR/index.html",
+    )
+    views.add_argument(
+        "--plots",
+        action="store_true",
+        help="also write timeline.png and levels.png in each recording's folder. Needs: pip "
+        "install 'callrec[plots]'",
+    )
+
+
+def _view_options(args: argparse.Namespace) -> ViewOptions:
+    from .output.options import ViewOptions
+
+    return ViewOptions(html=args.html, plots=args.plots)
+
+
 def _add_quality(process: argparse.ArgumentParser) -> None:
     quality = process.add_argument_group(
         "call quality", "when a line is flagged in the report's quality list (README, Call quality)"
@@ -358,6 +383,7 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         dead_air_s=DEAD_AIR_S if args.dead_air_s is None else args.dead_air_s,
         quality=_quality_options(args),
         handoff=_handoff_options(args),
+        views=_view_options(args),
         layout=args.layout,
         trim=args.trim,
         activity=activity,

@@ -23,7 +23,8 @@ from ..safety.atomic import clear_partials, write_text
 from ..storage.blob import BlobPath
 from ..timebase import to_seconds
 from .handoff import manifest_jsonl, saturated_sum, speech_uem
-from .options import ProcessOptions
+from .options import PAGE_NAME, VIEW_NAMES, ProcessOptions, ViewOptions
+from .page import render_page
 from .report import ClipReport, InputFile, Provenance, Report, TrimReport, load_report
 from .tables import keys_csv, segments_csv, speech_rttm
 from .tracks import TrackFile
@@ -101,7 +102,8 @@ class RecordingFolder:
             return None
         if report.provenance != current:
             return None
-        if not all((self.path / f).is_file() for f in (*report.output_files(), *SIDECARS)):
+        expected = (*report.output_files(), *SIDECARS, *options.views.files())
+        if not all((self.path / f).is_file() for f in expected):
             return None
         return report
 
@@ -182,14 +184,38 @@ class RecordingFolder:
                 reader.close()
         return STEREO_NAME
 
-    def finish(self, report: Report, *, file_id: str, speakers: dict[str, str]) -> None:
-        """Write the tables, remove what an earlier run listed and this one does not, and write
-        the report last. ``file_id`` names the recording in ``speech.rttm``; ``speakers`` maps a
-        label of :meth:`Report.tracks` to its file name."""
+    def finish(
+        self,
+        report: Report,
+        *,
+        file_id: str,
+        speakers: dict[str, str],
+        views: ViewOptions | None = None,
+    ) -> None:
+        """Write the tables and the views (the page, the plots), remove what an earlier run
+        listed or showed and this one does not, and write the report last. ``file_id`` names
+        the recording in ``speech.rttm``; ``speakers`` maps a label of :meth:`Report.tracks` to
+        its file name."""
         self._write_tables(report, file_id, speakers)
+        written = self._write_views(report, views or ViewOptions())
         for stale in self._previous - report.output_files():
             (self.path / stale).unlink(missing_ok=True)
+        for stale in set(VIEW_NAMES) - set(written):
+            (self.path / stale).unlink(missing_ok=True)
         write_text(self.path / REPORT_NAME, report.to_json())
+
+    def _write_views(self, report: Report, views: ViewOptions) -> list[str]:
+        """The plots (read from the tracks in the folder), then the page that links them;
+        returns the names written."""
+        written: list[str] = []
+        if views.plots:
+            from .plots import write_plots  # matplotlib, only when asked for
+
+            written += write_plots(report, self.path)
+        if views.html:
+            write_text(self.path / PAGE_NAME, render_page(report, plots=written))
+            written.append(PAGE_NAME)
+        return written
 
     def _write_tables(self, report: Report, file_id: str, speakers: dict[str, str]) -> None:
         segments, keys, rttm, uem, manifest = SIDECARS
