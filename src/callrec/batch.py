@@ -602,7 +602,7 @@ def _write_index(result: BatchResult, options: ProcessOptions) -> None:
             except CallrecError as exc:
                 error = str(exc)
         entries.append(IndexEntry(outcome.folder, report, error, page=report is not None))
-    _put_text(result.out, INDEX_NAME, render_index(entries, title=f"callrec: {result.out.name}"))
+    _put_text(result.out, INDEX_NAME, render_index(entries))
 
 
 def _failure_line(error: ErrorReport | None) -> str:

@@ -148,7 +148,7 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         help="write aligned per-participant tracks, the speech timeline and a report",
         description="For every recording under PATH, write into OUT/<recording>/: one track per "
         "participant aligned to the wall clock (or mixed.wav), segments.csv, speech.rttm, "
-        "keys.csv and report.json. Recordings already processed and unchanged are skipped.",
+        "keys.csv, report.html and report.json. Recordings already processed and unchanged are skipped.",
     )
     process.add_argument("path", metavar="PATH", help=_PATH_HELP)
     process.add_argument("--out", "-o", required=True, metavar="DIR", help=_OUT_HELP)
@@ -204,9 +204,8 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         help="silence of everybody that counts as dead air, in seconds (default 2); also the "
         "longest own pause a monologue runs on over",
     )
-    _add_quality(process)
-    _add_handoff(process)
-    _add_views(process)
+    for add_group in (_add_quality, _add_handoff, _add_views):  # argument groups of their own
+        add_group(process)
     process.add_argument(
         "--max-gap-s",
         type=_number_in(0.0, 10 * 365 * 24 * 3600.0),

@@ -102,7 +102,7 @@ def _row(entry: IndexEntry) -> str:
     return f'<tr data-recording="{name}"{cls}>{"".join(cells)}</tr>'
 
 
-def render_index(entries: Sequence[IndexEntry], *, title: str = "callrec") -> str:
+def render_index(entries: Sequence[IndexEntry], *, title: str = "callrec: recordings") -> str:
     """``index.html`` for the run's recordings, in the order given."""
     head = "".join(
         f"<th data-type={kind} tabindex=0 title='sort'>{_e(label)}</th>" for label, kind in _HEAD

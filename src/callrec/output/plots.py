@@ -61,7 +61,10 @@ def _figure(width: float, height: float) -> Any:
 def _wall_axis(axes: Any, report: Report) -> None:
     """Seconds of the recording on the x axis, ticks on round wall-clock times (as on the
     page), labelled with the wall clock (UTC)."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter
+    try:  # matplotlib is the plots extra: imported here only, as in _figure
+        from matplotlib.ticker import FixedLocator, FuncFormatter
+    except ImportError:
+        raise MissingExtraError("--plots", extra="plots", module="matplotlib") from None
 
     def clock(seconds: float, _: object) -> str:
         when = report.start_time + timedelta(seconds=float(seconds))
