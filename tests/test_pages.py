@@ -37,7 +37,7 @@ from callrec.output.report import Report, WarningReport
 from .browser import Browser, chromium, png_size
 from .conftest import ALICE, BOB, ROOT, SAMPLES, meta, write_chunk
 from .long_call import make_long_call
-from .signals import sine, to_int16
+from .signals import dtmf_tone, sequence, sine, to_int16
 
 UNMIXED = "b5a3e2c1-7d44-4f0e-9a8b-2c6d1e0f9a37"  # the call id of samples/unmixed-call
 KINDS = ("pause", "gap", "join", "lost")
@@ -266,6 +266,29 @@ def test_truncated_media_is_lost_from_where_it_ends_on_the_wall_clock(samples_ou
     assert (mark.start_s, mark.end_s) == (0.0, 7.0)
 
 
+def test_keys_are_marked_on_the_lane_of_who_pressed_them(tmp_path: Path) -> None:
+    rate = 16_000
+    agent = sequence([(-120, 0.5), (-20, 1.5), (-120, 2.0)], rate)
+    customer = np.concatenate(
+        [np.zeros(rate * 2), dtmf_tone("5", 0.3, rate), np.zeros(rate * 2 - 4800)]
+    )
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "call.json").write_text(json.dumps(meta(duration_ms=4000)))
+    audio = np.stack([to_int16(agent), to_int16(customer)], axis=1)
+    soundfile.write(folder / "call.wav", audio, rate, subtype="PCM_16")
+    out = tmp_path / "out"
+    assert cli.main(["process", str(folder), "--out", str(out), "-q"]) == 0
+    (recording,) = _folders(out)
+    report = callrec.load_report(recording / "report.json")
+    page = _page(recording)
+    _check_against_report(page, report)
+    (key,) = [a for a in page.tagged("kbd") if "data-key" in a]
+    assert (key["data-participant"], key["data-key"]) == (BOB, "5")
+    assert float(key["data-start-s"]) == report.participants[1].keys[0].start_s
+    assert 1.95 <= float(key["data-start-s"]) <= 2.05
+
+
 def test_no_html_writes_no_page_and_removes_earlier_ones(tmp_path: Path) -> None:
     source, out = SAMPLES / "mixed-call-wav", tmp_path / "out"
     assert cli.main(["process", str(source), "--out", str(out), "-q"]) == 0
@@ -431,6 +454,8 @@ def test_the_sample_pages_draw_everything_in_chromium(samples_out: Path, browser
         report = callrec.load_report(folder / "report.json")
         browser.open(folder / "report.html")
         _check_drawn(browser, report)
+        fits = "(s => s.scrollWidth <= s.clientWidth)(document.getElementById('scroll'))"
+        assert browser.js(fits), "at first the whole call fits: nothing sticks out to scroll to"
         # Zoomed in, the same elements stay where their times are.
         browser.js("document.querySelector('[data-zoom=\"2\"]').click()")
         assert browser.js("document.getElementById('inner').style.width") == "200%"

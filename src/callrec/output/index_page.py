@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import LOST_AUDIO
-from .page import CSP, _e, _href, _json, _length
+from .page import CSP, esc, length_text, script_json, url_of
 from .report import Report
 
 __all__ = ["IndexEntry", "render_index"]
@@ -51,7 +51,7 @@ _HEAD = (
 
 
 def _cell(text: str, value: float | str | None = None, cls: str = "") -> str:
-    v = "" if value is None else f' data-v="{_e(value)}"'
+    v = "" if value is None else f' data-v="{esc(value)}"'
     c = f" class={cls}" if cls else ""
     return f"<td{v}{c}>{text}</td>"
 
@@ -59,36 +59,36 @@ def _cell(text: str, value: float | str | None = None, cls: str = "") -> str:
 def _share(part: float | None, whole: float) -> str:
     if part is None:
         return "–"
-    return f"{_length(part)} ({100 * part / whole:.0f} %)" if whole > 0 else _length(part)
+    return f"{length_text(part)} ({100 * part / whole:.0f} %)" if whole > 0 else length_text(part)
 
 
 def _row(entry: IndexEntry) -> str:
-    name = _e(entry.folder)
-    link = f'<a href="{_e(_href(entry.folder))}/{PAGE_NAME}">{name}</a>' if entry.page else name
+    name = esc(entry.folder)
+    link = f'<a href="{esc(url_of(entry.folder))}/{PAGE_NAME}">{name}</a>' if entry.page else name
     report = entry.report
     if report is None:
-        error = _e(entry.error or "failed")
+        error = esc(entry.error or "failed")
         return (
             f'<tr data-recording="{name}" class=failed>{_cell(name, entry.folder)}'
             f"<td colspan={len(_HEAD) - 1}>failed: {error}</td></tr>"
         )
     c = report.conversation
     ids = [label for label, _ in report.tracks()]
-    people = "<br>".join(f'<span title="{_e(i)}">{_e(i)}</span>' for i in ids)
+    people = "<br>".join(f'<span title="{esc(i)}">{esc(i)}</span>' for i in ids)
     lost = [w for w in report.warnings if w.code in LOST_AUDIO]
     codes = sorted({w.code for w in report.warnings})
-    warned = (f"<b class=lost>{len(lost)} lost</b> " if lost else "") + _e(", ".join(codes))
+    warned = (f"<b class=lost>{len(lost)} lost</b> " if lost else "") + esc(", ".join(codes))
     dead = c.dead_air
     cells = [
         _cell(link, entry.folder),
-        _cell(_e(report.instant(0.0)[:19].replace("T", " ")), report.instant(0.0)),
-        _cell(_length(report.duration_s), report.duration_s),
+        _cell(esc(report.instant(0.0)[:19].replace("T", " ")), report.instant(0.0)),
+        _cell(length_text(report.duration_s), report.duration_s),
         _cell(people, len(ids)),
         _cell(_share(c.talk_time_s, report.duration_s), c.talk_time_s),
         _cell(_share(c.overlap_s, c.talk_time_s), c.overlap_s if c.overlap_s is not None else -1),
-        _cell(_length(c.non_talk_time_s), c.non_talk_time_s),
+        _cell(length_text(c.non_talk_time_s), c.non_talk_time_s),
         _cell(
-            "–" if dead is None else f"{dead.count} ({_length(dead.total_s)})",
+            "–" if dead is None else f"{dead.count} ({length_text(dead.total_s)})",
             -1 if dead is None else dead.total_s,
         ),
         _cell(
@@ -96,7 +96,7 @@ def _row(entry: IndexEntry) -> str:
             sum(p.interruptions for p in c.participants),
         ),
         _cell(warned or "–", len(report.warnings) + 1000 * len(lost)),
-        _cell(_e(", ".join(sorted({q.code for q in report.quality}))) or "–", len(report.quality)),
+        _cell(esc(", ".join(sorted({q.code for q in report.quality}))) or "–", len(report.quality)),
     ]
     cls = " class=incomplete" if lost else ""
     return f'<tr data-recording="{name}"{cls}>{"".join(cells)}</tr>'
@@ -105,7 +105,7 @@ def _row(entry: IndexEntry) -> str:
 def render_index(entries: Sequence[IndexEntry], *, title: str = "callrec: recordings") -> str:
     """``index.html`` for the run's recordings, in the order given."""
     head = "".join(
-        f"<th data-type={kind} tabindex=0 title='sort'>{_e(label)}</th>" for label, kind in _HEAD
+        f"<th data-type={kind} tabindex=0 title='sort'>{esc(label)}</th>" for label, kind in _HEAD
     )
     rows = "".join(_row(entry) for entry in entries)
     done = sum(e.report is not None for e in entries)
@@ -114,11 +114,11 @@ def render_index(entries: Sequence[IndexEntry], *, title: str = "callrec: record
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         f'<meta http-equiv=Content-Security-Policy content="{CSP}">'
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
-        f"<title>{_e(title)}: {len(entries)} recording(s)</title><style>{_STYLE}</style></head>"
-        f"<body><h1>{_e(title)}</h1><p>{len(entries)} recording(s), {done} with a report, "
+        f"<title>{esc(title)}: {len(entries)} recording(s)</title><style>{_STYLE}</style></head>"
+        f"<body><h1>{esc(title)}</h1><p>{len(entries)} recording(s), {done} with a report, "
         f"{hours:.2f} h of audio. Click a column to sort.</p>"
         f"<table id=recordings><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-        f"<script type=application/json id=callrec-index>{_json({'count': len(entries)})}"
+        f"<script type=application/json id=callrec-index>{script_json({'count': len(entries)})}"
         f"</script><script>{_SCRIPT}</script></body></html>\n"
     )
 

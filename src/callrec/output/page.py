@@ -44,12 +44,14 @@ from ..errors import LOST_AUDIO
 from .report import ChunkReport, ParticipantTalk, Report, TrackReport
 
 __all__ = ["Mark", "lost_spans", "render_page", "timeline_marks"]
+# Also used by index_page.py and plots.py, so that the views agree: COLORS, CSP, esc,
+# length_text, script_json, tick_step, url_of.
 
 _EPSILON_S = 1e-6
 _NICE_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800)
 _TICKS = 10
 """Ticks the axis aims for before the script (which knows the width) redraws it."""
-_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 _TRUNCATED = re.compile(r"read (\d+) of the (\d+) frames")
 _LOST_LABELS = {
     "chunk-without-media": "lost: no media",
@@ -155,10 +157,11 @@ def timeline_marks(report: Report) -> list[Mark]:
     return marks + lost_spans(report)
 
 
-# --- formatting -------------------------------------------------------------------------------
+# --- formatting (shared with index_page.py) ---------------------------------------------------
 
 
-def _e(text: object) -> str:
+def esc(text: object) -> str:
+    """Text from a file, safe in an element or a quoted attribute."""
     return html.escape(str(text), quote=True)
 
 
@@ -177,7 +180,7 @@ def _place(start: float, end: float, total: float) -> str:
     return f"left:{_pct(start, total)}%;width:{_pct(max(0.0, end - start), total)}%"
 
 
-def _length(seconds: float | None) -> str:
+def length_text(seconds: float | None) -> str:
     """``1:02:03.4``, ``2:03.4`` or ``3.40 s``."""
     if seconds is None:
         return "–"
@@ -200,13 +203,13 @@ def _clock(report: Report, seconds: float, *, fraction: bool = False) -> str:
     return when.strftime("%H:%M:%S") + (f".{when.microsecond // 10000:02d}" if fraction else "")
 
 
-def _json(data: Any) -> str:
+def script_json(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element (no ``<``, ``>`` or ``&`` in it)."""
     text = json.dumps(data, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _href(relative: str) -> str:
+def url_of(relative: str) -> str:
     """A file beside the page as a relative URL: every segment percent-encoded (a track named
     ``4%3A%2B1425….wav`` is ``4%253A%252B1425….wav`` in a URL)."""
     return "/".join(quote(part, safe="") for part in relative.split("/"))
@@ -215,12 +218,13 @@ def _href(relative: str) -> str:
 # --- the timeline -----------------------------------------------------------------------------
 
 
-def _tick_step(total: float, ticks: int = _TICKS) -> int:
+def tick_step(total: float, ticks: int = _TICKS) -> int:
+    """Seconds between the axis's ticks: the roundest step that gives at most ``ticks``."""
     return next((s for s in _NICE_STEPS_S if total / s <= ticks), _NICE_STEPS_S[-1])
 
 
 def _axis(report: Report, total: float) -> str:
-    step = _tick_step(total)
+    step = tick_step(total)
     epoch = report.start_time.timestamp()
     first = math.ceil(epoch / step) * step - epoch
     count = int((total - first) // step) + 1 if first <= total else 0
@@ -233,16 +237,16 @@ def _axis(report: Report, total: float) -> str:
 
 
 def _mark(mark: Mark, total: float) -> str:
-    code = f' data-code="{_e(mark.code)}"' if mark.code else ""
+    code = f' data-code="{esc(mark.code)}"' if mark.code else ""
     return (
         f"<i data-kind={mark.kind} data-start-s={_num(mark.start_s)} "
         f"data-end-s={_num(mark.end_s)}{code} style={_place(mark.start_s, mark.end_s, total)} "
-        f'title="{_e(mark.detail)}">{_e(mark.label)}</i>'
+        f'title="{esc(mark.detail)}">{esc(mark.label)}</i>'
     )
 
 
 def _segments(label: str, track: TrackReport, total: float, compact: bool) -> Iterable[str]:
-    who = _e(label)
+    who = esc(label)
     for (start, end), (at, _) in zip(
         track.speech_segments, track.track_speech_segments, strict=True
     ):
@@ -254,10 +258,10 @@ def _segments(label: str, track: TrackReport, total: float, compact: bool) -> It
         )
     for key in track.keys:
         yield (
-            f'<kbd data-participant="{who}" data-key="{_e(key.key)}" '
+            f'<kbd data-participant="{who}" data-key="{esc(key.key)}" '
             f"data-start-s={_num(key.start_s)} data-end-s={_num(key.end_s)} "
             f"data-t={_num(key.track_start_s)} style=left:{_pct(key.start_s, total)}%>"
-            f"{_e(key.key)}</kbd>"
+            f"{esc(key.key)}</kbd>"
         )
 
 
@@ -266,10 +270,10 @@ def _lanes(report: Report, total: float) -> tuple[str, str]:
     names, lanes = [], []
     compact = report.layout == "compact"
     for n, (label, track) in enumerate(report.tracks()):
-        color = _COLORS[n % len(_COLORS)]
+        color = COLORS[n % len(COLORS)]
         player = f" data-player=p{n}" if track.file else ""
         shown = "mix (mixed recording)" if report.mix is not None else label
-        names.append(f'<div style=--c:{color} title="{_e(label)}">{_e(shown)}</div>')
+        names.append(f'<div style=--c:{color} title="{esc(label)}">{esc(shown)}</div>')
         body = "".join(_segments(label, track, total, compact))
         lanes.append(f"<div class=lane style=--c:{color}{player}>{body}</div>")
     return "".join(names), "".join(lanes)
@@ -304,9 +308,9 @@ def _players(report: Report) -> str:
         if track.file is None:
             continue
         rows.append(
-            f'<div class=player><span title="{_e(label)}">{_e(label)}</span>'
-            f'<audio id=p{n} controls preload=metadata src="{_e(_href(track.file))}"></audio>'
-            f'<a href="{_e(_href(track.file))}">{_e(track.file)}</a></div>'
+            f'<div class=player><span title="{esc(label)}">{esc(label)}</span>'
+            f'<audio id=p{n} controls preload=metadata src="{esc(url_of(track.file))}"></audio>'
+            f'<a href="{esc(url_of(track.file))}">{esc(track.file)}</a></div>'
         )
     if not rows:
         return ""
@@ -333,7 +337,7 @@ def _talk_cells(talk: ParticipantTalk | None) -> list[str]:
         ratio,
         str(talk.turns),
         str(talk.interruptions),
-        _length(talk.longest_monologue_s),
+        length_text(talk.longest_monologue_s),
         median,
     ]
 
@@ -359,8 +363,8 @@ def _participants(report: Report) -> str:
     )
     rows = [
         [
-            f'<span class=who title="{_e(label)}">{_e(label)}</span>',
-            _length(track.talk_time_s),
+            f'<span class=who title="{esc(label)}">{esc(label)}</span>',
+            length_text(track.talk_time_s),
             *_talk_cells(talks.get(label)),
             _db(track.peak_dbfs, "dBFS"),
             _db(track.rms_dbfs, "dBFS"),
@@ -368,8 +372,8 @@ def _participants(report: Report) -> str:
             _db(track.loudness_range_lu, "LU"),
             _db(track.noise_floor_dbfs, "dBFS"),
             str(track.clipped_samples),
-            _e("".join(k.key for k in track.keys)) or "–",
-            _length(track.recorded_s),
+            esc("".join(k.key for k in track.keys)) or "–",
+            length_text(track.recorded_s),
         ]
         for label, track in report.tracks()
     ]
@@ -379,41 +383,41 @@ def _participants(report: Report) -> str:
 def _conversation(report: Report) -> str:
     c = report.conversation
     rows = [
-        ("talk time (anyone speaking)", _length(c.talk_time_s)),
-        ("recorded time without speech", _length(c.non_talk_time_s)),
+        ("talk time (anyone speaking)", length_text(c.talk_time_s)),
+        ("recorded time without speech", length_text(c.non_talk_time_s)),
         (
             "overlap (two or more speaking)",
-            _length(c.overlap_s) if c.overlap_s is not None else "–",
+            length_text(c.overlap_s) if c.overlap_s is not None else "–",
         ),
-        ("interruption: overlap of at least", _length(c.interruption_min_overlap_s)),
+        ("interruption: overlap of at least", length_text(c.interruption_min_overlap_s)),
     ]
     if c.dead_air is not None:
         dead = c.dead_air
         rows.append(
             (
                 f"dead air (silences of {dead.threshold_s:g} s or more)",
-                f"{dead.count}, {_length(dead.total_s)} in all, longest {_length(dead.longest_s)}"
+                f"{dead.count}, {length_text(dead.total_s)} in all, longest {length_text(dead.longest_s)}"
                 if dead.count
                 else "none",
             )
         )
-    body = "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
     return (
         f"<section><h2>Conversation</h2><table class=kv id=conversation>{body}</table>"
-        f"<details><summary>Definitions</summary><p>{_e(c.definitions)}</p></details></section>"
+        f"<details><summary>Definitions</summary><p>{esc(c.definitions)}</p></details></section>"
     )
 
 
 def _warnings(report: Report) -> str:
     items = [
-        f'<li class="{"lost" if w.code in LOST_AUDIO else "warn"}"><code>{_e(w.code)}</code> '
+        f'<li class="{"lost" if w.code in LOST_AUDIO else "warn"}"><code>{esc(w.code)}</code> '
         + (f"(chunk {w.chunk_index}) " if w.chunk_index is not None else "")
-        + f"{_e(w.message)}</li>"
+        + f"{esc(w.message)}</li>"
         for w in report.warnings
     ]
     items += [
-        f"<li class=quality><code>{_e(q.code)}</code> "
-        f"{_e(q.participant_id or 'mix')}: {_e(q.message)}</li>"
+        f"<li class=quality><code>{esc(q.code)}</code> "
+        f"{esc(q.participant_id or 'mix')}: {esc(q.message)}</li>"
         for q in report.quality
     ]
     body = f"<ul>{''.join(items)}</ul>" if items else "<p class=none>None.</p>"
@@ -426,12 +430,12 @@ def _chunks(report: Report) -> str:
         [
             str(c.index),
             _clock(report, c.start_s, fraction=True),
-            _length(c.duration_s),
-            _length(c.media_duration_s),
+            length_text(c.duration_s),
+            length_text(c.media_duration_s),
             ", ".join(f"{_clock(report, p.start_s)} ({p.duration_s:g} s)" for p in c.pauses) or "–",
-            _e(c.pause_reading),
-            _e(c.end_reason or "–"),
-            _e(c.media_file or "none"),
+            esc(c.pause_reading),
+            esc(c.end_reason or "–"),
+            esc(c.media_file or "none"),
         ]
         for c in report.chunks
     ]
@@ -446,15 +450,15 @@ def _chunks(report: Report) -> str:
 def _header(report: Report) -> str:
     end = report.instant(report.duration_s)
     facts = [
-        f"{_e(report.instant(0.0))} – {_e(end)}",
-        _length(report.duration_s),
-        f"{_e(report.channel_type)} {_e(report.format or '')}".strip(),
+        f"{esc(report.instant(0.0))} – {esc(end)}",
+        length_text(report.duration_s),
+        f"{esc(report.channel_type)} {esc(report.format or '')}".strip(),
         f"{report.sample_rate} Hz",
-        f"{_e(report.layout)} layout",
-        f"callrec {_e(report.provenance.callrec_version)}",
+        f"{esc(report.layout)} layout",
+        f"callrec {esc(report.provenance.callrec_version)}",
     ]
     recording = (
-        f"<p>Recording <code>{_e(report.recording_id)}</code></p>" if report.recording_id else ""
+        f"<p>Recording <code>{esc(report.recording_id)}</code></p>" if report.recording_id else ""
     )
     lost = [w for w in report.warnings if w.code in LOST_AUDIO]
     banner = (
@@ -463,7 +467,7 @@ def _header(report: Report) -> str:
         else ""
     )
     return (
-        f"<header><h1>Call <code>{_e(report.call_id)}</code></h1>{recording}"
+        f"<header><h1>Call <code>{esc(report.call_id)}</code></h1>{recording}"
         f"<p class=facts>{' · '.join(facts)}</p>{banner}</header>"
     )
 
@@ -495,17 +499,17 @@ CSP = (
 def render_page(report: Report, *, plots: Sequence[str] = ()) -> str:
     """``report.html`` for ``report`` (see the module notes); ``plots`` are image files beside
     it (``timeline.png``, ``levels.png``) to link to."""
-    links = "".join(f'<a href="{_e(_href(p))}">{_e(p)}</a> ' for p in plots)
+    links = "".join(f'<a href="{esc(url_of(p))}">{esc(p)}</a> ' for p in plots)
     plot_section = f"<section id=plots><h2>Plots</h2><p>{links}</p></section>" if plots else ""
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         f'<meta http-equiv=Content-Security-Policy content="{CSP}">'
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
-        f"<title>Call {_e(report.call_id)}: callrec report</title><style>{_STYLE}</style></head>"
+        f"<title>Call {esc(report.call_id)}: callrec report</title><style>{_STYLE}</style></head>"
         f"<body>{_header(report)}{_timeline(report)}{_players(report)}{_participants(report)}"
         f"{_conversation(report)}{_warnings(report)}{_chunks(report)}{plot_section}"
         f"<div id=tip hidden></div>"
-        f"<script type=application/json id=callrec-data>{_json(_data(report))}</script>"
+        f"<script type=application/json id=callrec-data>{script_json(_data(report))}</script>"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
 
@@ -525,8 +529,7 @@ white-space:nowrap;border-left:6px solid var(--c,#fff);border-bottom:1px solid #
 .names .axisname{height:22px;line-height:22px;color:#777;border-left-color:#fff}
 .scroll{overflow-x:auto;overflow-y:hidden}.inner{position:relative;width:100%;min-width:100%}
 .axis{position:relative;overflow:hidden;height:22px;border-bottom:1px solid #ccc;font-size:11px;color:#555}
-.axis span{position:absolute;top:3px;transform:translateX(-50%);white-space:nowrap}
-.axis span::before{content:"";position:absolute;left:50%;top:14px;height:5px;border-left:1px solid #999}
+.axis span{position:absolute;top:3px;padding-left:3px;white-space:nowrap;border-left:1px solid #999}
 .lanes{position:relative}
 .lane{position:relative;height:30px;border-bottom:1px solid #eee}
 .lane b{position:absolute;top:6px;bottom:6px;min-width:1px;background:var(--c);opacity:.85;
@@ -536,12 +539,13 @@ cursor:pointer;border-radius:2px}
 background:#ffd54f;border:1px solid #a68000;border-radius:3px;padding:0 2px;z-index:3;cursor:pointer}
 .marks{position:absolute;inset:0;pointer-events:none}
 .marks i{position:absolute;top:0;bottom:0;font:10px/12px system-ui,sans-serif;font-style:normal;
-overflow:hidden;white-space:nowrap;padding-left:2px;pointer-events:auto;min-width:1px}
+overflow:hidden;white-space:nowrap;padding-left:2px;pointer-events:auto;min-width:1px;
+box-sizing:border-box}
 i.pause{background:repeating-linear-gradient(45deg,#0000 0 4px,#7777 4px 6px);color:#444}
 i.gap,.marks i[data-kind=gap]{background:repeating-linear-gradient(-45deg,#0000 0 3px,#8888 3px 5px);color:#333}
 .marks i[data-kind=pause]{background:repeating-linear-gradient(45deg,#0000 0 4px,#7777 4px 6px);color:#444}
-.marks i[data-kind=join]{width:0!important;border-left:2px dashed #333;overflow:visible;color:#333;
-padding-left:3px;display:flex;align-items:flex-end}
+.marks i[data-kind=join]{width:0!important;min-width:0;border-left:2px dashed #333;overflow:visible;
+color:#333;padding-left:3px;display:flex;align-items:flex-end;box-sizing:content-box}
 i.join{border-left:2px dashed #333}
 i.lost,.marks i[data-kind=lost]{background:repeating-linear-gradient(45deg,#d008 0 4px,#fcc8 4px 8px);
 color:#700;font-weight:bold}

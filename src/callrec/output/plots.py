@@ -25,7 +25,7 @@ from ..audio.reader import DEFAULT_BLOCK_FRAMES, open_audio
 from ..dsp.loudness_meter import LoudnessMeter
 from ..errors import MissingExtraError
 from ..safety.atomic import write_bytes
-from .page import _COLORS, _tick_step, timeline_marks
+from .page import COLORS, tick_step, timeline_marks
 from .report import Report
 
 __all__ = [
@@ -71,7 +71,7 @@ def _wall_axis(axes: Any, report: Report) -> None:
         return when.strftime("%H:%M:%S")
 
     total = max(report.duration_s, 1e-6)
-    step = _tick_step(total)
+    step = tick_step(total)
     epoch = report.start_time.timestamp()
     first = math.ceil(epoch / step) * step - epoch
     axes.xaxis.set_major_locator(FixedLocator(np.arange(first, total + 1e-9, step).tolist()))
@@ -111,7 +111,7 @@ def timeline_png(report: Report) -> bytes:
     axes = figure.add_subplot()
     for n, (_label, track) in enumerate(tracks):
         y = len(tracks) - 1 - n
-        color = _COLORS[n % len(_COLORS)]
+        color = COLORS[n % len(COLORS)]
         bars = [(start, end - start) for start, end in track.speech_segments]
         axes.broken_barh(bars, (y - 0.35, 0.7), facecolors=color, edgecolor="none")
         for key in track.keys:
@@ -174,7 +174,7 @@ def levels_png(report: Report, folder: Path) -> bytes:
         x = _on_wall_clock(report, middles)
         y = np.where(series > _FLOOR_LUFS, series, np.nan)
         x, y = _thinned(x, y)
-        axes.plot(x, y, color=_COLORS[n % len(_COLORS)], linewidth=0.9, label=_short(label))
+        axes.plot(x, y, color=COLORS[n % len(COLORS)], linewidth=0.9, label=_short(label))
     _shade(axes, report)
     axes.set_ylim(_FLOOR_LUFS, 0)
     axes.set_ylabel("short-term loudness (LUFS)")
