@@ -132,7 +132,7 @@ def _assert_same_outputs(local: Path, local_root: str, other: Path, other_root: 
     for name, data in mine.items():
         if name.endswith("report.json"):
             assert _comparable(data, local_root) == _comparable(theirs[name], other_root), name
-        elif name == "errors.json":
+        elif name == "errors.json" or name.endswith(".html"):  # they name the inputs
             assert data.decode().replace(local_root, "IN") == theirs[name].decode().replace(
                 other_root, "IN"
             )
@@ -568,3 +568,32 @@ def test_process_recording_writes_into_a_blob_folder_and_refuses_a_local_writer(
         RecordingFolder(folder)
     with pytest.raises(UsageError, match="written to local files"):
         AudioWriter(folder / "x.wav", sample_rate=16_000, channels=1, dtype="int16")
+
+
+def test_pages_and_plots_are_uploaded_checked_and_removed_when_turned_off(
+    env: Azurite,
+    fs: adlfs.AzureBlobFileSystem,
+    container: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("matplotlib")
+    out = f"az://{container}/out"
+    source = str(SAMPLES / "mixed-call-wav")
+    assert _cli(["process", source, "--out", out, "--plots"], capsys)[0] == cli.EXIT_OK
+    (folder,) = {n.split("/")[2] for n in fs.find(f"{container}/out") if n.count("/") > 2}
+    prefix = f"{container}/out/{folder}"
+    views = {"report.html", "timeline.png", "levels.png"}
+    assert views <= {n.rsplit("/", 1)[1] for n in fs.find(prefix)}
+    assert fs.exists(f"{container}/out/index.html")
+    assert fs.cat_file(f"{prefix}/timeline.png")[:8] == b"\x89PNG\r\n\x1a\n"
+    # A view deleted from the container is missing output: the next run redoes the recording.
+    fs.rm_file(f"{prefix}/levels.png")
+    again = _cli(["process", source, "--out", out, "--plots"], capsys)
+    assert "1 processed, 0 already done" in again[1] and fs.exists(f"{prefix}/levels.png")
+    # Turned off, an earlier run's views go (and nothing else of the folder).
+    off = _cli(["process", source, "--out", out, "--no-html"], capsys)
+    assert off[0] == cli.EXIT_OK
+    left = {n.rsplit("/", 1)[1] for n in fs.find(prefix)}
+    assert not views & left and {"mixed.wav", "report.json", "segments.csv"} <= left
+    assert not fs.exists(f"{container}/out/index.html")

@@ -220,13 +220,15 @@ def test_the_base_install_is_what_the_library_imports() -> None:
     assert not base & {"scipy", "pydub", "audioop-lts", "av", "matplotlib"}
     assert "pydub" in names("pydub") and "av" in names("mp4") and "scipy" in names("test")
     assert {"adlfs", "azure-identity"} <= names("azure") & names("test")
+    assert "matplotlib" in names("plots") & names("test")
 
 
 def test_the_command_works_without_the_extras(tmp_path: Path) -> None:
-    """What `pip install callrec` alone can do: scipy, pydub and PyAV made unimportable."""
+    """What `pip install callrec` alone can do: scipy, pydub, PyAV and matplotlib made
+    unimportable (the pages need none of them)."""
     code = (
         "import sys\n"
-        "for name in ('scipy', 'pydub', 'av'):\n"
+        "for name in ('scipy', 'pydub', 'av', 'matplotlib'):\n"
         "    sys.modules[name] = None\n"
         "from callrec.cli import main\n"
         f"sys.exit(main(['process', {str(SAMPLES)!r}, '--out', {str(tmp_path)!r}, '-q']))\n"
@@ -234,6 +236,7 @@ def test_the_command_works_without_the_extras(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert len(list(tmp_path.glob("*/report.json"))) == 3
+    assert len(list(tmp_path.glob("*/report.html"))) == 3
 
 
 # What threadpoolctl reports for each kernel CI forces (OpenBLAS names Zen's kernel Haswell, and

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from .errors import Finding as Finding
     from .output.options import HandoffOptions as HandoffOptions
     from .output.options import ProcessOptions as ProcessOptions
+    from .output.options import ViewOptions as ViewOptions
+    from .output.page import render_page as render_page
     from .output.report import Report as Report
     from .output.report import load_report as load_report
     from .output.run import ProcessedRecording as ProcessedRecording

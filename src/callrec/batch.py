@@ -32,6 +32,7 @@ from .acs.recording import Recording
 from .acs.timeline import PauseReading
 from .errors import (
     LOST_AUDIO,
+    CallrecError,
     Finding,
     JSONFileError,
     StorageError,
@@ -70,7 +71,9 @@ LOCK_NAME = ".callrec.lock"
 ERRORS_NAME = "errors.json"
 SEGMENTS_NAME = "segments.csv"
 """Every utterance of the run's recordings, one table (``output.tables.batch_segments_csv``)."""
-assert {ERRORS_NAME, SEGMENTS_NAME, LOCK_NAME} <= RESERVED_NAMES  # no recording folder takes them
+INDEX_NAME = "index.html"
+"""The run's recordings as a page, one row each (``output.index_page.render_index``)."""
+assert {ERRORS_NAME, SEGMENTS_NAME, LOCK_NAME, INDEX_NAME} <= RESERVED_NAMES  # no folder takes them
 ERRORS_SCHEMA_VERSION = 1
 
 Status = Literal["done", "skipped", "failed"]
@@ -559,7 +562,12 @@ def _process_found(
     order = {name: i for i, name in enumerate(names)}
     outcomes.sort(key=lambda o: order[o.folder])
     result = BatchResult(out, tuple(outcomes), found.problems)
-    for name, write in ((ERRORS_NAME, _write_errors), (SEGMENTS_NAME, _write_segments)):
+    writers = (
+        (ERRORS_NAME, _write_errors),
+        (SEGMENTS_NAME, _write_segments),
+        (INDEX_NAME, partial(_write_index, options=options)),
+    )
+    for name, write in writers:
         try:
             write(result)
         except OSError as exc:  # a full disk: the outcomes are still worth returning
@@ -607,6 +615,37 @@ def _write_segments(result: BatchResult) -> None:
                     (outcome.folder, load_report(result.out / outcome.folder / REPORT_NAME))
                 )
     _put_text(result.out, SEGMENTS_NAME, batch_segments_csv(reports))
+
+
+def _write_index(result: BatchResult, options: ProcessOptions) -> None:
+    """``OUT/index.html``: every recording of the run, a row each, linking to its page; with
+    the page turned off, an earlier run's index is removed (it would link to pages no more)."""
+    from .output.index_page import IndexEntry, render_index
+
+    if not options.views.html:
+        if isinstance(result.out, BlobPath):
+            result.out.store.remove(f"{result.out.key}/{INDEX_NAME}")
+        else:
+            (result.out / INDEX_NAME).unlink(missing_ok=True)
+        return
+    entries = []
+    for outcome in result.outcomes:
+        report, error = None, None
+        if outcome.status == "failed":
+            error = _failure_line(outcome.error)
+        else:
+            try:
+                report = load_report(result.out / outcome.folder / REPORT_NAME)
+            except CallrecError as exc:
+                error = str(exc)
+        entries.append(IndexEntry(outcome.folder, report, error, page=report is not None))
+    _put_text(result.out, INDEX_NAME, render_index(entries))
+
+
+def _failure_line(error: ErrorReport | None) -> str:
+    if error is None:
+        return "failed"
+    return f"{error.error}: {error.message}"
 
 
 def _put_text(out: Path, name: str, text: str) -> None:

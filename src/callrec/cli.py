@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .acs.plain import PlainOptions
     from .batch import BatchResult
     from .dsp.activity import ActivityOptions
-    from .output.options import HandoffOptions, QualityOptions
+    from .output.options import HandoffOptions, QualityOptions, ViewOptions
     from .output.report import ErrorReport
 
 __all__ = [
@@ -150,7 +150,7 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         help="write aligned per-participant tracks, the speech timeline and a report",
         description="For every recording under PATH, write into OUT/<recording>/: one track per "
         "participant aligned to the wall clock (or mixed.wav), segments.csv, speech.rttm, "
-        "keys.csv and report.json. Recordings already processed and unchanged are skipped.",
+        "keys.csv, report.html and report.json. Recordings already processed and unchanged are skipped.",
     )
     process.add_argument("path", metavar="PATH", help=_PATH_HELP)
     process.add_argument("--out", "-o", required=True, metavar="DIR", help=_OUT_HELP)
@@ -193,8 +193,8 @@ def _add_process(commands: Any, debug: argparse.ArgumentParser) -> None:
         help="silence of everybody that counts as dead air, in seconds (default 2); also the "
         "longest own pause a monologue runs on over",
     )
-    _add_quality(process)
-    _add_handoff(process)
+    for add_group in (_add_quality, _add_handoff, _add_views):  # argument groups of their own
+        add_group(process)
     process.add_argument(
         "--max-gap-s",
         type=_number_in(0.0, 10 * 365 * 24 * 3600.0),
@@ -352,6 +352,30 @@ def _handoff_options(args: argparse.Namespace) -> HandoffOptions:
     )
 
 
+def _add_views(process: argparse.ArgumentParser) -> None:
+    views = process.add_argument_group(
+        "looking at a call", "pages and plots for people (README, Looking at a call)"
+    )
+    views.add_argument(
+        "--no-html",
+        dest="html",
+        action="store_false",
+        help="do not write report.html in each recording's folder, nor DIR/index.html",
+    )
+    views.add_argument(
+        "--plots",
+        action="store_true",
+        help="also write timeline.png and levels.png in each recording's folder. Needs: pip "
+        "install 'callrec[plots]'",
+    )
+
+
+def _view_options(args: argparse.Namespace) -> ViewOptions:
+    from .output.options import ViewOptions
+
+    return ViewOptions(html=args.html, plots=args.plots)
+
+
 def _add_quality(process: argparse.ArgumentParser) -> None:
     quality = process.add_argument_group(
         "call quality", "when a line is flagged in the report's quality list (README, Call quality)"
@@ -417,6 +441,7 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         dead_air_s=DEAD_AIR_S if args.dead_air_s is None else args.dead_air_s,
         quality=_quality_options(args),
         handoff=_handoff_options(args),
+        views=_view_options(args),
         layout=args.layout,
         trim=args.trim,
         activity=activity,

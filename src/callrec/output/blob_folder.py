@@ -26,7 +26,7 @@ from .folder import (
     listed_outputs,
     provenance,
 )
-from .options import ProcessOptions
+from .options import VIEW_NAMES, ProcessOptions, ViewOptions
 from .report import Report, load_report
 
 __all__ = ["BlobRecordingFolder", "recording_folder"]
@@ -66,7 +66,7 @@ class BlobRecordingFolder(RecordingFolder):
         present = {
             key[len(self.remote.key) + 1 :] for key in self._store.names_now(self.remote.key)
         }
-        if not {*report.output_files(), *SIDECARS} <= present:
+        if not {*report.output_files(), *SIDECARS, *options.views.files()} <= present:
             return None
         return report
 
@@ -74,22 +74,34 @@ class BlobRecordingFolder(RecordingFolder):
         # Nothing remote changes yet: a run that fails on its input leaves the last result.
         self.path.mkdir(parents=True, exist_ok=True)
 
-    def finish(self, report: Report, *, file_id: str, speakers: dict[str, str]) -> None:
+    def finish(
+        self,
+        report: Report,
+        *,
+        file_id: str,
+        speakers: dict[str, str],
+        views: ViewOptions | None = None,
+    ) -> None:
         self._write_tables(report, file_id, speakers)
-        previous = listed_outputs(self.remote / REPORT_NAME) | self._tracks_present()
+        shown = self._write_views(report, views or ViewOptions())
+        present = self._names_present()
+        previous = listed_outputs(self.remote / REPORT_NAME) | {
+            name for name in present if CALLREC_AUDIO.fullmatch(name)
+        }
         # First of all: from here on, the folder holds no report until the new one is complete.
         self._store.remove(self._key(REPORT_NAME))
-        for relative in sorted(report.output_files()) + list(SIDECARS):
+        for relative in sorted(report.output_files()) + list(SIDECARS) + shown:
             self._store.put_file(self.path / relative, self._key(relative))
         for stale in sorted(previous - report.output_files()):
             self._store.remove(self._key(stale))
+        for stale in sorted((set(VIEW_NAMES) - set(shown)) & present):  # an earlier run's
+            self._store.remove(self._key(stale))
         self._store.put_bytes(self._key(REPORT_NAME), report.to_json().encode("utf-8"))
 
-    def _tracks_present(self) -> set[str]:
-        """Tracks in the folder now, listed or not: a run killed while uploading leaves some
-        that no report names. Only names of callrec's tracks, so nothing else is ever deleted."""
-        names = (key[len(self.remote.key) + 1 :] for key in self._store.names_now(self.remote.key))
-        return {name for name in names if CALLREC_AUDIO.fullmatch(name)}
+    def _names_present(self) -> set[str]:
+        """The folder's files now, listed or not: a run killed while uploading leaves tracks
+        that no report names. Only names of callrec's tracks and views are ever deleted."""
+        return {key[len(self.remote.key) + 1 :] for key in self._store.names_now(self.remote.key)}
 
     def close(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

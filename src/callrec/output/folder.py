@@ -25,7 +25,8 @@ from ..safety.atomic import clear_partials, write_text
 from ..storage.blob import BlobPath
 from ..timebase import to_seconds
 from .handoff import manifest_jsonl, saturated_sum, speech_uem
-from .options import ProcessOptions
+from .options import PAGE_NAME, VIEW_NAMES, ProcessOptions, ViewOptions
+from .page import render_page
 from .report import ClipReport, InputFile, Provenance, Report, TrimReport, load_report
 from .tables import keys_csv, segments_csv, speech_rttm
 from .tracks import TrackFile
@@ -37,11 +38,10 @@ SIDECARS = ("segments.csv", "keys.csv", "speech.rttm", "speech.uem", "manifest.j
 """The tables written beside every report (before it)."""
 STEREO_NAME = "stereo.wav"
 CLIPS = "clips"
-CALLREC_AUDIO = re.compile(
-    r"(?:participants/[^/]+|mixed)(?:\.trimmed)?\.wav|clips/[^/]+/\d{5,}\.wav|stereo\.wav"
-)
-"""The names of the audio files callrec writes in a recording's folder (relative, ``/``):
-the only files it ever deletes there."""
+CALLREC_AUDIO = re.compile(r"clips/[^/]+/\d{5,}\.wav|stereo\.wav")
+"""Names in a recording's folder (relative, ``/``) that only callrec gives a file: swept when no
+report lists them (a run that failed after writing them). Anything else is deleted only when an
+earlier report lists it: a ``participants/notes.wav`` of the user's stays."""
 
 
 def _inputs(recording: Recording) -> list[InputFile]:
@@ -108,7 +108,8 @@ class RecordingFolder:
             return None
         if report.provenance != current:
             return None
-        if not all((self.path / f).is_file() for f in (*report.output_files(), *SIDECARS)):
+        expected = (*report.output_files(), *SIDECARS, *options.views.files())
+        if not all((self.path / f).is_file() for f in expected):
             return None
         return report
 
@@ -189,14 +190,25 @@ class RecordingFolder:
                 reader.close()
         return STEREO_NAME
 
-    def finish(self, report: Report, *, file_id: str, speakers: dict[str, str]) -> None:
-        """Write the tables, remove what an earlier run listed and this one does not, and write
-        the report last. ``file_id`` names the recording in ``speech.rttm``; ``speakers`` maps a
-        label of :meth:`Report.tracks` to its file name."""
+    def finish(
+        self,
+        report: Report,
+        *,
+        file_id: str,
+        speakers: dict[str, str],
+        views: ViewOptions | None = None,
+    ) -> None:
+        """Write the tables and the views (the page, the plots), remove what an earlier run
+        listed or showed and this one does not, and write the report last. ``file_id`` names
+        the recording in ``speech.rttm``; ``speakers`` maps a label of :meth:`Report.tracks` to
+        its file name."""
         self._write_tables(report, file_id, speakers)
-        # What the old report listed, and callrec's audio no report lists (a run that failed
-        # after writing tracks): nothing else in the folder is touched.
+        written = self._write_views(report, views or ViewOptions())
+        # What the old report listed, and clips and stereo files no report lists (a run that
+        # failed after writing them): nothing else in the folder is touched.
         for stale in (self._previous | self._audio_present()) - report.output_files():
+            (self.path / stale).unlink(missing_ok=True)
+        for stale in set(VIEW_NAMES) - set(written):
             (self.path / stale).unlink(missing_ok=True)
         clips = self.path / CLIPS
         for speaker in sorted(clips.glob("*/")) if clips.is_dir() else []:
@@ -205,6 +217,19 @@ class RecordingFolder:
         with contextlib.suppress(OSError):
             clips.rmdir()
         write_text(self.path / REPORT_NAME, report.to_json())
+
+    def _write_views(self, report: Report, views: ViewOptions) -> list[str]:
+        """The plots (read from the tracks in the folder), then the page that links them;
+        returns the names written."""
+        written: list[str] = []
+        if views.plots:
+            from .plots import write_plots  # matplotlib, only when asked for
+
+            written += write_plots(report, self.path)
+        if views.html:
+            write_text(self.path / PAGE_NAME, render_page(report, plots=written))
+            written.append(PAGE_NAME)
+        return written
 
     def _write_tables(self, report: Report, file_id: str, speakers: dict[str, str]) -> None:
         segments, keys, rttm, uem, manifest = SIDECARS
@@ -215,7 +240,7 @@ class RecordingFolder:
         write_text(self.path / manifest, manifest_jsonl(report, file_id, speakers))
 
     def _audio_present(self) -> set[str]:
-        found = [*self.path.glob("*.wav"), *self.path.glob("*/*.wav"), *self.path.glob("*/*/*.wav")]
+        found = [*self.path.glob("*.wav"), *self.path.glob(f"{CLIPS}/*/*.wav")]
         names = (p.relative_to(self.path).as_posix() for p in found)
         return {name for name in names if CALLREC_AUDIO.fullmatch(name)}
 

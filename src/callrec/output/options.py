@@ -13,7 +13,7 @@ from ..dsp._options import Options
 from ..dsp.activity import ActivityOptions
 from ..dsp.dtmf import DtmfOptions
 from ..dsp.echo import EchoOptions
-from ..errors import UsageError
+from ..errors import MissingExtraError, UsageError
 from ..safety.limits import DEFAULT_MAX_GAP_S
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Layout",
     "ProcessOptions",
     "QualityOptions",
+    "ViewOptions",
 ]
 
 Layout = Literal["aligned", "compact"]
@@ -116,6 +117,50 @@ class HandoffOptions:
         }
 
 
+PAGE_NAME = "report.html"
+"""The page of a recording (:mod:`callrec.output.page`), beside its report."""
+PLOT_NAMES = ("timeline.png", "levels.png")
+"""The plots of ``--plots`` (:mod:`callrec.output.plots`)."""
+VIEW_NAMES = (PAGE_NAME, *PLOT_NAMES)
+"""Every file a view may write into a recording's folder: the ones not asked for are removed."""
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """What a person looks at (README, "Looking at a call").
+
+    Attributes
+    ----------
+    html
+        ``report.html`` in every recording's folder and ``index.html`` over the run
+        (``--no-html`` turns both off).
+    plots
+        ``timeline.png`` and ``levels.png`` in every recording's folder (``--plots``; needs
+        ``pip install 'callrec[plots]'``: asking for them without matplotlib installed raises
+        :class:`~callrec.errors.MissingExtraError` at once, before any recording is read).
+    """
+
+    html: bool = True
+    plots: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("html", "plots"):
+            if not isinstance(getattr(self, name), bool):
+                raise UsageError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.plots:
+            import importlib.util
+
+            if importlib.util.find_spec("matplotlib") is None:
+                raise MissingExtraError("--plots", extra="plots", module="matplotlib")
+
+    def files(self) -> tuple[str, ...]:
+        """The files these options write into a recording's folder."""
+        return ((PAGE_NAME,) if self.html else ()) + (PLOT_NAMES if self.plots else ())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"html": self.html, "plots": self.plots}
+
+
 @dataclass(frozen=True)
 class ProcessOptions:
     """How to process a recording (all keyword options of ``callrec process``).
@@ -142,6 +187,8 @@ class ProcessOptions:
         When a line is flagged (:class:`QualityOptions`).
     handoff
         Files for the next tools: clips per utterance, a stereo file (:class:`HandoffOptions`).
+    views
+        The page, the run's index and the plots (:class:`ViewOptions`).
     pause_reading, tolerance_s
         As for :func:`~callrec.build_recording`.
     block_frames
@@ -166,6 +213,7 @@ class ProcessOptions:
     dead_air_s: float = DEAD_AIR_S
     quality: QualityOptions = field(default_factory=QualityOptions)
     handoff: HandoffOptions = field(default_factory=HandoffOptions)
+    views: ViewOptions = field(default_factory=ViewOptions)
     pause_reading: PauseReading | None = None
     tolerance_s: float = 0.05
     block_frames: int = DEFAULT_BLOCK_FRAMES
@@ -191,6 +239,7 @@ class ProcessOptions:
             ("echo", EchoOptions),
             ("quality", QualityOptions),
             ("handoff", HandoffOptions),
+            ("views", ViewOptions),
         )
         for name, kind in kinds:
             given = getattr(self, name)
@@ -225,4 +274,6 @@ class ProcessOptions:
             decided["handoff"] = self.handoff.as_dict()
         if self.plain is not None:  # absent for ACS recordings, as before plain ones existed
             decided["plain"] = self.plain.as_dict()
+        if self.views != ViewOptions():  # absent when default, as reports before the page had it
+            decided["views"] = self.views.as_dict()
         return decided

@@ -346,5 +346,7 @@ def _write(
     processed = _run(recording, options, out)
     labels = track_labels(recording)
     speakers = {MIX_LABEL: MIX_LABEL} if recording.mixed else safe_names(labels)
-    out.finish(processed.report, file_id=file_id or out.name, speakers=speakers)
+    out.finish(
+        processed.report, file_id=file_id or out.name, speakers=speakers, views=options.views
+    )
     return processed

@@ -10,7 +10,14 @@ import re
 import secrets
 from pathlib import Path
 
-__all__ = ["PendingFile", "clear_partials", "process_alive", "temporary_beside", "write_text"]
+__all__ = [
+    "PendingFile",
+    "clear_partials",
+    "process_alive",
+    "temporary_beside",
+    "write_bytes",
+    "write_text",
+]
 
 _ATTEMPTS = 100
 
@@ -60,6 +67,18 @@ def write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(pending.descriptor, "w", encoding="utf-8", newline="") as out:
             out.write(text)
+        pending.commit()
+    except BaseException:
+        pending.discard()
+        raise
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (see :class:`PendingFile`)."""
+    pending = PendingFile(path)
+    try:
+        with os.fdopen(pending.descriptor, "wb") as out:
+            out.write(data)
         pending.commit()
     except BaseException:
         pending.discard()

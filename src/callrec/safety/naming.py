@@ -28,7 +28,7 @@ __all__ = ["MAX_NAME_BYTES", "RESERVED_NAMES", "safe_name", "safe_names"]
 MAX_NAME_BYTES = 120
 """Longest name before the extension; file systems allow 255 bytes."""
 
-RESERVED_NAMES = frozenset({"errors.json", "segments.csv", ".callrec.lock"})
+RESERVED_NAMES = frozenset({"errors.json", "segments.csv", "index.html", ".callrec.lock"})
 """Names (compared ignoring case) that :func:`safe_name` never returns: what ``callrec process``
 writes at the top of its output folder, beside the recording folders."""
 
