@@ -597,3 +597,18 @@ def test_pages_and_plots_are_uploaded_checked_and_removed_when_turned_off(
     left = {n.rsplit("/", 1)[1] for n in fs.find(prefix)}
     assert not views & left and {"mixed.wav", "report.json", "segments.csv"} <= left
     assert not fs.exists(f"{container}/out/index.html")
+
+
+def test_uploads_carry_their_content_type_so_a_browser_opens_the_page(
+    env: Azurite, fs: adlfs.AzureBlobFileSystem, container: str, tmp_path: Path
+) -> None:
+    _upload(fs, _inputs(tmp_path), f"{container}/in")
+    callrec.process(f"az://{container}/in", f"az://{container}/out")
+    kinds = {
+        Path(name).name: fs.info(name)["content_settings"]["content_type"]
+        for name in fs.find(f"{container}/out")
+    }
+    assert kinds["index.html"] == kinds["report.html"] == "text/html"
+    assert kinds["report.json"] == kinds["errors.json"] == "application/json"
+    assert kinds["segments.csv"] == "text/csv" and kinds["manifest.jsonl"] == "application/jsonl"
+    assert all(kind.startswith("audio/") for name, kind in kinds.items() if name.endswith(".wav"))

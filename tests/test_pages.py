@@ -126,7 +126,18 @@ def _check_self_contained(text: str, page: Page, folder: Path) -> None:
             assert "//" not in value or name in ("title", "content"), (tag, name, value)
     assert "@import" not in text and "url(" not in text
     (csp,) = [a for a in page.tagged("meta") if a.get("http-equiv") == "Content-Security-Policy"]
-    assert "default-src 'none'" in csp["content"]
+    assert (
+        "default-src 'none'" in csp["content"]
+        and "unsafe-inline" not in csp.get("content", "").split("script-src")[1].split(";")[0]
+    )
+    # The page's one script is the one the policy lets run: by its hash.
+    import base64
+    import hashlib
+    import re
+
+    (script,) = re.findall(r"<script>(.*?)</script>", text, re.S)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in csp["content"]
     for attrs in page.tagged("audio"):
         assert (folder / unquote(attrs["src"])).is_file(), attrs["src"]
 
@@ -353,7 +364,8 @@ def test_the_levels_are_short_term_loudness_of_each_track(tmp_path: Path) -> Non
     rate = 16_000
     signal = np.concatenate([np.zeros(rate * 2), sine(-20.0, 10.0, rate)])
     soundfile.write(tmp_path / "t.wav", to_int16(signal), rate, subtype="PCM_16")
-    series = short_term_series(tmp_path / "t.wav", block_frames=4096)
+    series, step_s = short_term_series(tmp_path / "t.wav", block_frames=4096)
+    assert step_s == 0.1
     assert len(series) == 120 - 30 + 1
     # The first window holds 2 s of silence and 1 s of tone: a third of the power.
     assert series[0] == pytest.approx(-23.01 + 10 * np.log10(1 / 3), abs=0.1)
@@ -616,3 +628,28 @@ def test_a_four_hour_call_renders_quickly_in_chromium(long_call: Path, browser: 
     )
     assert zoom[1] == "3200%" and zoom[0] < 3000, zoom
     _check_drawn(browser, report)
+
+
+def test_plots_take_dollar_signs_in_names_as_text(samples_out: Path) -> None:
+    """Call ids and names come from files: ``$…$`` must not be handed to mathtext."""
+    pytest.importorskip("matplotlib")
+    from callrec.output.plots import timeline_png
+
+    report = callrec.load_report(_folders(samples_out)[0] / "report.json")
+    hostile = report.model_copy(update={"call_id": r"a$\foo{$b"})
+    assert timeline_png(hostile)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_levels_line_stays_open_over_cut_time_and_thinning_keeps_peaks() -> None:
+    from callrec.output.plots import _open_at_jumps, _thinned
+
+    x = np.array([0.0, 0.1, 0.2, 5.0, 5.1])
+    y = np.array([-20.0, -21.0, -22.0, -30.0, -31.0])
+    opened_x, opened_y = _open_at_jumps(x, y, 0.1)
+    assert np.isnan(opened_y[3]) and np.isnan(opened_x[3]) and len(opened_y) == 6
+    many = np.full(100_001, np.nan)
+    many[[5, 100_000]] = [-10.0, -12.0]
+    thin_x, thin_y = _thinned(np.arange(100_001) * 0.1, many)
+    # Each run's peak survives a silent (NaN) neighbour, and the short last run is kept.
+    assert len(thin_y) <= 8_000 and thin_y[0] == -10.0 and thin_y[-1] == -12.0
+    assert thin_x[0] == pytest.approx(0.1 * (13 // 2))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import LOST_AUDIO
-from .page import CSP, esc, length_text, script_json, url_of
+from .page import csp_for, esc, length_text, script_json, url_of
 from .report import Report
 
 __all__ = ["IndexEntry", "render_index"]
@@ -112,7 +112,7 @@ def render_index(entries: Sequence[IndexEntry], *, title: str = "callrec: record
     hours = sum(e.report.duration_s for e in entries if e.report is not None) / 3600
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-        f'<meta http-equiv=Content-Security-Policy content="{CSP}">'
+        f'<meta http-equiv=Content-Security-Policy content="{csp_for(_SCRIPT)}">'
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>{esc(title)}: {len(entries)} recording(s)</title><style>{_STYLE}</style></head>"
         f"<body><h1>{esc(title)}</h1><p>{len(entries)} recording(s), {done} with a report, "

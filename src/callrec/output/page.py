@@ -29,6 +29,8 @@ script reads cannot end its ``<script>`` element.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import itertools
 import json
@@ -44,7 +46,7 @@ from ..errors import LOST_AUDIO
 from .report import ChunkReport, ParticipantTalk, Report, TrackReport
 
 __all__ = ["Mark", "lost_spans", "render_page", "timeline_marks"]
-# Also used by index_page.py and plots.py, so that the views agree: COLORS, CSP, esc,
+# Also used by index_page.py and plots.py, so that the views agree: COLORS, csp_for, esc,
 # length_text, script_json, tick_step, url_of.
 
 _EPSILON_S = 1e-6
@@ -52,7 +54,7 @@ _NICE_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 
 _TICKS = 10
 """Ticks the axis aims for before the script (which knows the width) redraws it."""
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
-_TRUNCATED = re.compile(r"read (\d+) of the (\d+) frames")
+_TRUNCATED = re.compile(r"truncated: read (\d+) of the (\d+) frames")
 _LOST_LABELS = {
     "chunk-without-media": "lost: no media",
     "media-unusable": "lost: unusable media",
@@ -489,11 +491,15 @@ def _data(report: Report) -> dict[str, Any]:
     }
 
 
-CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-    "media-src 'self' file:; img-src 'self' file: data:; base-uri 'none'; form-action 'none'"
-)
-"""The page's Content-Security-Policy: nothing is fetched but the tracks (and plots) beside it."""
+def csp_for(script: str) -> str:
+    """The Content-Security-Policy of a page whose one script is ``script``: nothing is fetched
+    but the tracks beside it, and only that script runs (by its hash: text from a file that
+    ever slipped past the escaping would not)."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
+        "media-src 'self' file:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def render_page(report: Report, *, plots: Sequence[str] = ()) -> str:
@@ -503,7 +509,7 @@ def render_page(report: Report, *, plots: Sequence[str] = ()) -> str:
     plot_section = f"<section id=plots><h2>Plots</h2><p>{links}</p></section>" if plots else ""
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-        f'<meta http-equiv=Content-Security-Policy content="{CSP}">'
+        f'<meta http-equiv=Content-Security-Policy content="{csp_for(_SCRIPT)}">'
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>Call {esc(report.call_id)}: callrec report</title><style>{_STYLE}</style></head>"
         f"<body>{_header(report)}{_timeline(report)}{_players(report)}{_participants(report)}"

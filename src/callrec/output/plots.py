@@ -99,6 +99,12 @@ def _shade(axes: Any, report: Report) -> None:
 
 
 def _png(figure: Any) -> bytes:
+    from matplotlib.text import Text
+
+    # Call ids and names come from files: "$…$" in one is text, never TeX for mathtext to parse
+    # (which fails the recording on what it cannot parse).
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
@@ -129,18 +135,21 @@ def _short(label: str, limit: int = 28) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def short_term_series(path: Path, block_frames: int = DEFAULT_BLOCK_FRAMES) -> np.ndarray:
+def short_term_series(
+    path: Path, block_frames: int = DEFAULT_BLOCK_FRAMES
+) -> tuple[np.ndarray, float]:
     """``(n,)`` short-term loudness of a track file (all its channels as one programme), one
-    value every 100 ms; value ``i`` ends at ``(i + 30) * 0.1`` s into the file. ``-inf`` where
-    the window is silent."""
+    value every step (100 ms, to the sample), and the step in seconds; value ``i`` ends at
+    ``(i + 30)`` steps into the file. ``-inf`` where the window is silent."""
     with open_audio(path, max_length_s=None) as reader:
         meter = LoudnessMeter(reader.sample_rate)
         for block in reader.blocks(block_frames):
             meter.update(block)
-    per_channel = meter.result().short_term_lufs()
+    result = meter.result()
+    per_channel = result.short_term_lufs()
     with np.errstate(divide="ignore"):
         power = (10.0 ** ((per_channel + 0.691) / 10.0)).sum(axis=1)
-        return np.asarray(10.0 * np.log10(power) - 0.691)
+        return np.asarray(10.0 * np.log10(power) - 0.691), result.step_frames / result.sample_rate
 
 
 def _on_wall_clock(report: Report, track_s: np.ndarray) -> np.ndarray:
@@ -154,12 +163,21 @@ def _on_wall_clock(report: Report, track_s: np.ndarray) -> np.ndarray:
 
 
 def _thinned(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """At most :data:`_MAX_POINTS` points: the loudest of each run of values."""
+    """At most :data:`_MAX_POINTS` points: the loudest of each run of values (silence, NaN,
+    only where the whole run is silent), drawn at the run's middle; the last run may be short."""
     if len(y) <= _MAX_POINTS:
         return x, y
     size = -(-len(y) // _MAX_POINTS)
-    cut = len(y) // size * size
-    return x[:cut:size], y[:cut].reshape(-1, size).max(axis=1)
+    starts = np.arange(0, len(y), size)
+    middles = np.minimum(starts + size // 2, len(x) - 1)
+    return x[middles], np.fmax.reduceat(y, starts)
+
+
+def _open_at_jumps(x: np.ndarray, y: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """A NaN where the wall clock jumps between two values (a pause or gap cut out of a compact
+    track), so that the line stays open over time nobody was recorded."""
+    jumps = np.flatnonzero(np.diff(x) > 1.5 * step_s) + 1
+    return np.insert(x.astype(float), jumps, np.nan), np.insert(y, jumps, np.nan)
 
 
 def levels_png(report: Report, folder: Path) -> bytes:
@@ -169,11 +187,11 @@ def levels_png(report: Report, folder: Path) -> bytes:
     for n, (label, track) in enumerate(report.tracks()):
         if track.file is None:
             continue
-        series = short_term_series(folder / track.file)
-        middles = (np.arange(len(series)) + 15) * 0.1  # each 3 s window drawn at its middle
+        series, step_s = short_term_series(folder / track.file)
+        middles = (np.arange(len(series)) + 15) * step_s  # each 3 s window drawn at its middle
         x = _on_wall_clock(report, middles)
         y = np.where(series > _FLOOR_LUFS, series, np.nan)
-        x, y = _thinned(x, y)
+        x, y = _thinned(*_open_at_jumps(x, y, step_s))
         axes.plot(x, y, color=COLORS[n % len(COLORS)], linewidth=0.9, label=_short(label))
     _shade(axes, report)
     axes.set_ylim(_FLOOR_LUFS, 0)

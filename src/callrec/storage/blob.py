@@ -19,6 +19,7 @@ import errno
 import filecmp
 import fnmatch
 import io
+import mimetypes
 import os
 import re
 import stat
@@ -335,13 +336,17 @@ class BlobStore:
         """Upload ``local`` as blob ``key``; a blob appears whole when its upload commits."""
         with self.remote(key):
             self.fs.put_file(
-                os.fspath(local), key, overwrite=True, max_concurrency=UPLOAD_CONCURRENCY
+                os.fspath(local),
+                key,
+                overwrite=True,
+                max_concurrency=UPLOAD_CONCURRENCY,
+                **_content_type(key),
             )
         self._forget(key)
 
     def put_bytes(self, key: str, data: bytes) -> None:
         with self.remote(key):
-            self.fs.pipe_file(key, data, overwrite=True)
+            self.fs.pipe_file(key, data, overwrite=True, **_content_type(key))
         self._forget(key)
 
     def remove(self, key: str) -> None:
@@ -353,6 +358,23 @@ class BlobStore:
     def _forget(self, key: str) -> None:
         self._files.pop(key.strip("/"), None)
         self.fs.invalidate_cache(key)
+
+
+_TYPES = {".jsonl": "application/jsonl", ".rttm": "text/plain", ".uem": "text/plain"}
+
+
+def _content_type(key: str) -> dict[str, Any]:
+    """The upload's content type, so that a browser opening ``report.html`` from the container
+    shows it (and plays a track) instead of downloading it as ``application/octet-stream``."""
+    suffix = PurePosixPath(key).suffix.lower()
+    kind = _TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0]
+    if kind is None:
+        return {}
+    try:
+        from azure.storage.blob import ContentSettings
+    except ImportError:  # pragma: no cover  (adlfs brings it)
+        return {}
+    return {"content_settings": ContentSettings(content_type=kind)}
 
 
 def _blob_path(store: BlobStore, key: str) -> BlobPath:
