@@ -99,11 +99,9 @@ def _shade(axes: Any, report: Report) -> None:
 
 
 def _png(figure: Any) -> bytes:
-    from matplotlib.text import Text
-
     # Call ids and names come from files: "$…$" in one is text, never TeX for mathtext to parse
-    # (which fails the recording on what it cannot parse).
-    for text in figure.findobj(Text):
+    # (which fails the recording on what it cannot parse). Every text of the figure says so.
+    for text in figure.findobj(lambda artist: hasattr(artist, "set_parse_math")):
         text.set_parse_math(False)
     out = io.BytesIO()
     figure.savefig(out, format="png")
