@@ -387,6 +387,11 @@ def test_callrec_process_writes_no_secret_in_errors_json(
         ("/communications/calls/1/operations/2?x=1", "/communications/calls/1/operations/2"),
         ("clip.wav#frag", "clip.wav"),
         ("", ""),
+        # What a browser reads as https://user:pw@host (WHATWG's special schemes):
+        ("https:/user:pw@host/x?sig=1", "https://host/x"),
+        ("HTTPS:\\\\user:pw@host/x", "HTTPS://host/x"),
+        ("https:user:pw@host/x", "https://host/x"),
+        ("https:///user:pw@host/x", "https://host/x"),
     ],
 )
 def test_redact_url(url: str, reduced: str) -> None:
@@ -397,6 +402,8 @@ def test_redact_text_reduces_every_url_in_a_message() -> None:
     text = redact_text(f"got {LOCATION!r} and {LOCATION}; expected a string")
     _assert_clean([text])
     assert text.count(REDUCED) == 2 and text.endswith("expected a string")
+    odd = redact_text("see https:/u:pw@h.example/x and ftp:\\\\u:pw@h.example/y; NameError: x@y")
+    assert "pw" not in odd and odd.endswith("NameError: x@y")
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,9 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 # A URL runs to the next white space: a quote may be part of a password.
 _URL_IN_TEXT = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//\S*")
 _HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]*\]|[\w.\-%~]*)(?::\d*)?")
+# Browsers read "https:/user:pw@host", "https:\\user:pw@host" and "https:user:pw@host" as
+# "https://user:pw@host" (the WHATWG URL standard's special schemes): so must the redaction.
+_WEB_SCHEME = re.compile(r"\b(https?|wss?|ftp):[/\\]*", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # Substrings that make any name a credential's, and whole words (camelCase or snake_case parts)
 # that do: "accountKey" and "sas_url" are secrets, "monkey" and "keyboard" are not.
@@ -75,7 +78,7 @@ text a payload can hold makes the reduction recurse without end, or take quadrat
 
 
 def _reduced_url(url: str, depth: int) -> str:
-    text = str(url).strip()
+    text = _web_schemes(str(url).strip())
     match = _SCHEME.match(text)
     if match is None and text.startswith("//"):
         scheme, rest = "//", text[2:]
@@ -107,6 +110,12 @@ def _reduced_url(url: str, depth: int) -> str:
     return f"{scheme}{host}{path}"
 
 
+def _web_schemes(text: str) -> str:
+    """``text`` with every web scheme followed by ``//``, however many slashes (or
+    backslashes) it had."""
+    return _WEB_SCHEME.sub(lambda m: m.group(1) + "://", text)
+
+
 def redact_text(text: str) -> str:
     """``text`` with every URL in it reduced by :func:`redact_url`, and any query string or
     fragment that is left (``clip.wav?sig=…`` without a scheme) cut off."""
@@ -114,7 +123,7 @@ def redact_text(text: str) -> str:
 
 
 def _reduced_text(text: str, depth: int) -> str:
-    text = _URL_IN_TEXT.sub(lambda m: _reduced_url(m.group(0), depth), str(text))
+    text = _URL_IN_TEXT.sub(lambda m: _reduced_url(m.group(0), depth), _web_schemes(str(text)))
     return re.sub(r"[?#][^\s'\"]*=[^\s'\"]*", "", text)
 
 
