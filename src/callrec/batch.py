@@ -32,7 +32,6 @@ from .acs.recording import Recording
 from .acs.timeline import PauseReading
 from .errors import (
     LOST_AUDIO,
-    CallrecError,
     Finding,
     JSONFileError,
     StorageError,
@@ -562,14 +561,19 @@ def _process_found(
     order = {name: i for i, name in enumerate(names)}
     outcomes.sort(key=lambda o: order[o.folder])
     result = BatchResult(out, tuple(outcomes), found.problems)
-    writers = (
-        (ERRORS_NAME, _write_errors),
-        (SEGMENTS_NAME, _write_segments),
-        (INDEX_NAME, partial(_write_index, options=options)),
+    reports: dict[str, Report | str] = {}  # read once, for the table and the index
+
+    def segments() -> None:
+        reports.update(_write_segments(result))
+
+    writers: tuple[tuple[str, Callable[[], None]], ...] = (
+        (ERRORS_NAME, partial(_write_errors, result)),
+        (SEGMENTS_NAME, segments),
+        (INDEX_NAME, partial(_write_index, result, reports, options)),
     )
     for name, write in writers:
         try:
-            write(result)
+            write()
         except OSError as exc:  # a full disk: the outcomes are still worth returning
             return replace(result, errors_file_problem=f"{exc.strerror or exc}", unwritten=name)
         except StorageError as exc:  # blob storage refused it: likewise
@@ -602,24 +606,30 @@ def _write_errors(result: BatchResult) -> None:
     _put_text(result.out, ERRORS_NAME, json.dumps(document, indent=2) + "\n")
 
 
-def _write_segments(result: BatchResult) -> None:
+def _write_segments(result: BatchResult) -> dict[str, Report | str]:
     """``OUT/segments.csv``: every utterance of every recording of the run that has its
-    outputs (processed now or already done), read back from their reports."""
-    reports = []
+    outputs (processed now or already done), read back from their reports. Returns what was
+    read, by folder: the report, or why it could not be read."""
+    read: dict[str, Report | str] = {}
     for outcome in result.outcomes:
         if outcome.status != "failed":
             # A report that is not there (removed since) has no rows; one that cannot be read
             # from blob storage (StorageError) makes the table unwritten, never incomplete.
-            with contextlib.suppress(JSONFileError):
-                reports.append(
-                    (outcome.folder, load_report(result.out / outcome.folder / REPORT_NAME))
-                )
-    _put_text(result.out, SEGMENTS_NAME, batch_segments_csv(reports))
+            try:
+                read[outcome.folder] = load_report(result.out / outcome.folder / REPORT_NAME)
+            except JSONFileError as exc:
+                read[outcome.folder] = str(exc)
+    rows = [(name, report) for name, report in read.items() if isinstance(report, Report)]
+    _put_text(result.out, SEGMENTS_NAME, batch_segments_csv(rows))
+    return read
 
 
-def _write_index(result: BatchResult, options: ProcessOptions) -> None:
-    """``OUT/index.html``: every recording of the run, a row each, linking to its page; with
-    the page turned off, an earlier run's index is removed (it would link to pages no more)."""
+def _write_index(
+    result: BatchResult, reports: dict[str, Report | str], options: ProcessOptions
+) -> None:
+    """``OUT/index.html``: every recording of the run, a row each, linking to its page
+    (``reports``: what :func:`_write_segments` read); with the page turned off, an earlier
+    run's index is removed (it would link to pages no more)."""
     from .output.index_page import IndexEntry, render_index
 
     if not options.views.html:
@@ -630,14 +640,11 @@ def _write_index(result: BatchResult, options: ProcessOptions) -> None:
         return
     entries = []
     for outcome in result.outcomes:
-        report, error = None, None
+        read = reports.get(outcome.folder)
+        report = read if isinstance(read, Report) else None
+        error = read if isinstance(read, str) else None
         if outcome.status == "failed":
             error = _failure_line(outcome.error)
-        else:
-            try:
-                report = load_report(result.out / outcome.folder / REPORT_NAME)
-            except CallrecError as exc:
-                error = str(exc)
         entries.append(IndexEntry(outcome.folder, report, error, page=report is not None))
     _put_text(result.out, INDEX_NAME, render_index(entries))
 
