@@ -24,7 +24,6 @@ fsspec's cache), not of a network.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -76,28 +75,6 @@ def download(connection_string: str, prefix: str, target: Path) -> Path:
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(fs.cat_file(name))
     return target
-
-
-def same_outputs(a: Path, a_root: str, b: Path, b_root: str) -> bool:
-    """The same files; reports equal apart from provenance and the inputs' names."""
-
-    def files(root: Path) -> dict[str, bytes]:
-        return {
-            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
-        }
-
-    def report(data: bytes, root: str) -> Any:
-        document = json.loads(data.decode().replace(root, "IN"))
-        document.pop("provenance", None)
-        return document
-
-    mine, theirs = files(a), files(b)
-    return sorted(mine) == sorted(theirs) and all(
-        report(data, a_root) == report(theirs[name], b_root)
-        if name.endswith("report.json")
-        else data == theirs[name]
-        for name, data in mine.items()
-    )
 
 
 def process(source: str, out: str) -> list[str]:
@@ -175,23 +152,15 @@ def main() -> None:
             checks.append(
                 (
                     group,
-                    same_outputs(outs / "disk", str(folder), outs / "blob-disk", blob)
-                    and same_outputs(outs / "disk", str(folder), fetched, blob),
+                    bench_cluster.same_outputs(outs / "disk", outs / "blob-disk", str(folder), blob)
+                    and bench_cluster.same_outputs(outs / "disk", fetched, str(folder), blob),
                 )
             )
     report(plan, checks)
 
 
 def report(plan: list[dict[str, Any]], checks: list[tuple[str, bool]]) -> None:
-    print(
-        f"\n{'input':<20} {'what':<20} {'median s':>9} {'min s':>7} {'peak MB':>8}  ratio (median of rounds)"
-    )
-    for entry in plan:
-        ratio = f"{entry['ratio']:.2f}x {entry['base']}" if "ratio" in entry else ""
-        print(
-            f"{entry['group']:<20} {entry['name']:<20} {entry['seconds']:9.3f} "
-            f"{min(entry['times']):7.3f} {entry['peak_mb']:8.1f}  {ratio}"
-        )
+    bench_core.print_rounds(plan)
     for group, same in checks:
         print(f"{group}: disk, blob>disk and blob>blob outputs identical: {same}")
     if not all(same for _, same in checks):

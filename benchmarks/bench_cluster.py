@@ -133,24 +133,31 @@ def worker_peaks(address: str) -> list[float]:
         return sorted(client.run(peak_mb).values())
 
 
-def same_outputs(a: Path, b: Path) -> bool:
-    """The same files; reports equal apart from provenance; everything else byte for byte."""
+def same_outputs(a: Path, b: Path, a_input: str = "", b_input: str = "") -> bool:
+    """The same files; reports equal apart from provenance; everything else byte for byte. Given
+    the input roots ``a_input`` and ``b_input``, the inputs' names (in reports and pages) are
+    compared relative to them."""
 
     def files(root: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+        }
 
-    def report(data: bytes) -> Any:
-        document = json.loads(data)
+    def report(data: bytes, root: str) -> Any:
+        document = json.loads(data.decode().replace(root, "IN") if root else data)
         document.pop("provenance", None)
         return document
+
+    def page(data: bytes, root: str) -> bytes:  # the page names the inputs too
+        return data.replace(root.encode(), b"IN") if root else data
 
     mine, theirs = files(a), files(b)
     if sorted(mine) != sorted(theirs):
         return False
     return all(
-        report(data) == report(theirs[name])
+        report(data, a_input) == report(theirs[name], b_input)
         if name.endswith("report.json")
-        else data == theirs[name]
+        else page(data, a_input) == page(theirs[name], b_input)
         for name, data in mine.items()
     )
 
@@ -202,13 +209,7 @@ def main() -> None:
 def report(plan: list[dict[str, Any]], peaks: list[float], args: argparse.Namespace) -> None:
     audio_min = args.recordings * args.minutes
     print(f"\n{args.recordings} recordings, {audio_min:g} min of {args.channels}-channel audio")
-    print(f"{'what':<18} {'median s':>9} {'min s':>7} {'peak MB':>8}  ratio (median of rounds)")
-    for entry in plan:
-        ratio = f"{entry['ratio']:.2f}x {entry['base']}" if "ratio" in entry else ""
-        print(
-            f"{entry['name']:<18} {entry['seconds']:9.3f} {min(entry['times']):7.3f} "
-            f"{entry['peak_mb']:8.1f}  {ratio}"
-        )
+    bench_core.print_rounds(plan)
     malloc = "Dask's defaults" if args.dask_default_malloc else "MALLOC_MMAP_THRESHOLD_=32 MiB"
     print(f"dask workers' allocator: {malloc}")
     print(f"dask worker peak resident set: {', '.join(f'{p:.1f}' for p in peaks)} MB")

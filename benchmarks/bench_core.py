@@ -241,6 +241,19 @@ def run_rounds(plan: list[dict[str, Any]], repeat: int) -> None:
             )
 
 
+def print_rounds(plan: list[dict[str, Any]]) -> None:
+    """The rows of :func:`run_rounds`: median and least seconds, peak memory, ratio to base."""
+    group = max(len(str(e.get("group", ""))) for e in plan) + 2
+    name = max(len(e["name"]) for e in plan) + 2
+    print(f"\n{'input':<{group}}{'what':<{name}}{'median s':>9} {'min s':>7} {'peak MB':>8}  ratio")
+    for entry in plan:
+        ratio = f"{entry['ratio']:.2f}x {entry['base']}" if "ratio" in entry else ""
+        print(
+            f"{entry.get('group', ''):<{group}}{entry['name']:<{name}}{entry['seconds']:9.3f} "
+            f"{min(entry['times']):7.3f} {entry['peak_mb']:8.1f}  {ratio}"
+        )
+
+
 def find(rows: list[dict[str, Any]], group: str, name: str) -> dict[str, Any] | None:
     return next((r for r in rows if r["group"] == group and r["name"] == name), None)
 

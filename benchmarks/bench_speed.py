@@ -103,13 +103,7 @@ def main() -> None:
     outs = args.data / "speed-out"
     plan = rows(long_folder, day, outs)
     bench_core.run_rounds(plan, args.repeat)
-    print(f"\n{'input':<14} {'what':<16} {'median s':>9} {'min s':>7} {'peak MB':>8}  ratio")
-    for entry in plan:
-        ratio = f"{entry['ratio']:.2f}x {entry['base']}" if "ratio" in entry else ""
-        print(
-            f"{entry['group']:<14} {entry['name']:<16} {entry['seconds']:9.3f} "
-            f"{min(entry['times']):7.3f} {entry['peak_mb']:8.1f}  {ratio}"
-        )
+    bench_core.print_rounds(plan)
 
 
 if __name__ == "__main__":
