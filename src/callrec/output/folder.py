@@ -19,6 +19,7 @@ import numpy as np
 from .._version import __version__
 from ..acs.recording import Recording
 from ..audio.reader import DEFAULT_BLOCK_FRAMES, open_audio
+from ..audio.write_behind import WriteBehind
 from ..audio.writer import AudioWriter
 from ..errors import CallrecError, UsageError
 from ..safety.atomic import clear_partials, write_text
@@ -125,13 +126,26 @@ class RecordingFolder:
         (self.path / REPORT_NAME).unlink(missing_ok=True)
 
     def track(
-        self, relative: str, *, sample_rate: int, channels: int, dtype: np.dtype, block_frames: int
+        self,
+        relative: str,
+        *,
+        sample_rate: int,
+        channels: int,
+        dtype: np.dtype,
+        block_frames: int,
+        writes: WriteBehind | None = None,
     ) -> TrackFile:
-        """A track file at ``relative`` (``participants/<name>.wav``, ``mixed.wav``)."""
+        """A track file at ``relative`` (``participants/<name>.wav``, ``mixed.wav``), written
+        on ``writes``'s thread if given (see :class:`TrackFile`)."""
         path = self.path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         return TrackFile(
-            path, sample_rate=sample_rate, channels=channels, dtype=dtype, block_frames=block_frames
+            path,
+            sample_rate=sample_rate,
+            channels=channels,
+            dtype=dtype,
+            block_frames=block_frames,
+            writes=writes,
         )
 
     def trim(self, relative: str, bounds: tuple[int, int]) -> TrimReport:

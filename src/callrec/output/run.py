@@ -10,12 +10,15 @@ what it found back to the wall clock, and builds the :class:`Report`
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..acs.recording import Recording
+from ..audio.write_behind import WriteBehind
 from ..dsp.analysis import Analysis
 from ..dsp.dtmf import KEY_GUARD_S, DtmfTones
 from ..dsp.intervals import drop_short, empty_intervals, pad, shift_by_segment, subtract, union
@@ -78,6 +81,7 @@ def _open_tracks(
     folder: RecordingFolder,
     files: dict[str, str],
     tracks: dict[str, TrackFile],
+    writes: WriteBehind | None,
 ) -> None:
     """One track file per label into ``tracks`` (filled as they open, so that the caller can
     discard those already open when one fails)."""
@@ -89,7 +93,32 @@ def _open_tracks(
             channels=channels,
             dtype=sample_dtype(recording),
             block_frames=options.block_frames,
+            writes=writes,
         )
+
+
+@contextlib.contextmanager
+def _writing(to_disk: bool, tracks: dict[str, TrackFile]) -> Iterator[WriteBehind | None]:
+    """The thread the tracks put in ``tracks`` are written on (None when nothing is written).
+
+    On leaving, every track is in place: the measuring after the pass overlaps the last writes
+    and syncs, and nothing reads a track or writes the report before they are done. On an
+    error, no write runs any more and the tracks not yet in place are discarded.
+    """
+    if not to_disk:
+        yield None
+        return
+    writes = WriteBehind()
+    try:
+        yield writes
+        writes.wait()
+    except BaseException:
+        writes.close()  # first: no write may run on a file being discarded
+        for track in tracks.values():
+            track.discard()  # nothing for a track already in place
+        raise
+    finally:
+        writes.close()
 
 
 def _read(
@@ -98,36 +127,35 @@ def _read(
     groups: list[TrackGroup],
     folder: RecordingFolder | None,
     findings: list[Finding],
+    tracks: dict[str, TrackFile],
+    writes: WriteBehind | None,
 ) -> dict[str, str]:
     """The one pass over the media: every recorded part fed to its group and, with a
-    ``folder``, placed on its tracks. Returns the track files written, by label."""
+    ``folder``, placed on its tracks (opened into ``tracks``, written on ``writes``). Returns
+    the track files written, by label."""
     aligned = options.layout == "aligned"
     files = _file_names(recording) if folder is not None else {}
-    tracks: dict[str, TrackFile] = {}
-    try:
-        if folder is not None:
-            _open_tracks(recording, options, folder, files, tracks)
-        for part in placed_parts(recording, block_frames=options.block_frames, findings=findings):
-            at = part.track_start if aligned else part.compact_start
-            for group in groups:
-                columns = group.columns(part)
-                if columns is None:
-                    continue
-                group.feed(part, columns)
-                if not tracks:
-                    continue
-                if group.mixed:
-                    tracks[MIX_LABEL].add(at, part.samples)
-                    continue
-                for column, label in zip(columns, group.labels, strict=True):
-                    tracks[label].add(at, part.samples, [column])
-        length = track_length(recording, options.layout)
-        for track in tracks.values():
-            track.finish(length)
-    except BaseException:
-        for track in tracks.values():
-            track.discard()
-        raise
+    if folder is not None:
+        _open_tracks(recording, options, folder, files, tracks, writes)
+    for part in placed_parts(recording, block_frames=options.block_frames, findings=findings):
+        at = part.track_start if aligned else part.compact_start
+        for group in groups:
+            columns = group.columns(part)
+            if columns is None:
+                continue
+            group.feed(part, columns)
+            if not tracks:
+                continue
+            if group.mixed:
+                tracks[MIX_LABEL].add(at, part.samples)
+                continue
+            for column, label in zip(columns, group.labels, strict=True):
+                tracks[label].add(at, part.samples, [column])
+    length = track_length(recording, options.layout)
+    for track in tracks.values():
+        track.finish(length)
+    for track in tracks.values():  # once all are finished: their data goes to disk together
+        track.close()
     return files
 
 
@@ -229,8 +257,10 @@ def _run(
     labels = track_labels(recording)
     groups = groups_of(recording, labels, options.activity, options.dtmf, options.echo)
     findings: list[Finding] = list(recording.warnings)
-    files = _read(recording, options, groups, folder, findings)
-    results = _results(recording, options, groups, files, findings)
+    tracks: dict[str, TrackFile] = {}
+    with _writing(folder is not None, tracks) as writes:
+        files = _read(recording, options, groups, folder, findings, tracks, writes)
+        results = _results(recording, options, groups, files, findings)
     stereo = None
     if folder is not None:
         results = [_cut(folder, recording, options, r) for r in results]

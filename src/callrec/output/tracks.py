@@ -18,7 +18,7 @@ the window, and what nothing was placed on is digital silence.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ import numpy as np
 
 from ..acs.recording import Chunk, Recording
 from ..audio.reader import DEFAULT_BLOCK_FRAMES, open_audio, reading_findings
+from ..audio.write_behind import WriteBehind
 from ..audio.writer import AudioWriter
 from ..dsp.intervals import empty_intervals, subtract
 from ..dsp.placement import place
@@ -300,25 +301,57 @@ class TrackAssembler:
 class TrackFile:
     """A track file written front to back through a :class:`TrackAssembler`.
 
-    The file appears (atomically, see :class:`AudioWriter`) only when :meth:`finish` succeeds.
+    The file appears (atomically, see :class:`AudioWriter`) only when :meth:`close` succeeds.
+    With ``writes``, the windows are written, and the file closed, on that thread
+    (:class:`~callrec.audio.write_behind.WriteBehind`): :meth:`finish` and :meth:`close` then
+    only queue the work, the file is in place once ``writes.wait()`` returns, and ``writes``
+    must be closed before :meth:`discard`.
     """
 
     def __init__(
-        self, path: Path, *, sample_rate: int, channels: int, dtype: np.dtype, block_frames: int
+        self,
+        path: Path,
+        *,
+        sample_rate: int,
+        channels: int,
+        dtype: np.dtype,
+        block_frames: int,
+        writes: WriteBehind | None = None,
     ) -> None:
         self.path = path
         self._writer = AudioWriter(path, sample_rate=sample_rate, channels=channels, dtype=dtype)
         self._track = TrackAssembler(channels, dtype, block_frames)
+        self._writes = writes
 
     def add(self, at: int, samples: np.ndarray, columns: Sequence[int] | None = None) -> None:
         """Place ``columns`` of ``samples`` at track sample ``at`` (see :meth:`TrackAssembler.add`)."""
         for _, window in self._track.add(at, samples, columns):
-            self._writer.write(window)
+            self._write(window)
 
-    def finish(self, length: int) -> Path:
+    def finish(self, length: int) -> None:
+        """Write the rest of the track, up to sample ``length``, and ask the disk to start on
+        it: finish every track of a recording, then :meth:`close` them, and their data goes to
+        disk together instead of one file's sync after the other."""
         for _, window in self._track.finish(length):
-            self._writer.write(window)
-        return self._writer.close()
+            self._write(window)
+        self._run(self._writer.start_writeback)
+
+    def close(self) -> None:
+        """Make the finished file durable and put it in place (on ``writes``, when it is
+        given: done once ``writes.wait()`` returns)."""
+        self._run(self._writer.close)
+
+    def _run(self, job: Callable[[], object]) -> None:
+        if self._writes is None:
+            job()
+        else:
+            self._writes.submit(job)
 
     def discard(self) -> None:
         self._writer.discard()
+
+    def _write(self, window: np.ndarray) -> None:
+        if self._writes is None:
+            self._writer.write(window)
+        else:  # the assembler reuses its window for the next one
+            self._writes.submit(self._writer.write, window.copy())
