@@ -5,6 +5,7 @@ Run from the repository root after ``pip install '.[bench]'``::
 
     python benchmarks/bench_speed.py              # the three rows, 3 rounds
     python benchmarks/bench_speed.py --repeat 5
+    python benchmarks/bench_speed.py --memory-hours 4   # and the peak of a 4-hour 5-channel call
 
 Rows:
 
@@ -15,7 +16,9 @@ Rows:
 3. the same with ``-j 2``, against ``-j 1``;
 
 and the analysis alone (``callrec.analyze_recording`` of the long recording, nothing written)
-against the read floor. Ratios are medians of per-round ratios (``bench_core.py`` says why).
+against the read floor; ``import callrec`` against a bare interpreter; with ``--memory-hours``,
+``callrec process`` of a call that long (5 channels), for its peak memory. Ratios are medians of
+per-round ratios (``bench_core.py`` says why).
 """
 
 from __future__ import annotations
@@ -77,10 +80,14 @@ def media_of(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.rglob("*.wav"))
 
 
-def rows(long_folder: Path, day: Path, outs: Path) -> list[dict[str, Any]]:
+def rows(
+    long_folder: Path, day: Path, outs: Path, huge: Path | None = None
+) -> list[dict[str, Any]]:
     python = sys.executable
     process = [python, "-m", "callrec", "process", "--force", "--quiet"]
     plan = [
+        ("start-up", "python", None, [python, "-c", "pass"]),
+        ("start-up", "import callrec", "python", [python, "-c", "import callrec"]),
         ("60 min 5 ch", "read floor", None, [python, "-c", READ, *media_of(long_folder)]),
         ("60 min 5 ch", "S", None, [python, str(HERE / "split_floor.py"), str(outs / "s-long"), *media_of(long_folder)]),
         ("60 min 5 ch", "process -j 1", "S", [*process, str(long_folder), "--out", str(outs / "long"), "-j", "1"]),
@@ -89,6 +96,10 @@ def rows(long_folder: Path, day: Path, outs: Path) -> list[dict[str, Any]]:
         ("100 x 2 min", "process -j 1", "S", [*process, str(day), "--out", str(outs / "day1"), "-j", "1"]),
         ("100 x 2 min", "process -j 2", "process -j 1", [*process, str(day), "--out", str(outs / "day2"), "-j", "2"]),
     ]  # fmt: skip
+    if huge is not None:
+        plan.append(
+            ("long call", "process -j 1", None, [*process, str(huge), "--out", str(outs / "huge"), "-j", "1"])
+        )  # fmt: skip
     return [{"group": g, "name": n, "base": b, "argv": a} for g, n, b, a in plan]
 
 
@@ -96,12 +107,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / ".data")
+    parser.add_argument("--memory-hours", type=float, default=0.0)
     args = parser.parse_args()
     wav = bench_core.make_input(args.data / "speed-60min-5ch.wav", minutes=60, channels=5)
     long_folder = bench_core.recording_folder(wav)
     day = make_day(args.data)
     outs = args.data / "speed-out"
-    plan = rows(long_folder, day, outs)
+    huge = None
+    if args.memory_hours:  # the same file as bench_core.py --memory-hours makes
+        tag = f"{args.memory_hours:g}h"
+        big = bench_core.make_input(
+            args.data / f"speech-{tag}-5ch.wav", minutes=args.memory_hours * 60, channels=5, seed=11
+        )
+        huge = bench_core.recording_folder(big)
+    plan = rows(long_folder, day, outs, huge)
     bench_core.run_rounds(plan, args.repeat)
     bench_core.print_rounds(plan)
 

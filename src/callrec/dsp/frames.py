@@ -72,10 +72,13 @@ class FrameEnergy:
         # converts and multiplies several times faster than the int32/int64 mix does. Sums
         # over frames are returned as int64 for int16.
         self._acc = np.dtype(np.int64) if self._exact else np.dtype(np.float64)
+        # int16 in back-to-back frames: the tail keeps the samples, not their squares, and each
+        # frame's sum of squares is one dot product (einsum): a pass less over every block than
+        # squaring first. Exact all the same (integers below 2**53), so the same numbers.
+        self._raw = self._exact and frame == hop
         self.scale = 1.0 / full_scale(dtype) ** 2 if self._exact else 1.0
         self._float_scale = 1.0 / full_scale(dtype)
         self._tail = np.zeros((channels, 0))
-        self._ones = np.ones(hop)
         # Counted from the start of the segment (see :meth:`restart`), not of the stream.
         self._tail_start = 0  # sample index of _tail[0]
         self._next_frame = 0  # index of the next frame to complete
@@ -84,34 +87,38 @@ class FrameEnergy:
     def push(self, rows: np.ndarray) -> np.ndarray:
         tail_len = self._tail.shape[1]
         shape = (rows.shape[0], tail_len + rows.shape[1])
-        squares = self._scratch.get("squares", shape, np.float64)
-        squares[:, :tail_len] = self._tail
-        body: np.ndarray = squares[:, tail_len:]
+        # The squares, or in the int16 case the samples themselves (see __init__).
+        held = self._scratch.get("held", shape, np.float64)
+        held[:, :tail_len] = self._tail
+        body: np.ndarray = held[:, tail_len:]
         np.copyto(body, rows)
         if rows.dtype.kind == "i" and not self._exact:
             body *= self._float_scale
-        np.multiply(body, body, out=body)
-        end = self._tail_start + squares.shape[1]
+        if not self._raw:
+            np.multiply(body, body, out=body)
+        end = self._tail_start + held.shape[1]
         done = frame_count(end, self.frame, self.hop)
         first = self._next_frame
         count = max(0, done - first)
         energy: np.ndarray
-        if count and self.frame == self.hop:
+        if count and self._raw:
             # Back-to-back frames: the tail always starts on a frame, so a reshape does it.
-            framed = squares[:, : count * self.hop].reshape(len(squares), count, self.hop)
-            # For int16, a product with ones: exact here, and the fastest way to sum.
-            energy = (framed @ self._ones).astype(np.int64) if self._exact else framed.sum(-1)
+            framed = held[:, : count * self.hop].reshape(len(held), count, self.hop)
+            energy = np.einsum("cfn,cfn->cf", framed, framed).astype(np.int64)
+        elif count and self.frame == self.hop:
+            framed = held[:, : count * self.hop].reshape(len(held), count, self.hop)
+            energy = framed.sum(-1)
         elif count:
             starts = np.arange(first, done, dtype=np.int64) * self.hop - self._tail_start
-            sums = np.empty((len(squares), squares.shape[1] + 1), self._acc)
+            sums = np.empty((len(held), held.shape[1] + 1), self._acc)
             sums[:, 0] = 0
-            np.cumsum(squares, axis=1, dtype=self._acc, out=sums[:, 1:])
+            np.cumsum(held, axis=1, dtype=self._acc, out=sums[:, 1:])
             energy = sums[:, starts + self.frame] - sums[:, starts]
         else:
-            energy = np.zeros((len(squares), 0), self._acc)
+            energy = np.zeros((len(held), 0), self._acc)
         self._next_frame = max(first, done)
         keep_from = min(self._next_frame * self.hop, end)
-        self._tail = squares[:, keep_from - self._tail_start :].copy()
+        self._tail = held[:, keep_from - self._tail_start :].copy()
         self._tail_start = keep_from
         return energy
 
@@ -119,7 +126,11 @@ class FrameEnergy:
         """``(channels,)`` sums of squares of the samples from the next frame's start on: the
         frame that would complete next, cut at the last sample pushed."""
         start = max(self._next_frame * self.hop, self._tail_start) - self._tail_start
-        tail: np.ndarray = self._tail[:, start:].sum(axis=1, dtype=self._acc)
+        rest = self._tail[:, start:]
+        if self._raw:
+            exact: np.ndarray = np.einsum("cn,cn->c", rest, rest).astype(np.int64)
+            return exact
+        tail: np.ndarray = rest.sum(axis=1, dtype=self._acc)
         return tail
 
     def unframed_length(self) -> int:
