@@ -20,6 +20,25 @@ A frame's energy is summed the same way. A frame holds a key when
 Runs of frames with the same key at least ``min_tone_s`` long are reported, with dropouts of up
 to ``max_dropout_s`` bridged.
 
+Most frames of a call are silence, noise or speech. Two screens, bounds that no frame able to
+hold a key fails, rule them out before their spectra are made, in float32 on the input's scale:
+
+- *level*: a tone power as measured, ``|sum x_n e^{-iwn}|^2 * 2 / frame^2``, is at most twice the
+  frame's mean square (Cauchy-Schwarz), so a frame with ``2 * mean_square < min_tone_power``
+  holds no key. The sums of squares of the whole blocks a frame reads (at least its energy) are
+  compared with a floor 6 dB lower than the bound needs, a margin for the float32 sums (their
+  error is below 1 % wherever the screens are used, 2e-5 at the defaults);
+- *tones*: the blocks of the frames left are projected in float32, and a frame's tone, a sum of
+  its blocks' projections ``s_j`` turned by phases of modulus 1, has a power of at most
+  ``(sum_j |s_j|)^2 * 2 / frame^2`` (the triangle inequality). The float32 projections are
+  widened by their proven error and the bounds raised by 1 %; frames whose bounds fail the level
+  or energy-share checks (against a lower bound of the frame's energy) go. Speech fails here.
+
+The bounds hold while the figures stay clear of underflow, which ``min_tone_dbfs`` of at least
+-200 ensures (below, every frame is measured); an input too large for float32 makes a bound inf
+or NaN, which passes. The frames left get their spectra and checks in float64 with exactly the
+operations, in the same order, as when every frame is measured: the keys are the same.
+
 The stream may be *cut* where the audio it holds is not continuous: a pause, a gap between
 chunks, a chunk join (``boundaries=``, :meth:`DtmfDetector.cut`). Frames restart at a cut as at
 the stream's start, and runs are found in each segment on its own, so no frame and no key holds
@@ -55,6 +74,14 @@ KEY_GUARD_S = 0.03
 """Kept out of speech on both sides of a key: the key detector's 25.6 ms frames place a key's
 edges within about 10 ms, and a key's own onset and decay must not become slivers of speech."""
 _KEY_CODES = np.array([ord(k) for row in DTMF_KEYS for k in row], np.int32)
+_SCREEN_MARGIN = 1.01
+"""The tone bounds are raised by 1 % before they are compared: far more than their rounding (a
+few float32 units, 1e-6) and the exact powers' (1e-15) together."""
+_SCREEN_MIN_POWER = 1e-20
+"""The lowest ``min_tone_power`` (-200 dBFS) for which frames are screened (see the module
+notes): above it, a frame that could pass has samples that square to normal float32 numbers and
+projections far from float64 underflow, so the rough figures keep their relative accuracy. Below
+it, every frame is measured."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,12 +205,27 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
         self._turn = np.exp(-2j * np.pi * offsets * hz)  # (whole + 1, 8)
         self._scratch = Scratch()
         self._scale = 1.0
+        self._reads = self._whole + (1 if self._part else 0)  # blocks a frame reads
+        # Frames that cannot hold a key are not measured in full (see the module notes); False
+        # measures every frame, which must find the same keys (the tests compare the two).
+        self._prescreen = True
+        self._screen = False  # the screens, where the options allow them (set by _start)
+        self._basis32 = self._basis.astype(np.float32)
+        # How far a float32 sum of squares or projection of a block, or a sum of them over a
+        # frame, can lie from the exact one, relative to the sum of the terms' magnitudes: twice
+        # (hop + reads + 8) unit roundoffs (Higham's gamma_n for the sums of hop and of reads
+        # terms, plus the rounding of the samples and of the basis to float32).
+        self._f32_error = 2.0 * (self.hop + self._reads + 8) * 2.0**-24
+        # Set by _start, on the input's own scale: the sum of squares a frame needs to be
+        # screened further, and the tone power (min_tone_power) a frame needs.
+        self._floor = np.float64(0.0)
+        self._tone_floor = 0.0
         # Each segment between cuts: its first sample in the stream, and its frames' key codes.
         self._segments: list[tuple[int, list[np.ndarray]]] = [(0, [])]
         self._cuts: list[int] = []
         self._cuts_done = 0  # how many of ``_cuts`` the frames already restarted at
         self._consumed_frames = 0
-        self._tail = np.zeros((1, 0))  # channel-major float64 samples not yet in a whole frame
+        self._tail = np.zeros((1, 0))  # channel-major input samples not yet in a whole frame
         self._tail_start = 0  # from the segment's start, as the frames are
         self._next_frame = 0
 
@@ -200,10 +242,20 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
 
     def _start(self, channels: int, dtype: np.dtype) -> None:
         self._scale = 1.0 / full_scale(dtype)
+        self._screen = (
+            self._prescreen
+            and self.min_tone_power >= _SCREEN_MIN_POWER
+            and self._f32_error < 0.01  # hop + reads below 80,000
+        )
+        squared = full_scale(dtype) ** 2  # to the input's own scale
+        # 2 * mean_square >= min_tone_power / 4 (the module notes); a float64 scalar, so that
+        # the float32 energies are compared in float64.
+        self._floor = np.float64(self.min_tone_power / 8.0 * self.frame * squared)
+        self._tone_floor = self.min_tone_power * squared
         self._restart(channels)
 
     def _restart(self, channels: int) -> None:
-        self._tail = np.zeros((channels, 0))
+        self._tail = np.zeros((channels, 0), self._dtype)
         self._tail_start = 0
         self._next_frame = 0
 
@@ -224,56 +276,174 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
     def _frame(self, fresh: np.ndarray) -> None:
         """Classify the frames of the current segment that ``fresh`` (channel-major) completes."""
         held, new = self._tail.shape[1], fresh.shape[1]
-        # A hop of zeros after the samples: the blocks _measure reads are then all whole.
-        samples = self._scratch.get("samples", (len(fresh), held + new + self.hop), np.float64)
-        samples[:, :held] = self._tail
-        np.multiply(fresh, self._scale, out=samples[:, held : held + new])
-        samples[:, held + new :] = 0.0
+        # The input samples as fed, unscaled: only the blocks of frames that may hold a key are
+        # scaled to float64 (see _codes). A hop of zeros after them: every block is then whole.
+        raw = self._scratch.get("raw", (len(fresh), held + new + self.hop), fresh.dtype)
+        raw[:, :held] = self._tail
+        raw[:, held : held + new] = fresh
+        raw[:, held + new :] = 0
         end = self._tail_start + held + new
         done = frame_count(end, self.frame, self.hop)
         if done > self._next_frame:
             first = self._next_frame * self.hop - self._tail_start
-            power, energy = self._measure(samples[:, first:], done - self._next_frame)
-            self._segments[-1][1].append(self._classify(power, energy))
+            self._segments[-1][1].append(self._codes(raw[:, first:], done - self._next_frame))
             self._next_frame = done
         keep = min(self._next_frame * self.hop, end)
-        self._tail = samples[:, keep - self._tail_start : held + new].copy()
+        self._tail = raw[:, keep - self._tail_start : held + new].copy()
         self._tail_start = keep
 
-    def _measure(self, samples: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """Tone powers ``(count, channels, 8)`` and energies ``(count, channels)`` of the
-        ``count`` frames starting every hop from ``samples[:, 0]`` (see the module notes)."""
-        hop, whole, part = self.hop, self._whole, self._part
-        blocks = samples[:, : (count + whole) * hop].reshape(len(samples), -1, hop)
-        projected = blocks @ self._basis  # (channels, blocks, 32): one product for everything
-        spectrum = projected[..., 0:8] - 1j * projected[..., 8:16]
-        squares = np.einsum("cbn,cbn->cb", blocks, blocks)
-        total = np.zeros((len(samples), count, 8), complex)
-        energy = np.zeros((len(samples), count))
-        for j in range(whole):  # whole blocks per frame: 2 at the defaults
-            total += self._turn[j] * spectrum[:, j : j + count]
-            energy += squares[:, j : j + count]
+    def _codes(self, raw: np.ndarray, count: int) -> np.ndarray:
+        """Key code per frame and channel ``(count, channels)``, 0 where no key, of the ``count``
+        frames starting every hop from ``raw[:, 0]`` (input samples, unscaled)."""
+        codes = np.zeros((count, len(raw)), np.int32)
+        if self._screen:
+            with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN: see _screened
+                channel, frame = np.nonzero(self._screened(raw, count))
+        else:
+            channel, frame = np.divmod(np.arange(len(raw) * count), count)  # every frame
+        if len(frame):
+            rows, blocks = self._blocks(raw, count, channel, frame)
+            power = self._power(self._project(blocks, count + self._whole), rows)
+            codes[frame, channel] = self._classify(power, self._energy(blocks, rows))
+        return codes
+
+    def _screened(self, raw: np.ndarray, count: int) -> np.ndarray:
+        """``(channels, count)``: False for the frames that the screens rule out (see the module
+        notes), in float32, on the input's own scale.
+
+        float32 converts, sums and projects twice as fast as float64, and its error is bounded
+        (see :attr:`_f32_error`). An input too large for float32 makes a figure inf or NaN,
+        which passes (the frame is measured); an input that is NaN makes the exact figures NaN
+        too, and such a frame holds no key.
+        """
+        span = count + self._whole
+        blocks = raw[:, : span * self.hop].reshape(len(raw), span, self.hop)
+        squares = np.einsum("cbn,cbn->cb", blocks, blocks, dtype=np.float32, casting="same_kind")
+        energy = _frame_sums(squares, count, self._reads)  # at least each frame's energy
+        loud: np.ndarray = energy >= self._floor
+        if loud.any():
+            loud &= self._may_hold_key(blocks, squares, energy, loud)
+        return loud
+
+    def _blocks(
+        self, raw: np.ndarray, count: int, channel: np.ndarray, frame: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The frames' blocks: for the ``k`` frames ``frame`` of channels ``channel`` (among the
+        ``count`` frames starting every hop from ``raw[:, 0]``), the row of each of their blocks
+        ``(reads, k)`` in ``blocks``, which holds every block read, once, scaled to float64, and
+        then rows of zeros up to a whole number of products (see _project)."""
+        hop, span = self.hop, count + self._whole
+        wanted = np.zeros((len(raw), span), bool)
+        for j in range(self._reads):
+            wanted[channel, frame + j] = True
+        number = (np.cumsum(wanted) - 1).reshape(wanted.shape)  # row-major, as ``[wanted]`` is
+        rows = np.stack([number[channel, frame + j] for j in range(self._reads)])
+        unscaled = raw[:, : span * hop].reshape(len(raw), span, hop)[wanted]
+        n = len(unscaled)
+        blocks = self._scratch.get("blocks", (-(-n // span) * span, hop), np.float64)
+        np.multiply(unscaled, self._scale, out=blocks[:n])  # the same values, sample by sample
+        blocks[n:] = 0.0
+        return rows, blocks
+
+    def _project(self, blocks: np.ndarray, rows: int) -> np.ndarray:
+        """``blocks @ basis`` ``(n, 32)``, as products of ``rows`` rows each.
+
+        Projecting every block gives BLAS one product of ``rows`` (frames + whole blocks per
+        frame) rows per channel. A row's result does not depend on the other rows, but BLAS
+        picks its kernel, and with it the order of each row's sum, by the product's shape as it
+        does by CPU. OpenBLAS 0.3 on x86-64, for one, hands a one-row product to a
+        matrix-vector routine that sums in another order, and below a size (rows * 32 * hop of
+        a million) to a kernel that does not split sums of more than 384 terms in two, as its
+        blocked kernel does: at 44.1 kHz a subset of the rows would get other roundings. Products
+        of the same shape as when every frame is measured give each row exactly the same sums.
+        """
+        products = len(blocks) // rows
+        projected: np.ndarray = blocks.reshape(products, rows, self.hop) @ self._basis
+        return projected.reshape(len(blocks), -1)
+
+    def _energy(self, blocks: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each frame's sum of squares ``(k,)``, summed in the order it always was."""
+        squares = np.einsum("bn,bn->b", blocks, blocks)
+        energy = np.zeros(rows.shape[1])
+        for j in range(self._whole):
+            energy += squares[rows[j]]
+        if self._part:
+            heads = blocks[rows[self._whole], : self._part]
+            energy += np.einsum("bn,bn->b", heads, heads)
+        return energy
+
+    def _power(self, projected: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each frame's tone powers ``(k, 8)``: its blocks' projections, each turned by the
+        phase of its offset in the frame, summed in the order they always were."""
+        total = np.zeros((rows.shape[1], 8), complex)
+        for j in range(self._whole):  # whole blocks per frame: 2 at the defaults
+            row = rows[j]
+            total += self._turn[j] * (projected[row, 0:8] - 1j * projected[row, 8:16])
+        if self._part:
+            row = rows[self._whole]
+            total += self._turn[self._whole] * (projected[row, 16:24] - 1j * projected[row, 24:32])
+        power: np.ndarray = (total.real**2 + total.imag**2) * (2.0 / self.frame**2)
+        return power
+
+    def _may_hold_key(
+        self, blocks: np.ndarray, squares: np.ndarray, energy: np.ndarray, loud: np.ndarray
+    ) -> np.ndarray:
+        """``(channels, count)``: False for the ``loud`` frames whose tones cannot pass
+        _classify's level and energy-share checks, whatever the phases of their blocks.
+
+        ``blocks`` are the float32 samples ``(channels, blocks, hop)``, ``squares`` their sums
+        of squares, ``energy`` the frames' sums of them (at least each frame's energy).
+        """
+        count, whole, error = loud.shape[1], self._whole, self._f32_error
+        tones, heads = self._tone_sums(blocks, loud)
+        # Each block's exact projection is within ``error * sum |x_n|`` of its float32 one, and
+        # over a frame's blocks sum |x_n| <= sqrt(hop * reads * energy) (Cauchy-Schwarz).
+        slack = error * np.sqrt(self.hop * self._reads * energy.astype(np.float64))
+        bound = (tones + slack) ** 2 * (2.0 * _SCREEN_MARGIN / self.frame**2)
+        row, column = bound[:4].max(axis=0), bound[4:].max(axis=0)
+        # At most each frame's mean square: its whole blocks and its head, less the error.
+        least = _frame_sums(squares, count, whole).astype(np.float64)
+        if self._part:
+            least += heads[:, whole : whole + count]
+        mean_square = least * (1.0 - error) / self.frame
+        fails: np.ndarray = (row < self._tone_floor) | (column < self._tone_floor)
+        # An energy that overflowed float32 (inf) bounds nothing.
+        fails |= (row + column < self.min_tone_fraction * mean_square) & np.isfinite(mean_square)
+        return ~fails
+
+    def _tone_sums(self, blocks: np.ndarray, loud: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each tone and frame, ``sum_j |s_j|`` over the frame's blocks ``(8, channels,
+        count)`` (0 for the frames not ``loud``), and the sums of squares of the blocks' heads
+        ``(channels, blocks)`` (0 for the blocks no loud frame reads), in float32."""
+        count, whole, part = loud.shape[1], self._whole, self._part
+        wanted = np.zeros(blocks.shape[:2], bool)
+        for j in range(self._reads):
+            wanted[:, j : j + count] |= loud
+        read = blocks[wanted].astype(np.float32)  # (n, hop): each block once
+        projected = (read @ self._basis32).reshape(-1, 2, 2, 8)  # whole/head, cos/sin, tone
+        np.square(projected, out=projected)
+        # Tone-major, so that the tones of a frame are compared plane by plane.
+        strength = np.zeros((2, 8, *wanted.shape), np.float32)  # |s| whole, then head
+        strength[:, :, wanted] = np.sqrt(projected[:, :, 0] + projected[:, :, 1]).transpose(1, 2, 0)
+        tones = _frame_sums(strength[0], count, whole)
+        heads = np.zeros(wanted.shape, np.float32)
         if part:
-            heads = blocks[:, whole : whole + count, :part]
-            total += self._turn[whole] * (
-                projected[:, whole : whole + count, 16:24]
-                - 1j * projected[:, whole : whole + count, 24:32]
-            )
-            energy += np.einsum("cbn,cbn->cb", heads, heads)
-        power = (total.real**2 + total.imag**2) * (2.0 / self.frame**2)
-        return power.transpose(1, 0, 2), energy.T
+            tones += strength[1, :, :, whole : whole + count]
+            heads[wanted] = np.einsum("bn,bn->b", read[:, :part], read[:, :part])
+        return tones, heads
 
     def _classify(self, power: np.ndarray, energy: np.ndarray) -> np.ndarray:
-        """Key code per frame and channel, 0 where no key, from each frame's tone powers
-        ``(frames, channels, 8)`` and sum of squares ``(frames, channels)``."""
+        """Key code of each frame, 0 where no key, from its tone powers ``(k, 8)`` and sum of
+        squares ``(k,)``."""
         mean_square = energy / self.frame
-        rows, columns = power[..., :4], power[..., 4:]
+        rows, columns = power[:, :4], power[:, 4:]
         row = rows.argmax(axis=-1)
         column = columns.argmax(axis=-1)
-        row_power = np.take_along_axis(rows, row[..., np.newaxis], -1)[..., 0]
-        column_power = np.take_along_axis(columns, column[..., np.newaxis], -1)[..., 0]
-        row_rival = np.sort(rows, axis=-1)[..., -2]
-        column_rival = np.sort(columns, axis=-1)[..., -2]
+        each = np.arange(len(power))
+        row_power = rows[each, row]
+        column_power = columns[each, column]
+        row_rival = _second_largest(rows)
+        column_rival = _second_largest(columns)
         with np.errstate(divide="ignore", invalid="ignore"):
             twist = column_power / row_power
             ok = (
@@ -322,6 +492,27 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
         intervals = np.concatenate(found)
         order = np.argsort(intervals[:, 0], kind="stable")
         return DtmfTones("".join(np.array(found_keys)[order]), intervals[order])
+
+
+def _frame_sums(x: np.ndarray, count: int, blocks: int) -> np.ndarray:
+    """For each of ``count`` frames, the sum of ``x`` over its first ``blocks`` blocks (``x``
+    per block on its last axis); zeros for no blocks."""
+    total = np.zeros((*x.shape[:-1], count), x.dtype)
+    for j in range(blocks):
+        total += x[..., j : j + count]
+    return total
+
+
+def _second_largest(x: np.ndarray) -> np.ndarray:
+    """The second largest of each row's 4 values: ``np.sort(x)[:, -2]`` without the sort.
+
+    The same value exactly where no value is NaN (max and min only pick values); where one is,
+    the group's strongest tone (argmax) is NaN and its frame holds no key whatever this gives.
+    """
+    high = np.maximum(x[:, 0], x[:, 1]), np.maximum(x[:, 2], x[:, 3])
+    low = np.minimum(x[:, 0], x[:, 1]), np.minimum(x[:, 2], x[:, 3])
+    second: np.ndarray = np.maximum(np.minimum(*high), np.maximum(*low))
+    return second
 
 
 def detect_dtmf(
