@@ -3,6 +3,7 @@ target beside the target's own speech, and what must not pass for an echo."""
 
 from __future__ import annotations
 
+import itertools
 import tracemalloc
 from dataclasses import dataclass, fields
 from typing import Any
@@ -312,18 +313,151 @@ def test_temporaries_stay_bounded_whatever_the_length() -> None:
 
     (short, _), (long, found) = peak_of(10), peak_of(60)
     assert len(found) == 1
-    # The lag scan holds 32768 frame pairs at a time (2.3 MB at most), the rest a window of
-    # 3000 frames; only the intervals found grow with the length.
+    # The lag scan holds 32768 frame pairs (under 1 MB) and reads 16384 frames at a time, the
+    # rest a window of 3000 frames; only the intervals found grow with the length.
     assert long < 3_000_000, long
     assert long < short + 200_000, (short, long)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(echo_module, "_SCAN_PAIRS", 1 << 12)
         small, again = peak_of(60)
-    # Per pair the scan holds its target index and bins (int64, intp), its flat bin (int64) and
-    # a keep flag: 25 bytes, so an eighth of the pairs frees 7/8 * 32768 * 25 = 717 kB; allow
-    # a fifth of that for the allocator's rounding.
-    assert small < long - 570_000, (small, long)
+    # Per pair the scan holds a keep flag, its target bin and level difference (int16) and its
+    # flat bin (int32): 9 bytes; per kept pair (most of them here: an echo) its position (intp),
+    # its flat bin and bincount's copy of that (int32, intp): 20 more. An eighth of the pairs
+    # frees 7/8 * 32768 * 9 = 258 kB if none were kept, 831 kB if all were; 566 kB measured.
+    assert small < long - 400_000, (small, long)
     same(found[0], again[0])  # counts do not depend on the pieces they are made in
+
+
+SILENT = int(np.iinfo(np.int16).min)
+SPAN = (echo_module._HIGHEST - echo_module._LOWEST) // echo_module._SCAN_BIN + 1
+
+
+def slow_lag_histograms(
+    levels: np.ndarray, firsts: list[int], thresholds: tuple[int, int], lags: int, stride: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lag scan's counts of channel 0 against channel 1, pair by pair, as the module notes
+    define them: source frame ``i`` active (heard, at least *on*, ``i % stride == 0``), target
+    frame ``i + k`` heard and at least its clear level, both in one segment."""
+    on, clear = thresholds
+    s_counts = np.zeros((lags, SPAN), np.int64)
+    t_counts = np.zeros((lags, SPAN), np.int64)
+    d_counts = np.zeros((lags, 2 * SPAN - 1), np.int64)
+
+    def level(row: int, i: int) -> int | None:
+        raw = int(levels[row, i])
+        return None if raw == SILENT else min(max(raw, echo_module._LOWEST), echo_module._HIGHEST)
+
+    def bin_of(value: int) -> int:
+        return (value - echo_module._LOWEST) // echo_module._SCAN_BIN
+
+    for first, end in itertools.pairwise(firsts):
+        for i in range(first, end):
+            s = level(0, i)
+            if s is None or s < on or i % stride:
+                continue
+            for k in range(min(lags, end - i)):
+                t = level(1, i + k)
+                if t is None or t < clear:
+                    continue
+                s_counts[k, bin_of(s)] += 1
+                t_counts[k, bin_of(t)] += 1
+                d_counts[k, bin_of(s) - bin_of(t) + SPAN - 1] += 1
+    return s_counts, t_counts, d_counts
+
+
+def slow_lag_shares(
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray], least_pairs: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per lag, the whole rows' correlation and box sums (the module notes' definition)."""
+    s_counts, t_counts, d_counts = counts
+    lags, span = s_counts.shape
+    box = np.ones(2 * (echo_module._BAND // echo_module._SCAN_BIN) + 1, np.int64)
+    score, rough = np.zeros(lags), np.zeros(lags, np.int64)
+    for lag in range(lags):
+        pairs = int(s_counts[lag].sum())
+        if pairs < least_pairs:
+            continue
+        chance = np.correlate(s_counts[lag], t_counts[lag], "full")
+        excess = np.convolve(d_counts[lag], box, "same") * pairs - np.convolve(chance, box, "same")
+        best = int(np.argmax(excess))
+        score[lag] = excess[best] / pairs**2
+        rough[lag] = (best - (span - 1)) * echo_module._SCAN_BIN
+    return score, rough
+
+
+def scan_plan(lags: int, least_pairs: float) -> Any:
+    return echo_module._Plan(
+        lags=lags, window=3000, least_pairs=least_pairs, hop=HOP, options=EchoOptions()
+    )
+
+
+@st.composite
+def channel_levels(draw: st.DrawFn, frames: int) -> np.ndarray:
+    """int16 centi-dB levels of one channel: within a band a few dozen dB wide (as speech and
+    noise fill) or anywhere, digital silence sprinkled in or throughout, the type's extremes."""
+    if draw(st.integers(0, 9)) == 0:
+        return np.full(frames, SILENT, np.int16)
+    centre = draw(st.integers(-11_000, 11_000))
+    width = draw(st.sampled_from([0, 300, 3000, 25_000]))
+    level = st.one_of(
+        st.integers(centre - width, centre + width).map(lambda x: max(-32_767, min(x, 32_767))),
+        st.sampled_from([SILENT, -32_767, 32_767]),
+    )
+    return np.array(draw(st.lists(level, min_size=frames, max_size=frames)), np.int16)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_the_lag_scan_counts_every_pair_once(data: st.DataObject) -> None:
+    """The lag scan (pieces, pair matrices, bins ranges) and the shares taken from it against
+    plain loops over the pairs and whole-row correlations; pieces and pair batches tiny or
+    large, cuts, strides, thresholds anywhere, silent and empty channels."""
+    frames = data.draw(st.integers(0, 160), label="frames")
+    levels = np.stack([data.draw(channel_levels(frames)) for _ in range(2)])
+    cuts = data.draw(st.lists(st.integers(0, frames * HOP), max_size=4), label="cuts")
+    starts = np.arange(frames, dtype=np.int64) * HOP
+    arr, grid = echo_module._checked(levels, starts, HOP, sorted(cuts), None)
+    threshold = st.integers(-12_000, 12_000) | st.sampled_from([-(10**9), 10_001, 10**9])
+    thresholds = (data.draw(threshold, label="on"), data.draw(threshold, label="clear"))
+    lags = data.draw(st.integers(1, 12), label="lags")
+    stride = data.draw(st.integers(1, 4), label="stride")
+    least_pairs = data.draw(st.sampled_from([0.0, 1.0, 2.5, 40.0]), label="least_pairs")
+    plan = scan_plan(lags, least_pairs)
+    with pytest.MonkeyPatch.context() as patch, np.errstate(invalid="ignore"):
+        patch.setattr(echo_module, "_SCAN_FRAMES", data.draw(st.sampled_from([1, 7, 1 << 14])))
+        patch.setattr(echo_module, "_SCAN_PAIRS", data.draw(st.sampled_from([1, 20, 1 << 15])))
+        counts = echo_module._lag_histograms(arr, grid, (0, 1), thresholds, plan, stride)
+        shares = echo_module._lag_shares(counts, plan)
+        expected = slow_lag_histograms(levels, grid.firsts.tolist(), thresholds, lags, stride)
+        expected_shares = slow_lag_shares(expected, least_pairs)
+    for got, want in zip(counts, expected, strict=True):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    for got, want in zip(shares, expected_shares, strict=True):
+        assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_lag_shares_of_any_counts_match_the_whole_rows(data: st.DataObject) -> None:
+    """Counts that no scan would give (the differences unrelated to the levels, single bins at
+    the ends of the range, excesses below zero everywhere) keep the shares exact too."""
+    lags = data.draw(st.integers(1, 5), label="lags")
+    counts = [np.zeros((lags, size), np.int64) for size in (SPAN, SPAN, 2 * SPAN - 1)]
+    for found in counts:
+        size = found.shape[1]
+        column = st.integers(0, size - 1) | st.sampled_from([0, 1, size - 2, size - 1])
+        cell = st.tuples(st.integers(0, lags - 1), column, st.integers(1, 10**6))
+        for lag, at, count in data.draw(st.lists(cell, max_size=12)):
+            found[lag, at] += count
+    least_pairs = data.draw(st.sampled_from([0.0, 1.0, 10**7]), label="least_pairs")
+    with np.errstate(invalid="ignore"):
+        got = echo_module._lag_shares((counts[0], counts[1], counts[2]), scan_plan(lags, 0.0))
+        want = slow_lag_shares((counts[0], counts[1], counts[2]), 0.0)
+        assert all(np.array_equal(p, q, equal_nan=True) for p, q in zip(got, want, strict=True))
+        plan = scan_plan(lags, least_pairs)
+        got = echo_module._lag_shares((counts[0], counts[1], counts[2]), plan)
+        want = slow_lag_shares((counts[0], counts[1], counts[2]), least_pairs)
+    assert all(np.array_equal(p, q, equal_nan=True) for p, q in zip(got, want, strict=True))
 
 
 def test_the_detector_hands_its_levels_over_without_a_copy() -> None:

@@ -56,9 +56,12 @@ for any block size, CPU and BLAS kernel. (The levels themselves come from a floa
 frame that lands on the edge of a hundredth may fall on the other side on another CPU, which
 moves a count by one.) Frames are paired only within a segment between cuts (a pause, a chunk join): the
 audio across a cut was not next to it. Work goes a piece at a time, whatever the recording's
-length: the lag scan holds :data:`_SCAN_PAIRS` frame pairs (2.3 MB at most), the other passes one
-window of one or two channels (3000 frames at the defaults); only the intervals found grow with
-the length.
+length: the lag scan reads :data:`_SCAN_FRAMES` frames and holds :data:`_SCAN_PAIRS` frame pairs
+at a time (under 1 MB: 29 bytes a pair at most), the other passes one window of one or two
+channels (3000 frames at the defaults); only the intervals found grow with the length. The lag
+scan looks only at the source frames with a target frame clear of its floor within reach (where
+the other side does the talking, there is none), and its chance is correlated over the level
+bins the counts hold, a few dozen dB of the 200 the bins span.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ _SCREEN_STRIDE = 4
 _SCREEN_SHARE = 0.25  # of min_share: unrelated channels score about 0 over a whole call
 _CHECK_FRAMES = 1 << 12  # frames read at a time where no window is needed
 _SCAN_BIN = 50  # the lag scan's level bins: 0.5 dB, fine enough to find a peak 6 dB wide
+_SCAN_FRAMES = 1 << 14  # source frames the lag scan reads at a time (their levels, not their pairs)
 _SCAN_PAIRS = 1 << 15  # frame pairs (frames x lags) the lag scan holds at a time
 
 
@@ -418,20 +422,27 @@ def _noise_floors(levels: np.ndarray, grid: _Grid) -> np.ndarray:
 def _read(
     levels: np.ndarray, rows: slice, lo: int, hi: int, first: int, end: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Frames ``lo .. hi`` of ``levels[rows]`` as float64 hundredths of a dB within +-100 dB
-    (0 where unheard) and whether each is heard; digital silence and the frames outside the
-    segment ``first .. end`` are unheard, which is how no pair reaches across a cut."""
+    """Frames ``lo .. hi`` of ``levels[rows]`` as int16 hundredths of a dB within +-100 dB (0
+    where unheard) and whether each is heard; digital silence and the frames outside the
+    segment ``first .. end`` are unheard, which is how no pair reaches across a cut. A difference
+    of two levels needs more than 16 bits: callers widen the type first."""
     at, upto = max(lo, first), min(hi, end)
     part = levels[rows, at : max(at, upto)]
     # A float level that is not a number says nothing: digital silence, like -inf.
     centi = part if part.dtype == np.int16 else to_centi_db(np.where(np.isnan(part), -np.inf, part))
     heard = np.zeros((len(centi), hi - lo), bool)
-    values = np.zeros((len(centi), hi - lo))
+    values = np.zeros((len(centi), hi - lo), np.int16)
     inside = slice(at - lo, at - lo + centi.shape[1])
     heard[:, inside] = centi != SILENT_CENTI_DB
     values[:, inside] = np.clip(centi, _LOWEST, _HIGHEST)
     values *= heard
     return values, heard
+
+
+def _at_least(values: np.ndarray, threshold: int) -> np.ndarray:
+    """``values >= threshold`` for levels within +-100 dB, the threshold brought into int16's
+    range first (any threshold beyond the levels' range gives the same answer there)."""
+    return np.asarray(values >= min(max(threshold, _LOWEST), _HIGHEST + 1))
 
 
 def _lag_histograms(
@@ -447,40 +458,124 @@ def _lag_histograms(
     one segment), in :data:`_SCAN_BIN` steps: ``(lags, levels)``, ``(lags, levels)``,
     ``(lags, 2 * levels - 1)`` int64. With ``stride``, every ``stride``-th source frame only.
 
-    A piece of the frames at a time, no more than :data:`_SCAN_PAIRS` pairs: bounded whatever
-    the length and the lags. ``thresholds``: the source's *on*, the target's clear level.
+    :data:`_SCAN_FRAMES` source frames at a time, and of their pairs no more than
+    :data:`_SCAN_PAIRS` at a time: bounded whatever the length and the lags. ``thresholds``:
+    the source's *on*, the target's clear level.
     """
     (a, b), (on, clear), lags = pair, thresholds, plan.lags
     span = (_HIGHEST - _LOWEST) // _SCAN_BIN + 1
-    wide = 2 * span - 1
-    counts = [np.zeros(lags * size + 1, np.int64) for size in (span, span, wide)]
-    # At most _SCAN_PAIRS pairs at a time: a stride keeps one source frame in ``stride``.
-    size = max(1, _SCAN_PAIRS * stride // lags)
-    offsets = np.arange(lags)
-    for _, lo, hi, first, end in grid.windows(size):
-        s, s_heard = _read(levels, slice(a, a + 1), lo, hi, first, end)
-        active = s_heard[0] & (s[0] >= on)
-        if stride > 1:
-            active &= np.arange(lo, hi) % stride == 0
+    counts = (
+        np.zeros((lags, span), np.int64),
+        np.zeros((lags, span), np.int64),
+        np.zeros((lags, 2 * span - 1), np.int64),
+    )
+    for _, lo, hi, first, end in grid.windows(_SCAN_FRAMES):
+        active, s_bin = _scan_bins(levels, a, (lo, hi, first, end), on)
+        if stride > 1:  # the frames lo + i that are multiples of the stride
+            every = np.zeros(hi - lo, bool)
+            every[-lo % stride :: stride] = True
+            active &= every
         if not active.any():
             continue
-        t, t_heard = _read(levels, slice(b, b + 1), lo, hi + lags - 1, first, end)
-        # Only the active source frames pair: the rest would be counted nowhere.
-        rows = np.flatnonzero(active)
-        # Row i, column k: the target frame lag k after active source frame i. A gather, not a
-        # strided view: numpy's views of that kind are freed only by the garbage collector.
-        pairs = rows[:, np.newaxis] + offsets
-        keep = (t_heard[0] & (t[0] >= clear))[pairs]
-        s_bin = ((s[0, rows] - _LOWEST) // _SCAN_BIN).astype(np.intp)[:, np.newaxis]
-        t_bin = ((t[0] - _LOWEST) // _SCAN_BIN).astype(np.intp)[pairs]
-        # Pairs that do not count go to one bin past the end, dropped below.
-        for found, bins, index in zip(
-            counts, (span, span, wide), (s_bin, t_bin, s_bin - t_bin + span - 1), strict=True
-        ):
-            flat = np.where(keep, offsets * bins + index, lags * bins)
-            found += np.bincount(flat.ravel(), minlength=lags * bins + 1)
-    s_counts, t_counts, d_counts = (found[:-1].reshape(lags, -1) for found in counts)
-    return s_counts, t_counts, d_counts
+        # Source frame lo + i pairs with target frames lo + i .. lo + i + lags - 1.
+        kept, t_bin = _scan_bins(levels, b, (lo, hi + lags - 1, first, end), clear)
+        # A source frame without a kept target frame within reach is counted nowhere: most of
+        # them, where the other side does the talking.
+        active &= _any_within(kept, lags)
+        if active.any():
+            _count_pairs(counts, (active, s_bin), (kept, t_bin), lags)
+    return counts
+
+
+def _scan_bins(
+    levels: np.ndarray, row: int, frames: tuple[int, int, int, int], threshold: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames ``lo .. hi`` of channel ``row`` (segment ``first .. end``; ``frames`` in that
+    order): whether each is heard and at least ``threshold``, and its bin of the lag scan
+    (int16, :data:`_SCAN_BIN` steps from :data:`_LOWEST`)."""
+    values, heard = _read(levels, slice(row, row + 1), *frames)
+    # Within +-100 dB, so 0 .. 20000 after the shift: int16 holds it.
+    return heard[0] & _at_least(values[0], threshold), (values[0] - _LOWEST) // _SCAN_BIN
+
+
+def _any_within(mask: np.ndarray, width: int) -> np.ndarray:
+    """For each ``i`` up to ``len(mask) - width``, whether ``mask[i : i + width]`` holds a True:
+    a difference of running counts (int32: a piece is far shorter than 2**31 frames)."""
+    running = np.zeros(len(mask) + 1, np.int32)
+    np.cumsum(mask, out=running[1:])
+    return np.asarray(running[width:] > running[:-width])
+
+
+def _band(values: np.ndarray, width: int) -> np.ndarray:
+    """Row ``i``: ``values[i : i + width]``, a read-only view of the 1-d array. Made by the
+    ndarray constructor on the array's own buffer, with no wrapper object in between: it goes
+    with its last reference, the garbage collector not needed."""
+    values = np.ascontiguousarray(values)
+    step = values.strides[0]
+    shape = (len(values) - width + 1, width)
+    band: np.ndarray = np.ndarray(shape, values.dtype, values, 0, (step, step))
+    band.flags.writeable = False
+    return band
+
+
+def _count_pairs(
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    source: tuple[np.ndarray, np.ndarray],
+    target: tuple[np.ndarray, np.ndarray],
+    lags: int,
+) -> None:
+    """Adds one piece's pairs to ``counts`` (see :func:`_lag_histograms`). ``source``: the
+    active frames and their bins; ``target``: the kept frames (clear of the floor) and their
+    bins, ``lags - 1`` frames more.
+
+    Row ``i`` of the pair matrix holds whether source frame ``i``'s targets at lags
+    ``0 .. lags - 1`` are kept, :data:`_SCAN_PAIRS` pairs at a time, the rows in order of their
+    source bin: the source counts are sums of the rows of each bin. The target levels and the
+    differences are counted over the kept pairs, in the columns this piece can reach only.
+    """
+    s_counts, t_counts, d_counts = counts
+    (active, s_bin), (kept, t_bin) = source, target
+    span = s_counts.shape[1]
+    kept_at, t_at = _band(kept, lags), _band(t_bin, lags)
+    rows = np.flatnonzero(active)
+    rows = rows[np.argsort(s_bin[rows], kind="stable")]
+    t_low, t_high = int(t_bin[kept].min()), int(t_bin[kept].max())
+    step = max(1, _SCAN_PAIRS // lags)
+    for these in (rows[at : at + step] for at in range(0, len(rows), step)):
+        keep = kept_at[these]
+        bins, sums = _row_sums(keep, s_bin[these])
+        s_counts[:, bins] += sums.T
+        pairs = np.flatnonzero(keep)
+        t_these = t_at[these]
+        _add_counts(t_counts, t_these - t_low, (t_low, t_high - t_low + 1), pairs)
+        # These rows' source bins are s_bin[these[0]] .. s_bin[these[-1]] (in order): their
+        # differences lie from low on, and no further than width.
+        low = int(s_bin[these[0]]) - t_high
+        width = int(s_bin[these[-1]]) - t_low - low + 1
+        differences = (s_bin[these] - low)[:, np.newaxis] - t_these
+        _add_counts(d_counts, differences, (low + span - 1, width), pairs)
+
+
+def _add_counts(
+    counts: np.ndarray, values: np.ndarray, columns: tuple[int, int], pairs: np.ndarray
+) -> None:
+    """Adds to ``counts[lag, first + value]`` one for each of the ``pairs`` (flat positions) of
+    ``values`` (int16, frames x lags; at the pairs ``0 .. width - 1``): a count of
+    ``lag * width + value``. ``columns``: ``first`` and ``width``."""
+    lags, (first, width) = values.shape[1], columns
+    # Only the pairs' indexes must be right (the rest are dropped): below lags * width.
+    index_type = np.int32 if lags * width < 2**31 else np.int64
+    index = values.astype(index_type)
+    index += np.arange(lags, dtype=index_type) * width
+    found = np.bincount(index.ravel().take(pairs), minlength=lags * width)
+    counts[:, first : first + width] += found.reshape(lags, width)
+
+
+def _row_sums(matrix: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``keys`` (sorted) and, for each, the int64 sum of the rows of ``matrix``
+    that have it."""
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    return keys[starts], np.add.reduceat(matrix, starts, axis=0, dtype=np.int64)
 
 
 def _lag_shares(
@@ -497,21 +592,79 @@ def _lag_shares(
     """
     s_counts, t_counts, d_counts = counts
     lags, span = s_counts.shape
-    reach = _BAND // _SCAN_BIN
-    box = np.ones(2 * reach + 1, np.int64)
+    pairs = s_counts.sum(axis=1)
     score, rough = np.zeros(lags), np.zeros(lags, np.int64)
-    for lag in range(lags):  # a few dozen, each a few thousand bins
-        pairs = int(s_counts[lag].sum())
-        if pairs < plan.least_pairs:
-            continue
-        # Chance: every source level beside every target level, each difference counted.
-        chance = np.correlate(s_counts[lag], t_counts[lag], "full")
-        observed = np.convolve(d_counts[lag], box, "same") * pairs
-        excess = observed - np.convolve(chance, box, "same")  # exact integers, times pairs
-        best = int(np.argmax(excess))
-        score[lag] = excess[best] / pairs**2
-        rough[lag] = (best - (span - 1)) * _SCAN_BIN
+    judged = np.flatnonzero(pairs >= plan.least_pairs)
+    if not len(judged):
+        return score, rough
+    n, reach = pairs[judged], _BAND // _SCAN_BIN
+    first, chance = _chance(s_counts[judged], t_counts[judged])
+    observed = d_counts[judged]
+    # Levels fill a few dozen dB of the 200 the differences span: the excess is zero but within
+    # reach of a column either count holds, and is worked out there only.
+    held = np.flatnonzero(observed.any(axis=0)).tolist()
+    held += [first, first + chance.shape[1] - 1] if chance.shape[1] else []
+    low = max(min(held, default=0) - reach, 0)
+    high = min(max(held, default=0) + reach + 1, observed.shape[1])
+    placed = np.zeros((len(judged), high - low), np.int64)
+    placed[:, first - low : first - low + chance.shape[1]] = chance
+    # Exact integers, times the pairs: each sum is at most pairs**2 (about 2e12 for the 1.5
+    # million frames of four hours), far inside int64.
+    excess = _box_sums(observed[:, low:high], reach) * n[:, np.newaxis]
+    excess -= _box_sums(placed, reach)
+    best, most = _first_max(excess, low, observed.shape[1])
+    # The one division. A lag without pairs (least_pairs zero) scores 0 / 0: NaN.
+    score[judged] = most / n**2
+    rough[judged] = (best - (span - 1)) * _SCAN_BIN
     return score, rough
+
+
+def _first_max(part: np.ndarray, low: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, where the first maximum lies and its value, as ``np.argmax`` finds it in the
+    whole row of ``width`` columns: ``part`` is columns ``low ..``, every other column zero."""
+    best = np.argmax(part, axis=1)
+    most = part[np.arange(len(part)), best]
+    best += low
+    if low == 0 and part.shape[1] == width:
+        return best, most
+    # The first of the zero columns: column 0, or the one after the part if that starts at 0.
+    zero = 0 if low > 0 else low + part.shape[1]
+    outside = (most < 0) | ((most == 0) & (zero < best))
+    return np.where(outside, zero, best), np.where(outside, 0, most)
+
+
+def _chance(s_counts: np.ndarray, t_counts: np.ndarray) -> tuple[int, np.ndarray]:
+    """Per row, every source level beside every target level, each difference counted: of
+    ``np.correlate(s, t, "full")`` (column ``d + levels - 1`` for ``source - target = d``
+    bins), the first column that can be nonzero and the int64 columns from there on that can.
+
+    Only the bins some row holds are correlated: levels fill a few dozen dB of the 200 the
+    bins span. Integers: exact in any order."""
+    rows, span = s_counts.shape
+    s_held, t_held = np.flatnonzero(s_counts.any(axis=0)), np.flatnonzero(t_counts.any(axis=0))
+    if not len(s_held) or not len(t_held):
+        return 0, np.zeros((rows, 0), np.int64)
+    (s_low, s_high), (t_low, t_high) = s_held[[0, -1]].tolist(), t_held[[0, -1]].tolist()
+    chance = np.zeros((rows, (s_high - s_low) + (t_high - t_low) + 1), np.int64)
+    for row in range(rows):  # a few dozen lags, each a few thousand products
+        s, t = s_counts[row, s_low : s_high + 1], t_counts[row, t_low : t_high + 1]
+        chance[row] = np.correlate(s, t, "full")
+    # The first column: source bin s_low against target bin t_high.
+    return s_low - t_high + span - 1, chance
+
+
+def _box_sums(counts: np.ndarray, reach: int) -> np.ndarray:
+    """Per row, the sum of each column and ``reach`` columns either side (as many as there
+    are): ``np.convolve(row, np.ones(2 * reach + 1), "same")`` as a difference of running sums,
+    exact in int64."""
+    width = counts.shape[1]
+    # Columns down the rows (cumsum adds whole rows at a time), between reach + 1 zeros and
+    # reach zeros: column m's sum is the running sum to m + 2 * reach + 1 less the one to m.
+    running = np.zeros((width + 2 * reach + 1, len(counts)), np.int64)
+    running[reach + 1 : reach + 1 + width] = counts.T
+    np.cumsum(running, axis=0, out=running)
+    sums: np.ndarray = (running[2 * reach + 1 :] - running[:width]).T
+    return sums
 
 
 def _correlation(sums: np.ndarray) -> np.ndarray:
@@ -538,8 +691,10 @@ def _paired(
         _, lo, hi, first, end = window
         s, s_heard = _read(levels, slice(a, a + 1), lo, hi, first, end)
         t, t_heard = _read(levels, slice(b, b + 1), lo + lag, hi + lag, first, end)
-        active = s_heard[0] & (s[0] >= on)
-        yield window, s[0, active], t[0, active], (t_heard[0] & (t[0] >= clear))[active]
+        active = s_heard[0] & _at_least(s[0], on)
+        clear_t = t_heard[0] & _at_least(t[0], clear)
+        # int64: differences and products of two levels need more than 16 bits.
+        yield window, s[0, active].astype(np.int64), t[0, active].astype(np.int64), clear_t[active]
 
 
 def _difference_histogram(
@@ -616,6 +771,7 @@ def _verdicts(
         beyond, counted = beyond + excess, counted + len(s)
         echoed = s - t >= least
         s, t = s[echoed], t[echoed]
+        # int64: exact whatever the window's length (each product is at most 1e8).
         sums = np.array([len(s), s.sum(), (s * s).sum(), t.sum(), (t * t).sum(), (s * t).sum()])
         correlated += len(s) * float(_correlation(sums))
         weight += len(s)
