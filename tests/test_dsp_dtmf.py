@@ -327,8 +327,12 @@ def test_the_screens_change_no_key_anywhere(data: st.DataObject) -> None:
 @pytest.mark.parametrize("rate", [16000, 44100, 48000])
 def test_powers_of_some_frames_are_those_of_all_frames_bit_for_bit(rate: int) -> None:
     # The screened frames' spectra are made from the blocks they read alone: each must be what
-    # measuring every frame gives, to the bit, whichever frames are measured (at 44.1 and 48 kHz
-    # a product of fewer rows would give BLAS another kernel, with other roundings).
+    # measuring every frame gives, whichever frames are measured (a product of fewer rows would
+    # give BLAS another kernel, with other roundings). To the bit at 16 kHz on every OpenBLAS
+    # kernel. At 44.1 and 48 kHz (hops of 441 and 480 samples), OpenBLAS's Haswell kernel sums
+    # some products in another order for other data in the padded rows: measured 1.8e-16 and
+    # 5.2e-16 of the largest power. Bound: a sum of ``hop`` products, each summand off by at most
+    # an ulp per addition, squared: 4 * hop * eps of the largest power.
     detector = DtmfDetector(rate)
     x = np.random.default_rng(rate).uniform(-1, 1, (2, rate))
     hop, whole = detector.hop, detector._whole
@@ -344,7 +348,12 @@ def test_powers_of_some_frames_are_those_of_all_frames_bit_for_bit(rate: int) ->
     power, energy = measured(channel, number)
     for pick in ([0], [count + 5], [3, 4, 5, count + 70], list(range(0, 2 * count, 7))):
         some = measured(channel[pick], number[pick])
-        assert np.array_equal(some[0], power[pick]) and np.array_equal(some[1], energy[pick])
+        assert np.array_equal(some[1], energy[pick])
+        if rate == 16000:
+            assert np.array_equal(some[0], power[pick])
+        else:
+            bound = 4 * hop * np.finfo(np.float64).eps * power[pick].max()
+            assert np.abs(some[0] - power[pick]).max() <= bound
 
 
 def test_the_screens_leave_speech_and_noise_unmeasured() -> None:
