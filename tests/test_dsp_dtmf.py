@@ -124,8 +124,8 @@ def test_frame_powers_are_each_frames_own_dft(rate: int, frame_s: float, hop_s: 
     frame, hop = detector.frame, detector.hop
     x = np.random.default_rng(4).uniform(-1, 1, (2, rate // 2))
     count = frame_count(x.shape[1], frame, hop)
-    channel, number = np.nonzero(np.ones((len(x), count), bool))  # every frame
-    rows, blocks = detector._blocks(np.pad(x, ((0, 0), (0, hop))), count, channel, number)
+    every = np.ones((len(x), count), bool)
+    rows, blocks = detector._blocks(np.pad(x, ((0, 0), (0, hop))), every)
     power = detector._power(detector._project(blocks, count + detector._whole), rows)
     energy = detector._energy(blocks, rows)
     power, energy = power.reshape(len(x), count, 8), energy.reshape(len(x), count)
@@ -340,7 +340,9 @@ def test_powers_of_some_frames_are_those_of_all_frames_bit_for_bit(rate: int) ->
     padded = np.pad(x, ((0, 0), (0, hop)))
 
     def measured(channel: np.ndarray, number: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows, blocks = detector._blocks(padded, count, channel, number)
+        frames = np.zeros((len(x), count), bool)
+        frames[channel, number] = True
+        rows, blocks = detector._blocks(padded, frames)
         power = detector._power(detector._project(blocks, count + whole), rows)
         return power, detector._energy(blocks, rows)
 

@@ -64,7 +64,10 @@ class WriteBehind:
     def close(self) -> None:
         """Skip what is still queued, and end the thread once the job it is running returns.
 
-        Never raises: it runs on the way out of a pass, often with another error."""
+        Never raises: it runs on the way out of a pass, often with another error. Closing
+        again does nothing."""
+        if not self._thread.is_alive():
+            return
         self._drop.set()
         self._jobs.put(_STOP)
         self._thread.join()

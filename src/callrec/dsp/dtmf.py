@@ -300,13 +300,14 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
         codes = np.zeros((count, len(raw)), np.int8)
         if self._screen:
             with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN: see _screened
-                channel, frame = np.nonzero(self._screened(raw, count))
+                measured = self._screened(raw, count)
         else:
-            channel, frame = np.divmod(np.arange(len(raw) * count), count)  # every frame
-        if len(frame):
-            rows, blocks = self._blocks(raw, count, channel, frame)
+            measured = np.ones((len(raw), count), bool)  # every frame
+        if measured.any():
+            rows, blocks = self._blocks(raw, measured)
             power = self._power(self._project(blocks, count + self._whole), rows)
-            codes[frame, channel] = self._classify(power, self._energy(blocks, rows))
+            # Channel by channel, as _blocks lists the frames.
+            codes.T[measured] = self._classify(power, self._energy(blocks, rows))
         return codes
 
     def _screened(self, raw: np.ndarray, count: int) -> np.ndarray:
@@ -327,17 +328,14 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
             loud &= self._may_hold_key(blocks, squares, energy, loud)
         return loud
 
-    def _blocks(
-        self, raw: np.ndarray, count: int, channel: np.ndarray, frame: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The frames' blocks: for the ``k`` frames ``frame`` of channels ``channel`` (among the
-        ``count`` frames starting every hop from ``raw[:, 0]``), the row of each of their blocks
-        ``(reads, k)`` in ``blocks``, which holds every block read, once, scaled to float64, and
-        then rows of zeros up to a whole number of products (see _project)."""
-        hop, span = self.hop, count + self._whole
-        wanted = np.zeros((len(raw), span), bool)
-        for j in range(self._reads):
-            wanted[channel, frame + j] = True
+    def _blocks(self, raw: np.ndarray, measured: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The frames' blocks: for the ``k`` frames ``measured`` (``(channels, count)``, of the
+        frames starting every hop from ``raw[:, 0]``), channel by channel, the row of each of
+        their blocks ``(reads, k)`` in ``blocks``, which holds every block read, once, scaled to
+        float64, and then rows of zeros up to a whole number of products (see _project)."""
+        hop, span = self.hop, measured.shape[1] + self._whole
+        channel, frame = np.nonzero(measured)
+        wanted = _blocks_read(measured, self._reads, span)
         number = (np.cumsum(wanted) - 1).reshape(wanted.shape)  # row-major, as ``[wanted]`` is
         rows = np.stack([number[channel, frame + j] for j in range(self._reads)])
         unscaled = raw[:, : span * hop].reshape(len(raw), span, hop)[wanted]
@@ -418,9 +416,7 @@ class DtmfDetector(Accumulator[tuple[DtmfTones, ...]]):
         count)`` (0 for the frames not ``loud``), and the sums of squares of the blocks' heads
         ``(channels, blocks)`` (0 for the blocks no loud frame reads), in float32."""
         count, whole, part = loud.shape[1], self._whole, self._part
-        wanted = np.zeros(blocks.shape[:2], bool)
-        for j in range(self._reads):
-            wanted[:, j : j + count] |= loud
+        wanted = _blocks_read(loud, self._reads, blocks.shape[1])
         read = blocks[wanted].astype(np.float32)  # (n, hop): each block once
         projected = (read @ self._basis32).reshape(-1, 2, 2, 8)  # whole/head, cos/sin, tone
         np.square(projected, out=projected)
@@ -503,6 +499,15 @@ def _frame_sums(x: np.ndarray, count: int, blocks: int) -> np.ndarray:
     for j in range(blocks):
         total += x[..., j : j + count]
     return total
+
+
+def _blocks_read(frames: np.ndarray, reads: int, span: int) -> np.ndarray:
+    """``(channels, span)``: the blocks that the ``frames`` (``(channels, count)``, each reading
+    ``reads`` blocks from its own) read."""
+    wanted = np.zeros((len(frames), span), bool)
+    for j in range(reads):
+        wanted[:, j : j + frames.shape[1]] |= frames
+    return wanted
 
 
 def _second_largest(x: np.ndarray) -> np.ndarray:

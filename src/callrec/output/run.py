@@ -108,17 +108,15 @@ def _writing(to_disk: bool, tracks: dict[str, TrackFile]) -> Iterator[WriteBehin
     if not to_disk:
         yield None
         return
-    writes = WriteBehind()
-    try:
-        yield writes
-        writes.wait()
-    except BaseException:
-        writes.close()  # first: no write may run on a file being discarded
-        for track in tracks.values():
-            track.discard()  # nothing for a track already in place
-        raise
-    finally:
-        writes.close()
+    with WriteBehind() as writes:  # leaving it ends the thread
+        try:
+            yield writes
+            writes.wait()
+        except BaseException:
+            writes.close()  # first: no write may run on a file being discarded
+            for track in tracks.values():
+                track.discard()  # nothing for a track already in place
+            raise
 
 
 def _read(
