@@ -336,3 +336,42 @@ def test_accumulator_misuse_is_a_usage_error() -> None:
         detector.cut()
     with pytest.raises(UsageError, match="unknown feature"):
         Analyzer(RATE, features=["levels", "pitch"])
+
+
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_channel_major_blocks_give_the_same_analysis(data: st.DataObject) -> None:
+    # The pass feeds unmixed media channel-major (the transpose of C-ordered rows), which the
+    # parts read without a copy; the figures must be those of the interleaved frames.
+    channels = data.draw(st.integers(1, 3), label="channels")
+    x = to_int16(material(17.0, channels, seed=data.draw(st.integers(0, 3), label="seed")))
+    anywhere = st.integers(0, len(x))
+    cuts = data.draw(st.lists(anywhere, max_size=8), label="cuts")
+    boundaries = sorted(data.draw(st.lists(anywhere, max_size=3), label="boundaries"))
+    expected = feed(Analyzer(RATE, features=FEATURES), x, cuts, boundaries)
+    analyzer = Analyzer(RATE, features=FEATURES)
+    position = 0
+    for block in split(x, cuts + boundaries):
+        if position in boundaries:
+            analyzer.cut()
+        channel_major = np.ascontiguousarray(block.T).T
+        analyzer.update(channel_major)
+        channel_major[:] = 0  # the caller may reuse its array once update returns
+        position += len(block)
+    if position in boundaries:
+        analyzer.cut()
+    same(expected, analyzer.result())
+
+
+def test_analyzer_misuse_is_a_usage_error() -> None:
+    analyzer = Analyzer(RATE)
+    with pytest.raises(UsageError, match="at least one block"):
+        analyzer.result()
+    analyzer.update(np.zeros((10, 2), np.int16))
+    with pytest.raises(UsageError, match="2 of int16"):
+        analyzer.update(np.zeros((10, 3), np.int16))
+    with pytest.raises(UsageError, match="2 of int16"):
+        analyzer.update(np.zeros((10, 2), np.float32))
+    analyzer.result()
+    with pytest.raises(UsageError, match="after result"):
+        analyzer.update(np.zeros((10, 2), np.int16))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -609,8 +610,21 @@ def _status(
 _COMMANDS = {"inspect": _inspect, "process": _process, "response": _response}
 
 
+def _one_blas_thread_for_the_run() -> None:
+    """numpy's BLAS on one thread for the whole run, unless the environment says otherwise.
+
+    The core computes on one BLAS thread anyway (see ``callrec.dsp._threads``) and runs one
+    recording per CPU instead. Said before numpy loads, OpenBLAS starts no threads at all:
+    started, they spun for about 0.2 s of CPU in each process after the first product, beside
+    the work. Only the command line does this: a program that imports callrec keeps its own.
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status instead of exiting."""
+    _one_blas_thread_for_the_run()
     parser = _parser()
     try:
         args = parser.parse_args(argv)

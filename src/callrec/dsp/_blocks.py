@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -23,6 +24,7 @@ __all__ = [
     "GRID_FRAMES",
     "GRID_SAMPLES",
     "Accumulator",
+    "Regrid",
     "SampleRate",
     "Scratch",
     "as_frames",
@@ -130,15 +132,61 @@ class Scratch:
     def rows(self, block: np.ndarray, dtype: npt.DTypeLike | None = None) -> np.ndarray:
         """``block`` as C-ordered ``(channels, frames)`` rows, in ``dtype`` (default its own).
 
-        Read-only: for one contiguous channel in its own type this is ``block.T``, not a copy.
+        Read-only: for a block already channel-major in its own type (one contiguous channel,
+        or the transpose of C-ordered rows, as the pass feeds unmixed media) this is a
+        read-only view of ``block.T``, not a copy.
         """
         wanted = block.dtype if dtype is None else np.dtype(dtype)
-        if block.shape[1] == 1 and block.dtype == wanted and block.flags.c_contiguous:
-            view: np.ndarray = block.T
+        if block.dtype == wanted and block.T.flags.c_contiguous:
+            view: np.ndarray = block.T.view()
+            view.flags.writeable = False
             return view
         rows = self.get("rows", block.shape[::-1], block.dtype if dtype is None else dtype)
         np.copyto(rows, block.T)
         return rows
+
+
+class Regrid:
+    """Blocks of any size cut into blocks of exactly ``frames`` frames; the frames short of a
+    whole one are held (copied, in the layout they came in) until more come or :meth:`rest`."""
+
+    def __init__(self, frames: int) -> None:
+        self.frames = frames
+        self._held: list[np.ndarray] = []
+        self._held_frames = 0
+
+    @property
+    def held(self) -> int:
+        """Frames held."""
+        return self._held_frames
+
+    def blocks(self, arr: np.ndarray) -> Iterator[np.ndarray]:
+        """The whole blocks that ``arr``, after the frames held, completes."""
+        grid, pos = self.frames, 0
+        if self._held_frames:
+            take = min(grid - self._held_frames, len(arr))
+            self._held.append(arr[:take])
+            self._held_frames += take
+            pos = take
+            if self._held_frames < grid:
+                self._held[-1] = self._held[-1].copy(order="K")  # the caller may reuse arr
+                return
+            yield self._joined()
+        while len(arr) - pos >= grid:
+            yield arr[pos : pos + grid]
+            pos += grid
+        if pos < len(arr):
+            self._held = [arr[pos:].copy(order="K")]
+            self._held_frames = len(arr) - pos
+
+    def rest(self) -> np.ndarray | None:
+        """The frames held, now given up (None if there are none)."""
+        return self._joined() if self._held_frames else None
+
+    def _joined(self) -> np.ndarray:
+        joined = np.concatenate(self._held)  # keeps channel-major pieces channel-major
+        self._held, self._held_frames = [], 0
+        return joined
 
 
 class BlockRows:
@@ -195,12 +243,10 @@ class Accumulator(ABC, Generic[R]):
     def __init__(self) -> None:
         self._channels: int | None = None
         self._dtype: np.dtype | None = None
-        self._pending: list[np.ndarray] = []
-        self._pending_frames = 0
+        self._regrid = Regrid(GRID_FRAMES)
         self._frames = 0
         self._consumed = 0  # grid blocks consumed so far: the number of the next one
         self._result: R | None = None
-        self._grid = GRID_FRAMES
         self._block_rows = BlockRows()
 
     @property
@@ -231,7 +277,7 @@ class Accumulator(ABC, Generic[R]):
         arr = as_frames(block, name="block")
         if self._channels is None:
             self._channels, self._dtype = arr.shape[1], arr.dtype
-            self._grid = grid_frames(arr.shape[1])
+            self._regrid = Regrid(grid_frames(arr.shape[1]))
             self._start(arr.shape[1], arr.dtype)
         elif arr.shape[1] != self._channels or arr.dtype != self._dtype:
             raise UsageError(
@@ -239,23 +285,8 @@ class Accumulator(ABC, Generic[R]):
                 f"{self._channels} of {self._dtype}"
             )
         self._frames += len(arr)
-        pos = 0
-        if self._pending_frames:
-            take = min(self._grid - self._pending_frames, len(arr))
-            self._pending.append(arr[:take])
-            self._pending_frames += take
-            pos = take
-            if self._pending_frames < self._grid:
-                self._pending[-1] = self._pending[-1].copy()
-                return
-            self._grid_block(np.concatenate(self._pending))
-            self._pending, self._pending_frames = [], 0
-        while len(arr) - pos >= self._grid:
-            self._grid_block(arr[pos : pos + self._grid])
-            pos += self._grid
-        if pos < len(arr):
-            self._pending = [arr[pos:].copy()]
-            self._pending_frames = len(arr) - pos
+        for whole in self._regrid.blocks(arr):
+            self._grid_block(whole)
 
     def result(self) -> R:
         """The result over everything fed; later calls return the same object."""
@@ -265,9 +296,9 @@ class Accumulator(ABC, Generic[R]):
                     f"{type(self).__name__}.result() needs at least one block to know the "
                     "channel count"
                 )
-            if self._pending_frames:
-                self._grid_block(np.concatenate(self._pending))
-                self._pending, self._pending_frames = [], 0
+            rest = self._regrid.rest()
+            if rest is not None:
+                self._grid_block(rest)
             self._result = self._finish()
         return self._result
 

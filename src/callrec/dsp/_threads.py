@@ -9,13 +9,15 @@ is being computed and is then restored, so other code in the same program keeps 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from types import TracebackType
 from typing import Any
 
 __all__ = ["one_blas_thread"]
 
 _blas: list[Any] | None = None
+_inside = threading.local()
+"""``depth``: how many :class:`one_blas_thread` contexts this thread is in."""
 
 
 def _blas_libraries() -> list[Any]:
@@ -28,22 +30,43 @@ def _blas_libraries() -> list[Any]:
     return _blas
 
 
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
+class one_blas_thread:  # lower case: it is used as a function, ``with one_blas_thread():``
     """A context in which numpy's BLAS uses one thread.
 
     It is entered for every block of every accumulator, so it talks to the libraries directly
     rather than through ``threadpool_limits`` (14 us a time), and leaves alone a library already
-    on one thread, which makes nesting it free.
+    on one thread. Inside another one on the same thread it does nothing at all: the outer one
+    holds the setting, and a pass over a day of short calls enters it tens of thousands of
+    times.
     """
-    changed = []
-    for library in _blas_libraries():
-        threads = library.get_num_threads()
-        if threads != 1:
-            library.set_num_threads(1)
-            changed.append((library, threads))
-    try:
-        yield
-    finally:
-        for library, threads in changed:
+
+    __slots__ = ("_changed",)
+
+    def __init__(self) -> None:
+        self._changed: list[tuple[Any, int]] = []
+
+    def __enter__(self) -> None:
+        depth = getattr(_inside, "depth", 0)
+        _inside.depth = depth + 1
+        if depth:
+            return
+        try:
+            for library in _blas_libraries():
+                threads = library.get_num_threads()
+                if threads != 1:
+                    library.set_num_threads(1)
+                    self._changed.append((library, threads))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        _inside.depth -= 1
+        for library, threads in self._changed:
             library.set_num_threads(threads)
+        self._changed.clear()

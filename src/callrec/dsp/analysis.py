@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, as_frames, sample_rate_checked, split_at
+from ._blocks import Accumulator, Regrid, as_frames, grid_frames, sample_rate_checked, split_at
 from ._threads import one_blas_thread
 from .activity import Activity, ActivityOptions, SpeechDetector
 from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfOptions, DtmfTones
@@ -148,14 +148,40 @@ class Analyzer:
         self._frames = 0
         self._cuts: list[int] = []
         self._channels: int | None = None
+        self._dtype: np.dtype | None = None
+        # Cut into grid blocks here, once for all the parts: each part would otherwise hold and
+        # join the frames short of a grid block itself (see _blocks.Accumulator).
+        self._regrid = Regrid(1)
+        self._done = False
 
     def update(self, block: npt.ArrayLike) -> None:
         arr = as_frames(block, name="block")
-        self._channels = arr.shape[1] if self._channels is None else self._channels
+        if self._done:
+            raise UsageError("Analyzer.update() called after result()")
+        if self._channels is None:
+            self._channels, self._dtype = arr.shape[1], arr.dtype
+            self._regrid = Regrid(grid_frames(arr.shape[1]))
+            self._give(arr[:0])  # the parts learn the channels and the sample type now
+        elif arr.shape[1] != self._channels or arr.dtype != self._dtype:
+            raise UsageError(
+                f"block is {arr.shape[1]} channel(s) of {arr.dtype}; earlier blocks were "
+                f"{self._channels} of {self._dtype}"
+            )
         self._frames += len(arr)
+        for whole in self._regrid.blocks(arr):
+            self._give(whole)
+
+    def _give(self, arr: np.ndarray) -> None:
         with one_blas_thread():  # once for all the parts
             for part in self._parts.values():
                 part.update(arr)
+
+    def _give_rest(self) -> None:
+        """The frames held short of a grid block, to the parts: they must have every frame fed
+        before they are cut or asked for a result."""
+        rest = self._regrid.rest()
+        if rest is not None:
+            self._give(rest)
 
     def cut(self) -> None:
         """The audio is not continuous after the samples fed so far (a pause, a gap between
@@ -164,6 +190,7 @@ class Analyzer:
         Loudness runs on over it."""
         if self._frames > 0 and (not self._cuts or self._cuts[-1] != self._frames):
             self._cuts.append(self._frames)  # a key's margin stops here (see result)
+        self._give_rest()
         for part in self._parts.values():
             if isinstance(part, (SpeechDetector, LevelMeter, DtmfDetector)):
                 part.cut()
@@ -171,6 +198,8 @@ class Analyzer:
     def result(self) -> Analysis:
         if self._channels is None:
             raise UsageError("Analyzer.result() needs at least one block")
+        self._give_rest()
+        self._done = True
         keys, detector = self._parts.get("dtmf"), self._parts.get("activity")
         held: list[np.ndarray] = []
         if isinstance(keys, DtmfDetector) and isinstance(detector, SpeechDetector):

@@ -124,6 +124,10 @@ def placed_parts(
     or undecodable, or with a file that ends early keeps its time silent, and a finding names the
     chunk and why (see :data:`~callrec.errors.LOST_AUDIO`). What a decoder said about damaged data becomes a
     finding too.
+
+    An unmixed recording's parts are channel-major (``part.samples.T`` is C-ordered): each
+    participant's track takes one channel, and the core measures channel by channel, so the
+    media's interleaved frames are taken apart once here instead of once by each.
     """
     if block_frames < 1:
         raise UsageError(f"block_frames must be at least 1, got {block_frames}")
@@ -141,11 +145,16 @@ def placed_parts(
                 )
             )
             continue
-        yield from _read_run(chunk, chunk.media_path, run, block_frames, notes)
+        yield from _read_run(chunk, chunk.media_path, run, block_frames, notes, recording.mixed)
 
 
 def _read_run(
-    chunk: Chunk, path: Path, run: list[Piece], block_frames: int, notes: list[Finding]
+    chunk: Chunk,
+    path: Path,
+    run: list[Piece],
+    block_frames: int,
+    notes: list[Finding],
+    mixed: bool,
 ) -> Iterator[Part]:
     try:
         reader = open_audio(path)
@@ -168,6 +177,8 @@ def _read_run(
             block = _next_block(blocks, chunk, notes)
             if block is None:
                 break
+            if not mixed and block.shape[1] > 1:
+                block = np.ascontiguousarray(block.T).T
             stop = position + len(block)
             for piece in run:  # pieces of one run: a handful
                 lo = max(piece.media_start, position)
@@ -230,10 +241,8 @@ def aligned_blocks(
                 continue
             columns = [channel]
         at = part.track_start if layout == "aligned" else part.compact_start
-        for start, window in track.add(at, part.samples, columns):
-            yield start, window.copy()  # the window is reused: the caller may keep a block
-    for start, window in track.finish(track_length(recording, layout)):
-        yield start, window.copy()
+        yield from track.add(at, part.samples, columns)  # each window is the caller's
+    yield from track.finish(track_length(recording, layout))
 
 
 def mix_channels(recording: Recording) -> int:
@@ -246,15 +255,22 @@ class TrackAssembler:
     """A track built front to back in windows of ``block_frames`` samples.
 
     Each part is placed into the current window by the core's :func:`~callrec.dsp.place`
-    (channels picked on the way, bit for bit); whatever nothing was placed on stays digital
-    silence. A window comes out when the track has moved past it; the same array is reused for
-    the next window, so a consumer that keeps one must copy it.
+    (channels picked on the way, bit for bit); whatever nothing was placed on is digital
+    silence. A window comes out when the track has moved past it and is then the caller's: the
+    assembler never writes to it again, unless the caller hands it back with :meth:`reuse`
+    once done with it (the next windows are then built in it instead of in fresh memory).
     """
 
     def __init__(self, channels: int, dtype: np.dtype, block_frames: int) -> None:
         if block_frames < 1:
             raise UsageError(f"block_frames must be at least 1, got {block_frames}")
-        self._window = np.zeros((block_frames, channels), dtype)
+        self._shape = (block_frames, channels)
+        self._dtype = dtype
+        self._spare: list[np.ndarray] = []  # appended to by whichever thread is done with one
+        self._window = np.empty(self._shape, dtype)
+        # Rows of the window below this are final (placed, or silence): the rest are written
+        # once, by a placement or as silence, instead of cleared first and then overwritten.
+        self._ready = 0
         self.start = 0  # the track sample of the window's first row
 
     def add(
@@ -268,11 +284,13 @@ class TrackAssembler:
                 "parts must arrive in track order"
             )
         span = ((0, at, len(samples)),)
-        end = at + len(samples)
-        while at >= self.start + len(self._window):  # windows wholly before the part
-            yield self.start, self._window
-            self._next()
+        end, size = at + len(samples), self._shape[0]
+        # A placement that leaves some of the window's channels alone (-1) needs them silent.
+        whole_rows = columns is None or all(c >= 0 for c in columns)
+        while at >= self.start + size:  # windows wholly before the part
+            yield self._completed()
         while True:
+            self._silence_to(max(at - self.start, 0) if whole_rows else size)
             place(
                 samples,
                 self._window,
@@ -281,21 +299,37 @@ class TrackAssembler:
                 spans=span,
                 channels=columns,
             )
-            if end <= self.start + len(self._window):
+            self._ready = max(self._ready, min(end - self.start, size))
+            if end <= self.start + size:
                 return
-            yield self.start, self._window
-            self._next()
+            yield self._completed()
 
     def finish(self, length: int) -> Iterator[tuple[int, np.ndarray]]:
         """The remaining windows, up to track sample ``length``."""
         while self.start < length:
-            stop = min(len(self._window), length - self.start)
-            yield self.start, self._window[:stop]
-            self._next()
+            yield self._completed(min(self._shape[0], length - self.start))
 
-    def _next(self) -> None:
-        self.start += len(self._window)
-        self._window[:] = 0
+    def reuse(self, window: np.ndarray) -> None:
+        """Take back a window given out, which its caller no longer reads. Anything else (a
+        part of a window, the track's last one, another shape or type) is left alone."""
+        if window.shape == self._shape and window.dtype == self._dtype and window.flags.owndata:
+            self._spare.append(window)
+
+    def _silence_to(self, row: int) -> None:
+        if row > self._ready:
+            self._window[self._ready : row] = 0
+            self._ready = row
+
+    def _completed(self, rows: int | None = None) -> tuple[int, np.ndarray]:
+        """The current window (its first ``rows``, the track's end), given out; a new one
+        started."""
+        size = self._shape[0]
+        self._silence_to(size if rows is None else rows)
+        done = (self.start, self._window if rows is None else self._window[:rows])
+        self.start += size
+        self._window = self._spare.pop() if self._spare else np.empty(self._shape, self._dtype)
+        self._ready = 0
+        return done
 
 
 class TrackFile:
@@ -352,6 +386,10 @@ class TrackFile:
 
     def _write(self, window: np.ndarray) -> None:
         if self._writes is None:
-            self._writer.write(window)
-        else:  # the assembler reuses its window for the next one
-            self._writes.submit(self._writer.write, window.copy())
+            self._written(window)
+        else:
+            self._writes.submit(self._written, window)
+
+    def _written(self, window: np.ndarray) -> None:
+        self._writer.write(window)
+        self._track.reuse(window)  # the next windows are built in it
