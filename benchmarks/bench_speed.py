@@ -6,6 +6,7 @@ Run from the repository root after ``pip install '.[bench]'``::
     python benchmarks/bench_speed.py              # the three rows, 3 rounds
     python benchmarks/bench_speed.py --repeat 5
     python benchmarks/bench_speed.py --memory-hours 4   # and the peak of a 4-hour 5-channel call
+    python benchmarks/bench_speed.py --before ../old    # and an earlier checkout's rows beside
 
 Rows:
 
@@ -17,8 +18,10 @@ Rows:
 
 and the analysis alone (``callrec.analyze_recording`` of the long recording, nothing written)
 against the read floor; ``import callrec`` against a bare interpreter; with ``--memory-hours``,
-``callrec process`` of a call that long (5 channels), for its peak memory. Ratios are medians of
-per-round ratios (``bench_core.py`` says why).
+``callrec process`` of a call that long (5 channels), for its peak memory. With ``--before
+CHECKOUT``, the callrec rows are run again with that checkout's ``src`` first on the path, in the
+same rounds, each against this code's row: a before and after that the machine's drift over
+minutes does not skew. Ratios are medians of per-round ratios (``bench_core.py`` says why).
 """
 
 from __future__ import annotations
@@ -81,7 +84,11 @@ def media_of(folder: Path) -> list[str]:
 
 
 def rows(
-    long_folder: Path, day: Path, outs: Path, huge: Path | None = None
+    long_folder: Path,
+    day: Path,
+    outs: Path,
+    huge: Path | None = None,
+    before: Path | None = None,
 ) -> list[dict[str, Any]]:
     python = sys.executable
     process = [python, "-m", "callrec", "process", "--force", "--quiet"]
@@ -100,7 +107,27 @@ def rows(
         plan.append(
             ("long call", "process -j 1", None, [*process, str(huge), "--out", str(outs / "huge"), "-j", "1"])
         )  # fmt: skip
+    if before is not None:  # each right after its own row: the same moment of the machine
+        plan = [
+            row
+            for group, name, base, argv in plan
+            for row in [(group, name, base, argv)]
+            + (
+                [(group, f"before: {name}", name, _earlier(before, argv))]
+                if name.startswith(("process", "analysis")) and group != "long call"
+                else []
+            )
+        ]
     return [{"group": g, "name": n, "base": b, "argv": a} for g, n, b, a in plan]
+
+
+def _earlier(checkout: Path, argv: list[str]) -> list[str]:
+    """``argv`` run on ``checkout``'s callrec, into an output folder of its own."""
+    argv = list(argv)
+    if "--out" in argv:
+        at = argv.index("--out") + 1
+        argv[at] += "-before"
+    return ["env", f"PYTHONPATH={(checkout / 'src').resolve()}", *argv]
 
 
 def main() -> None:
@@ -108,7 +135,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / ".data")
     parser.add_argument("--memory-hours", type=float, default=0.0)
+    parser.add_argument(
+        "--before", type=Path, help="an earlier checkout: its callrec rows run beside these"
+    )
     args = parser.parse_args()
+    if args.before is not None and not (args.before / "src" / "callrec").is_dir():
+        parser.error(f"--before {args.before}: no src/callrec there")
     wav = bench_core.make_input(args.data / "speed-60min-5ch.wav", minutes=60, channels=5)
     long_folder = bench_core.recording_folder(wav)
     day = make_day(args.data)
@@ -120,7 +152,7 @@ def main() -> None:
             args.data / f"speech-{tag}-5ch.wav", minutes=args.memory_hours * 60, channels=5, seed=11
         )
         huge = bench_core.recording_folder(big)
-    plan = rows(long_folder, day, outs, huge)
+    plan = rows(long_folder, day, outs, huge, args.before)
     bench_core.run_rounds(plan, args.repeat)
     bench_core.print_rounds(plan)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -336,10 +337,12 @@ class TrackFile:
     """A track file written front to back through a :class:`TrackAssembler`.
 
     The file appears (atomically, see :class:`AudioWriter`) only when :meth:`close` succeeds.
-    With ``writes``, the windows are written, and the file closed, on that thread
-    (:class:`~callrec.audio.write_behind.WriteBehind`): :meth:`finish` and :meth:`close` then
-    only queue the work, the file is in place once ``writes.wait()`` returns, and ``writes``
-    must be closed before :meth:`discard`.
+    With ``writes``, the track is assembled and written, and the file closed, on that thread
+    (:class:`~callrec.audio.write_behind.WriteBehind`): :meth:`add`, :meth:`finish` and
+    :meth:`close` then only queue the work (the samples given to :meth:`add` must not change
+    until it is done), its errors are raised by a later call or by ``writes.wait()``, the file
+    is in place once ``writes.wait()`` returns, and ``writes`` must be closed before
+    :meth:`discard`.
     """
 
     def __init__(
@@ -359,37 +362,38 @@ class TrackFile:
 
     def add(self, at: int, samples: np.ndarray, columns: Sequence[int] | None = None) -> None:
         """Place ``columns`` of ``samples`` at track sample ``at`` (see :meth:`TrackAssembler.add`)."""
-        for _, window in self._track.add(at, samples, columns):
-            self._write(window)
+        self._run(self._place, at, samples, columns)
 
     def finish(self, length: int) -> None:
         """Write the rest of the track, up to sample ``length``, and ask the disk to start on
         it: finish every track of a recording, then :meth:`close` them, and their data goes to
         disk together instead of one file's sync after the other."""
-        for _, window in self._track.finish(length):
-            self._write(window)
-        self._run(self._writer.start_writeback)
+        self._run(self._finish, length)
 
     def close(self) -> None:
         """Make the finished file durable and put it in place (on ``writes``, when it is
         given: done once ``writes.wait()`` returns)."""
         self._run(self._writer.close)
 
-    def _run(self, job: Callable[[], object]) -> None:
-        if self._writes is None:
-            job()
-        else:
-            self._writes.submit(job)
-
     def discard(self) -> None:
         self._writer.discard()
 
-    def _write(self, window: np.ndarray) -> None:
+    def _run(self, job: Callable[..., object], *args: Any) -> None:
+        # On the writes' thread, the copying of samples into windows leaves the pass too.
         if self._writes is None:
-            self._written(window)
+            job(*args)
         else:
-            self._writes.submit(self._written, window)
+            self._writes.submit(job, *args)
 
-    def _written(self, window: np.ndarray) -> None:
+    def _place(self, at: int, samples: np.ndarray, columns: Sequence[int] | None) -> None:
+        for _, window in self._track.add(at, samples, columns):
+            self._write(window)
+
+    def _finish(self, length: int) -> None:
+        for _, window in self._track.finish(length):
+            self._write(window)
+        self._writer.start_writeback()
+
+    def _write(self, window: np.ndarray) -> None:
         self._writer.write(window)
         self._track.reuse(window)  # the next windows are built in it
