@@ -615,7 +615,7 @@ def _one_blas_thread_for_the_run() -> None:
 
     The core computes on one BLAS thread anyway (see ``callrec.dsp._threads``) and runs one
     recording per CPU instead. Said before numpy loads, OpenBLAS starts no threads at all:
-    started, they spun for about 0.2 s of CPU in each process after the first product, beside
+    started, they spun for 0.1 to 0.2 s of CPU in each process after the first product, beside
     the work. Only the command line does this: a program that imports callrec keeps its own.
     """
     if "numpy" not in sys.modules:

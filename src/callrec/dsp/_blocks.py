@@ -155,11 +155,6 @@ class Regrid:
         self._held: list[np.ndarray] = []
         self._held_frames = 0
 
-    @property
-    def held(self) -> int:
-        """Frames held."""
-        return self._held_frames
-
     def blocks(self, arr: np.ndarray) -> Iterator[np.ndarray]:
         """The whole blocks that ``arr``, after the frames held, completes."""
         grid, pos = self.frames, 0
