@@ -315,18 +315,25 @@ def test_analyzer_cuts_are_the_single_features_cuts() -> None:
     same(got, feed(Analyzer(RATE, features=FEATURES), x, [1234, 20011, 40000], boundaries))
 
 
+@pytest.mark.parametrize("make", [lambda: LevelMeter(RATE), lambda: Analyzer(RATE)])
+def test_feeding_misuse_is_a_usage_error(make: Callable[[], Any]) -> None:
+    fed = make()
+    with pytest.raises(UsageError, match="at least one block"):
+        fed.result()
+    fed.update(np.zeros((10, 2), np.int16))
+    with pytest.raises(UsageError, match="2 of int16"):
+        fed.update(np.zeros((10, 3), np.int16))
+    with pytest.raises(UsageError, match="2 of int16"):
+        fed.update(np.zeros((10, 2), np.float32))
+    fed.result()
+    with pytest.raises(UsageError, match="after result"):
+        fed.update(np.zeros((10, 2), np.int16))
+
+
 def test_accumulator_misuse_is_a_usage_error() -> None:
     meter = LevelMeter(RATE)
-    with pytest.raises(UsageError, match="at least one block"):
-        meter.result()
     meter.update(np.zeros((10, 2), np.int16))
-    with pytest.raises(UsageError, match="2 of int16"):
-        meter.update(np.zeros((10, 3), np.int16))
-    with pytest.raises(UsageError, match="2 of int16"):
-        meter.update(np.zeros((10, 2), np.float32))
     meter.result()
-    with pytest.raises(UsageError, match="after result"):
-        meter.update(np.zeros((10, 2), np.int16))
     with pytest.raises(UsageError, match="after result"):
         meter.cut()
     detector = SpeechDetector(RATE)
@@ -361,17 +368,3 @@ def test_channel_major_blocks_give_the_same_analysis(data: st.DataObject) -> Non
     if position in boundaries:
         analyzer.cut()
     same(expected, analyzer.result())
-
-
-def test_analyzer_misuse_is_a_usage_error() -> None:
-    analyzer = Analyzer(RATE)
-    with pytest.raises(UsageError, match="at least one block"):
-        analyzer.result()
-    analyzer.update(np.zeros((10, 2), np.int16))
-    with pytest.raises(UsageError, match="2 of int16"):
-        analyzer.update(np.zeros((10, 3), np.int16))
-    with pytest.raises(UsageError, match="2 of int16"):
-        analyzer.update(np.zeros((10, 2), np.float32))
-    analyzer.result()
-    with pytest.raises(UsageError, match="after result"):
-        analyzer.update(np.zeros((10, 2), np.int16))
