@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from callrec.dsp import (
     FEATURES,
+    Analysis,
     Analyzer,
     DtmfDetector,
     FrameRms,
@@ -368,3 +370,38 @@ def test_channel_major_blocks_give_the_same_analysis(data: st.DataObject) -> Non
     if position in boundaries:
         analyzer.cut()
     same(expected, analyzer.result())
+
+
+@pytest.mark.parametrize("name", [*sorted(ACCUMULATORS), "analyzer"])
+def test_fed_only_empty_blocks_each_measures_nothing(name: str) -> None:
+    fed = ACCUMULATORS[name]() if name in ACCUMULATORS else Analyzer(RATE, features=FEATURES)
+    for _ in range(2):
+        fed.update(np.zeros((0, 2), np.int16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing divided by zero frames on the way
+        got = fed.result()
+    found = got if isinstance(got, Analysis) else Analysis(RATE, 0, 2)
+    if isinstance(fed, LevelMeter):
+        found = replace(found, levels=got)
+    elif isinstance(fed, LoudnessMeter):
+        found = replace(found, loudness=got)
+    elif isinstance(fed, SpeechDetector):
+        found = replace(found, activity=got)
+    elif isinstance(fed, DtmfDetector):
+        found = replace(found, dtmf=got)
+    elif isinstance(fed, FrameRms):  # frame levels: none
+        assert got.shape == (0, 2)
+    assert (found.frames, found.channels) == (0, 2)
+    if found.levels is not None:
+        assert list(found.levels.frames) == [0, 0] and list(found.levels.clipped) == [0, 0]
+        assert (
+            np.isneginf(found.levels.peak_dbfs).all() and np.isneginf(found.levels.rms_dbfs).all()
+        )
+    if found.loudness is not None:
+        assert np.isneginf(found.loudness.integrated_lufs).all()
+    if found.activity is not None:
+        assert [len(speech) for speech in found.activity.intervals] == [0, 0]
+    if found.dtmf is not None:
+        assert [(t.keys, len(t.intervals)) for t in found.dtmf] == [("", 0), ("", 0)]
+    if isinstance(got, Analysis):
+        assert got.echo == () and None not in (got.levels, got.loudness, got.activity)

@@ -294,6 +294,8 @@ class Accumulator(ABC, Generic[R]):
             rest = self._regrid.rest()
             if rest is not None:
                 self._grid_block(rest)
+            elif not self._consumed:  # no frames at all: what is built on the first grid
+                self._grid_block(np.zeros((0, self._channels), self._dtype))  # block is needed
             self._result = self._finish()
         return self._result
 
