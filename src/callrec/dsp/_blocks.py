@@ -28,6 +28,7 @@ __all__ = [
     "SampleRate",
     "Scratch",
     "as_frames",
+    "check_like_earlier",
     "full_scale",
     "grid_frames",
     "sample_rate_checked",
@@ -91,6 +92,15 @@ def split_at(x: np.ndarray, boundaries: npt.ArrayLike) -> list[np.ndarray]:
             f"got {at.tolist()!r}"
         )
     return np.split(x, at)
+
+
+def check_like_earlier(arr: np.ndarray, channels: int, dtype: np.dtype | None) -> None:
+    """:class:`UsageError` unless ``arr`` has the channels and sample type of earlier blocks."""
+    if arr.shape[1] != channels or arr.dtype != dtype:
+        raise UsageError(
+            f"block is {arr.shape[1]} channel(s) of {arr.dtype}; earlier blocks were "
+            f"{channels} of {dtype}"
+        )
 
 
 def full_scale(dtype: np.dtype) -> float:
@@ -274,11 +284,8 @@ class Accumulator(ABC, Generic[R]):
             self._channels, self._dtype = arr.shape[1], arr.dtype
             self._regrid = Regrid(grid_frames(arr.shape[1]))
             self._start(arr.shape[1], arr.dtype)
-        elif arr.shape[1] != self._channels or arr.dtype != self._dtype:
-            raise UsageError(
-                f"block is {arr.shape[1]} channel(s) of {arr.dtype}; earlier blocks were "
-                f"{self._channels} of {self._dtype}"
-            )
+        else:
+            check_like_earlier(arr, self._channels, self._dtype)
         self._frames += len(arr)
         for whole in self._regrid.blocks(arr):
             self._grid_block(whole)

@@ -12,7 +12,15 @@ import numpy.typing as npt
 
 from ..errors import UsageError
 from ..timebase import to_samples
-from ._blocks import Accumulator, Regrid, as_frames, grid_frames, sample_rate_checked, split_at
+from ._blocks import (
+    Accumulator,
+    Regrid,
+    as_frames,
+    check_like_earlier,
+    grid_frames,
+    sample_rate_checked,
+    split_at,
+)
 from ._threads import one_blas_thread
 from .activity import Activity, ActivityOptions, SpeechDetector
 from .dtmf import KEY_GUARD_S, DtmfDetector, DtmfOptions, DtmfTones
@@ -162,11 +170,8 @@ class Analyzer:
             self._channels, self._dtype = arr.shape[1], arr.dtype
             self._regrid = Regrid(grid_frames(arr.shape[1]))
             self._give(arr[:0])  # the parts learn the channels and the sample type now
-        elif arr.shape[1] != self._channels or arr.dtype != self._dtype:
-            raise UsageError(
-                f"block is {arr.shape[1]} channel(s) of {arr.dtype}; earlier blocks were "
-                f"{self._channels} of {self._dtype}"
-            )
+        else:
+            check_like_earlier(arr, self._channels, self._dtype)
         self._frames += len(arr)
         for whole in self._regrid.blocks(arr):
             self._give(whole)

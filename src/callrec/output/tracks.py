@@ -267,7 +267,7 @@ class TrackAssembler:
             raise UsageError(f"block_frames must be at least 1, got {block_frames}")
         self._shape = (block_frames, channels)
         self._dtype = dtype
-        self._spare: list[np.ndarray] = []  # appended to by whichever thread is done with one
+        self._spare: list[np.ndarray] = []  # windows handed back, to build the next ones in
         self._window = np.empty(self._shape, dtype)
         # Rows of the window below this are final (placed, or silence): the rest are written
         # once, by a placement or as silence, instead of cleared first and then overwritten.
