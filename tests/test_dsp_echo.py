@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import tracemalloc
+import warnings
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -518,3 +519,41 @@ def test_find_echoes_checks_its_inputs() -> None:
         find_echoes(levels, starts, HOP, [-50.0, -50.0], hop=HOP, sample_rate=0)
     one = analyze(np.zeros((RATE, 1), np.int16), RATE, features=("activity", "echo"))
     assert one.echo == ()
+
+
+def test_min_source_s_zero_judges_what_has_pairs_and_skips_what_has_none() -> None:
+    """Zero is a valid ``min_source_s``: a window or lag without a single pair is still not
+    judged (no 0 / 0), so the answer is the one of the smallest positive value, with no
+    warning; and the echo of a speakerphone that is silent for a while is still found."""
+    s = scene(120, 20, seconds=100.0, seed=21)
+    x = s.x.copy()
+    x[25 * RATE : 65 * RATE] = 0  # both digitally silent: a 30 s window without a pair
+
+    def echoes(min_source_s: float) -> tuple[Echo, ...] | None:
+        options = EchoOptions(min_source_s=min_source_s)
+        analyzer = Analyzer(RATE, features=("activity", "echo"), echo=options)
+        analyzer.update(x)
+        return analyzer.result().echo
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        zero = echoes(0.0)
+    tiny = echoes(1e-9)
+    assert zero is not None and tiny is not None and len(zero) == 1
+    same(zero[0], tiny[0])
+    assert abs(zero[0].delay - 120 * MS) <= 20 * MS
+    # Lags without a pair: the target is digital silence but for its first second.
+    levels = np.full((2, 3000), SILENT, np.int16)
+    levels[0] = np.random.default_rng(22).choice([-2000, -9000], 3000)
+    levels[1, :100] = -8000
+    starts = np.arange(3000, dtype=np.int64) * HOP
+
+    def found(min_source_s: float) -> tuple[Echo, ...]:
+        options = EchoOptions(min_source_s=min_source_s)
+        return find_echoes(
+            levels, starts, 2 * HOP, [-4000, -4000], hop=HOP, sample_rate=RATE, options=options
+        )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert found(0.0) == found(1e-9) == ()

@@ -126,6 +126,7 @@ class EchoOptions(Options):
         Seconds of active source frames, paired with target frames clear of its noise floor,
         that a window needs to be judged (zero or more), and that a lag needs to be considered:
         with fewer, a window's share is too uncertain (unrelated channels reached 0.18 over 3 s).
+        At zero, one pair is still needed: a window or lag without any says nothing.
     margin_db
         A target frame more than this above the echo level predicted for it is the target's own
         voice (zero or more).
@@ -232,7 +233,8 @@ class _Limits(NamedTuple):
 
 @dataclass(frozen=True)
 class _Plan:
-    """What every pass needs: lags searched, frames per window, least pairs to judge, hop."""
+    """What every pass needs: lags searched, frames per window, least pairs to judge (one at
+    least), hop."""
 
     lags: int
     window: int
@@ -299,7 +301,8 @@ def find_echoes(
     plan = _Plan(
         lags=to_samples(opts.max_delay_s, rate) // hop + 1,
         window=max(1, to_samples(opts.window_s, rate) // hop),
-        least_pairs=opts.min_source_s * rate / hop,
+        # A window or a lag with no pairs says nothing, even when min_source_s is zero.
+        least_pairs=max(opts.min_source_s * rate / hop, 1.0),
         hop=int(hop),
         options=opts,
     )
@@ -613,7 +616,7 @@ def _lag_shares(
     excess = _box_sums(observed[:, low:high], reach) * n[:, np.newaxis]
     excess -= _box_sums(placed, reach)
     best, most = _first_max(excess, low, observed.shape[1])
-    # The one division. A lag without pairs (least_pairs zero) scores 0 / 0: NaN.
+    # The one division: every judged lag has at least one pair (see _Plan.least_pairs).
     score[judged] = most / n**2
     rough[judged] = (best - (span - 1)) * _SCAN_BIN
     return score, rough
