@@ -122,6 +122,7 @@ def test_a_two_channel_file_gives_its_channels_as_tracks_and_the_true_speech(
     assert report.call_id == "call"
     assert report.start_time == datetime(2024, 5, 1, 7, 30, tzinfo=timezone.utc)
     assert report.channel_type == "unmixed" and report.sample_rate == RATE
+    assert report.format == suffix.lstrip(".")  # ACS names no FLAC: the file's own container
     assert report.duration_s == pytest.approx(LENGTH_S)
     assert report.warnings == []  # nothing assumed: the start time was given
     for index, person in enumerate(report.participants):

@@ -177,6 +177,15 @@ class Recording:
         return self.channel_type is ChannelType.MIXED
 
     @property
+    def media_format(self) -> str | None:
+        """The format the metadata names (``wav``, ``mp3``, ``mp4``); where it names none, as
+        for a plain FLAC file, the container that every chunk's media shares."""
+        if self.format is not None:
+            return self.format.value
+        containers = {c.media.container for c in self.chunks if c.media is not None}
+        return containers.pop() if len(containers) == 1 else None
+
+    @property
     def session_end_reason(self) -> str | None:
         return self.event.data.session_end_reason if self.event is not None else None
 

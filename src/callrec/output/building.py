@@ -250,7 +250,7 @@ def build_report(
         duration_s=to_seconds(recording.timeline.length, rate),
         sample_rate=rate,
         channel_type="mixed" if mixed else "unmixed",
-        format=recording.format.value if recording.format else None,
+        format=recording.media_format,
         layout=options.layout,
         pause_reading={c.index: c.timeline.pause_reading.value for c in recording.chunks},
         chunks=_chunk_reports(recording),

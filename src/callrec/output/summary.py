@@ -70,7 +70,7 @@ def recording_summary(rec: Recording) -> dict[str, Any]:
         "duration_s": round(rec.duration_s, 6),
         "sample_rate": rec.sample_rate,
         "channel_type": rec.channel_type.value,
-        "format": rec.format.value if rec.format else None,
+        "format": rec.media_format,
         "content_type": rec.content_type.value if rec.content_type else None,
         "session_end_reason": _text(rec.session_end_reason),
         "chunks": [_chunk_summary(c, rec) for c in rec.chunks],
