@@ -570,6 +570,44 @@ def test_the_index_sorts_by_a_column(samples_out: Path, browser: Browser) -> Non
     assert browser.js(order) == sorted(durations, key=durations.__getitem__, reverse=True)
 
 
+def test_failed_recordings_and_missing_figures_sort_last_both_ways(
+    samples_out: Path, tmp_path: Path, browser: Browser
+) -> None:
+    reports = {f.name: callrec.load_report(f / "report.json") for f in _folders(samples_out)}
+    names = list(reports)
+    # Dead air of 5 s, 2.5 s, and none at all (nobody spoke: "–").
+    for name, total in zip(names, (5.0, 2.5, None), strict=True):
+        talk = reports[name].conversation
+        dead = (
+            talk.dead_air.model_copy(update={"total_s": total}) if total and talk.dead_air else None
+        )
+        new = talk.model_copy(update={"dead_air": dead})
+        reports[name] = reports[name].model_copy(update={"conversation": new})
+    entries = [IndexEntry(n, reports[n]) for n in names]
+    entries.insert(1, IndexEntry("broken", None, error="metadata: not JSON"))
+    (tmp_path / "index.html").write_text(render_index(entries), encoding="utf-8")
+    browser.open(tmp_path / "index.html")
+    order = "[...document.querySelectorAll('tr[data-recording]')].map(r => r.dataset.recording)"
+
+    def click(label: str) -> list[str]:
+        heading = f"[...document.querySelectorAll('th')].find(t => t.textContent === '{label}')"
+        browser.js(f"{heading}.click()")
+        got: list[str] = browser.js(order)
+        return got
+
+    duration = {n: r.duration_s for n, r in reports.items()}
+    assert click("duration") == [*sorted(names, key=duration.__getitem__), "broken"]
+    assert click("duration") == [*sorted(names, key=duration.__getitem__, reverse=True), "broken"]
+    assert click("start (UTC)")[-1] == "broken"  # text columns too
+    assert click("start (UTC)")[-1] == "broken"
+    dead = {n: d.total_s for n, r in reports.items() if (d := r.conversation.dead_air)}
+    assert len(dead) == 2
+    for reverse in (False, True):
+        got = click("dead air")
+        assert got[: len(dead)] == sorted(dead, key=dead.__getitem__, reverse=reverse)
+        assert set(got[len(dead) :]) == {"broken", *names} - set(dead)
+
+
 # --- a four-hour call -----------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ nothing fetched. Each row is a ``<tr data-recording="<folder>">`` with the recor
 duration, participants, talk and overlap figures, dead air, interruptions, warnings (lost audio
 first) and quality flags; a recording that failed has its error instead. Clicking a column's
 heading sorts by it (numbers as numbers: each cell carries its value in ``data-v``), again to
-reverse.
+reverse; failed recordings and figures that do not exist (``–``) stay last either way.
 """
 
 from __future__ import annotations
@@ -85,11 +85,11 @@ def _row(entry: IndexEntry) -> str:
         _cell(length_text(report.duration_s), report.duration_s),
         _cell(people, len(ids)),
         _cell(_share(c.talk_time_s, report.duration_s), c.talk_time_s),
-        _cell(_share(c.overlap_s, c.talk_time_s), c.overlap_s if c.overlap_s is not None else -1),
+        _cell(_share(c.overlap_s, c.talk_time_s), c.overlap_s),
         _cell(length_text(c.non_talk_time_s), c.non_talk_time_s),
         _cell(
             "–" if dead is None else f"{dead.count} ({length_text(dead.total_s)})",
-            -1 if dead is None else dead.total_s,
+            None if dead is None else dead.total_s,
         ),
         _cell(
             str(sum(p.interruptions for p in c.participants)),
@@ -138,8 +138,11 @@ const ths=[...t.tHead.rows[0].cells];
 function sort(th){const i=ths.indexOf(th),num=th.dataset.type==='num';
  const dir=th.getAttribute('aria-sort')==='ascending'?-1:1;
  ths.forEach(h=>h.removeAttribute('aria-sort'));th.setAttribute('aria-sort',dir>0?'ascending':'descending');
- const key=r=>{const c=r.cells[i];const v=c?(c.dataset.v??c.textContent):'';return num?(parseFloat(v)||0):v};
- const rows=[...body.rows].sort((a,b)=>{const x=key(a),y=key(b);return (x<y?-1:x>y?1:0)*dir});
+ const key=r=>{if(i>0&&r.classList.contains('failed'))return null;const c=r.cells[i];
+  if(!c)return null;const v=c.dataset.v??c.textContent;if(!num)return v;
+  const f=parseFloat(v);return Number.isNaN(f)?null:f};
+ const rows=[...body.rows].sort((a,b)=>{const x=key(a),y=key(b);
+  if(x===null||y===null)return (x===null)-(y===null);return (x<y?-1:x>y?1:0)*dir});
  body.append(...rows)}
 ths.forEach(th=>{th.addEventListener('click',()=>sort(th));
  th.addEventListener('keydown',e=>{if(e.key==='Enter')sort(th)})});
