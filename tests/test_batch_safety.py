@@ -228,6 +228,44 @@ def test_when_even_errors_json_cannot_be_written_the_summary_still_is(
     assert "2 recording(s)" in said.out and "2 processed" in said.out
     assert "could not write" in said.err and "No space left" in said.err
     assert "Traceback" not in said.err
+    # The table and the index do not depend on errors.json: they are written all the same.
+    assert (tmp_path / "out" / "segments.csv").is_file()
+    assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_a_run_file_that_cannot_be_written_leaves_no_earlier_copy_and_stops_no_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """segments.csv unwritable on the second run: the first run's table is removed (it would
+    pass for this run's), and the index is this run's, with the recording added since."""
+    ids = calls(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    assert cli.main(["process", str(tmp_path / "in"), "--out", str(out), "-q"]) == EXIT_OK
+    assert ids[0] in (out / "segments.csv").read_text()
+    (tmp_path / "more").mkdir()
+    added = calls(tmp_path / "more", 3)[2]
+    for part in (tmp_path / "more").iterdir():
+        if added in part.name:
+            part.rename(tmp_path / "in" / part.name)
+    import callrec.batch as batch
+
+    def no_space(result, reports):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(batch, "_write_segments", no_space)
+    result = process(tmp_path / "in", out)
+    assert [o.status for o in result.outcomes].count("failed") == 0
+    assert result.write_problems == (("segments.csv", "No space left on device"),)
+    assert result.unwritten == "segments.csv" and result.errors_file_problem is not None
+    assert not (out / "segments.csv").exists()
+    index = (out / "index.html").read_text()
+    assert all(f'data-recording="{i}"' in index for i in [*ids, added])
+    assert json.loads((out / "errors.json").read_text())["failed"] == []
+    code = cli.main(["process", str(tmp_path / "in"), "--out", str(out), "-q"])
+    said = capsys.readouterr()
+    assert code == EXIT_FAILED
+    assert f"could not write {out / 'segments.csv'}: No space left" in said.err
+    assert "all there is" not in said.err  # errors.json was written
 
 
 def _mount_tmpfs(where: Path, size: str) -> bool:

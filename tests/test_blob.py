@@ -489,7 +489,10 @@ def test_errors_json_that_cannot_be_uploaded_is_said_and_the_outcomes_kept(
     monkeypatch.setattr(BlobStore, "put_bytes", refuse_errors_json)
     result = callrec.process(f"az://{container}/in", f"az://{container}/out")
     assert result.errors_file_problem == "the service is down"
+    assert result.write_problems == (("errors.json", "the service is down"),)
     assert [o.status for o in result.outcomes].count("done") == 3
+    # The table and the index do not wait on errors.json.
+    assert fs.exists(f"{container}/out/segments.csv") and fs.exists(f"{container}/out/index.html")
 
 
 def test_a_blob_deleted_while_it_is_read_fails_its_recording(

@@ -107,9 +107,12 @@ class BatchResult:
     outcomes: tuple[Outcome, ...]
     problems: tuple[Finding, ...] = field(default_factory=tuple)
     errors_file_problem: str | None = None
-    """Why ``errors.json`` (or, after it, ``segments.csv``: :attr:`unwritten` says which) could
-    not be written (a full disk), or ``None``."""
+    """Why the first of the run's own files (``errors.json``, ``segments.csv``, ``index.html``:
+    :attr:`unwritten` says which) could not be written (a full disk), or ``None``."""
     unwritten: str = ERRORS_NAME
+    write_problems: tuple[tuple[str, str], ...] = ()
+    """Every run file that could not be written, and why, in the order tried. An earlier run's
+    copy of such a file is removed: it would describe that run as if it were this one."""
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
@@ -561,24 +564,52 @@ def _process_found(
     order = {name: i for i, name in enumerate(names)}
     outcomes.sort(key=lambda o: order[o.folder])
     result = BatchResult(out, tuple(outcomes), found.problems)
-    reports: dict[str, Report | str] = {}  # read once, for the table and the index
+    # Each file is tried whatever became of the others: a full disk or a refusing service costs
+    # the files it touches, and the outcomes are still worth returning.
+    problems = _attempt(result.out, ERRORS_NAME, partial(_write_errors, result))
+    try:
+        reports = _read_reports(result)  # once, for the table and the index
+    except StorageError as exc:
+        problems += [(name, exc.detail) for name in (SEGMENTS_NAME, INDEX_NAME)]
+        for name in (SEGMENTS_NAME, INDEX_NAME):
+            _remove_earlier(result.out, name)
+    else:
+        problems += _attempt(result.out, SEGMENTS_NAME, partial(_write_segments, result, reports))
+        problems += _attempt(
+            result.out, INDEX_NAME, partial(_write_index, result, reports, options)
+        )
+    if not problems:
+        return result
+    first, why = problems[0]
+    return replace(result, errors_file_problem=why, unwritten=first, write_problems=tuple(problems))
 
-    def segments() -> None:
-        reports.update(_write_segments(result))
 
-    writers: tuple[tuple[str, Callable[[], None]], ...] = (
-        (ERRORS_NAME, partial(_write_errors, result)),
-        (SEGMENTS_NAME, segments),
-        (INDEX_NAME, partial(_write_index, result, reports, options)),
-    )
-    for name, write in writers:
-        try:
-            write()
-        except OSError as exc:  # a full disk: the outcomes are still worth returning
-            return replace(result, errors_file_problem=f"{exc.strerror or exc}", unwritten=name)
-        except StorageError as exc:  # blob storage refused it: likewise
-            return replace(result, errors_file_problem=exc.detail, unwritten=name)
-    return result
+def _attempt(out: Path, name: str, write: Callable[[], None]) -> list[tuple[str, str]]:
+    """``write()`` of ``OUT/name``: nothing if it worked, else ``[(name, why)]`` with an earlier
+    run's copy removed."""
+    try:
+        write()
+        return []
+    except OSError as exc:  # a full disk
+        why = f"{exc.strerror or exc}"
+    except StorageError as exc:  # blob storage refused it
+        why = exc.detail
+    _remove_earlier(out, name)
+    return [(name, why)]
+
+
+def _remove_earlier(out: Path, name: str) -> None:
+    """An earlier run's ``OUT/name``, gone if it can be; where it cannot, the write problem
+    already said this run has no such file."""
+    with contextlib.suppress(OSError, StorageError):
+        _remove(out, name)
+
+
+def _remove(out: Path, name: str) -> None:
+    if isinstance(out, BlobPath):
+        out.store.remove(f"{out.key}/{name}")
+    else:
+        (out / name).unlink(missing_ok=True)
 
 
 def _write_errors(result: BatchResult) -> None:
@@ -606,37 +637,37 @@ def _write_errors(result: BatchResult) -> None:
     _put_text(result.out, ERRORS_NAME, json.dumps(document, indent=2) + "\n")
 
 
-def _write_segments(result: BatchResult) -> dict[str, Report | str]:
-    """``OUT/segments.csv``: every utterance of every recording of the run that has its
-    outputs (processed now or already done), read back from their reports. Returns what was
-    read, by folder: the report, or why it could not be read."""
+def _read_reports(result: BatchResult) -> dict[str, Report | str]:
+    """The report of every recording of the run that has its outputs (processed now or already
+    done), by folder, or why it could not be read. A report that is not there (removed since)
+    is such a reason; one that blob storage will not give (StorageError) raises: the table and
+    the index are then unwritten, never incomplete."""
     read: dict[str, Report | str] = {}
     for outcome in result.outcomes:
         if outcome.status != "failed":
-            # A report that is not there (removed since) has no rows; one that cannot be read
-            # from blob storage (StorageError) makes the table unwritten, never incomplete.
             try:
                 read[outcome.folder] = load_report(result.out / outcome.folder / REPORT_NAME)
             except JSONFileError as exc:
                 read[outcome.folder] = str(exc)
-    rows = [(name, report) for name, report in read.items() if isinstance(report, Report)]
-    _put_text(result.out, SEGMENTS_NAME, batch_segments_csv(rows))
     return read
+
+
+def _write_segments(result: BatchResult, reports: dict[str, Report | str]) -> None:
+    """``OUT/segments.csv``: every utterance of the recordings whose ``reports`` were read."""
+    rows = [(name, report) for name, report in reports.items() if isinstance(report, Report)]
+    _put_text(result.out, SEGMENTS_NAME, batch_segments_csv(rows))
 
 
 def _write_index(
     result: BatchResult, reports: dict[str, Report | str], options: ProcessOptions
 ) -> None:
     """``OUT/index.html``: every recording of the run, a row each, linking to its page
-    (``reports``: what :func:`_write_segments` read); with the page turned off, an earlier
+    (``reports``: what :func:`_read_reports` read); with the page turned off, an earlier
     run's index is removed (it would link to pages no more)."""
     from .output.index_page import IndexEntry, render_index
 
     if not options.views.html:
-        if isinstance(result.out, BlobPath):
-            result.out.store.remove(f"{result.out.key}/{INDEX_NAME}")
-        else:
-            (result.out / INDEX_NAME).unlink(missing_ok=True)
+        _remove(result.out, INDEX_NAME)
         return
     entries = []
     for outcome in result.outcomes:

@@ -472,6 +472,8 @@ def _process(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _batch_summary(result: BatchResult, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Print what ``process`` did; returns the exit status."""
+    from .batch import ERRORS_NAME  # loaded already: the batch ran
+
     counts = {s: sum(o.status == s for o in result.outcomes) for s in ("done", "skipped", "failed")}
     if not result.outcomes:
         out.write(
@@ -492,14 +494,13 @@ def _batch_summary(result: BatchResult, args: argparse.Namespace, out: TextIO, e
     for problem in result.problems:
         if problem.severity == "error":
             out.write(f"  not used: {problem.file}: {problem.message}\n")
-    unwritten = result.errors_file_problem is not None
-    if unwritten:
-        err.write(
-            f"callrec: could not write {result.out / result.unwritten}: "
-            f"{result.errors_file_problem}; the lines above are all there is\n"
-        )
+    for name, why in result.write_problems:
+        err.write(f"callrec: could not write {result.out / name}: {why}\n")
+    if any(name == ERRORS_NAME for name, _ in result.write_problems):
+        err.write("callrec: the lines above are all there is\n")
     elif not result.complete:
-        out.write(f"  (details in {result.out / 'errors.json'})\n")
+        out.write(f"  (details in {result.out / ERRORS_NAME})\n")
+    unwritten = bool(result.write_problems)
     return _status(failed=unwritten or not result.ok, lost=bool(result.incomplete))
 
 
