@@ -242,11 +242,8 @@ def test_a_run_file_that_cannot_be_written_leaves_no_earlier_copy_and_stops_no_o
     out = tmp_path / "out"
     assert cli.main(["process", str(tmp_path / "in"), "--out", str(out), "-q"]) == EXIT_OK
     assert ids[0] in (out / "segments.csv").read_text()
-    (tmp_path / "more").mkdir()
-    added = calls(tmp_path / "more", 3)[2]
-    for part in (tmp_path / "more").iterdir():
-        if added in part.name:
-            part.rename(tmp_path / "in" / part.name)
+    added = calls(tmp_path / "more", 3)[2]  # a third call id, moved in beside the first two
+    (tmp_path / "more" / added).rename(tmp_path / "in" / added)
     import callrec.batch as batch
 
     def no_space(result, reports):  # type: ignore[no-untyped-def]
@@ -266,6 +263,30 @@ def test_a_run_file_that_cannot_be_written_leaves_no_earlier_copy_and_stops_no_o
     assert code == EXIT_FAILED
     assert f"could not write {out / 'segments.csv'}: No space left" in said.err
     assert "all there is" not in said.err  # errors.json was written
+
+
+def test_reports_that_storage_will_not_give_back_leave_neither_table_nor_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both are made from the reports read back: without them, both are unwritten, the first
+    run's copies removed, and errors.json is written all the same."""
+    calls(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    assert process(tmp_path / "in", out).write_problems == ()
+    import callrec.batch as batch
+    from callrec.errors import StorageError
+
+    def refused(path):  # type: ignore[no-untyped-def]
+        raise StorageError("the service is down", file=path)
+
+    monkeypatch.setattr(batch, "load_report", refused)
+    result = process(tmp_path / "in", out)
+    assert result.write_problems == (
+        ("segments.csv", "the service is down"),
+        ("index.html", "the service is down"),
+    )
+    assert not (out / "segments.csv").exists() and not (out / "index.html").exists()
+    assert (out / "errors.json").is_file()
 
 
 def _mount_tmpfs(where: Path, size: str) -> bool:

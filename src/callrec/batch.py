@@ -569,9 +569,9 @@ def _process_found(
     problems = _attempt(result.out, ERRORS_NAME, partial(_write_errors, result))
     try:
         reports = _read_reports(result)  # once, for the table and the index
-    except StorageError as exc:
-        problems += [(name, exc.detail) for name in (SEGMENTS_NAME, INDEX_NAME)]
+    except StorageError as exc:  # neither the table nor the index can be made
         for name in (SEGMENTS_NAME, INDEX_NAME):
+            problems.append((name, exc.detail))
             _remove_earlier(result.out, name)
     else:
         problems += _attempt(result.out, SEGMENTS_NAME, partial(_write_segments, result, reports))
